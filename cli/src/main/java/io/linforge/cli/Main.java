@@ -1,0 +1,132 @@
+package io.linforge.cli;
+
+import io.linforge.core.LinforgeException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/** Entry point of the {@code linforge} command. */
+public final class Main {
+    private Main() {
+    }
+
+    /** Every command, in the order of {@code --help}. */
+    static Map<String, Command> commands() {
+        Map<String, Command> m = new LinkedHashMap<>();
+        for (Command c : List.<Command>of(
+                new Unavailable("quickstart", "runs the default recipe on the bundled model and data"),
+                new Unavailable("run", "runs a recipe's stages; resumes finished stages"),
+                new Unavailable("import", "ONNX model (or a jar holding one) -> Hugging Face checkpoint folder"),
+                new Unavailable("info", "architecture, layers, sizes, parameter count and dtypes of a checkpoint"),
+                new Unavailable("train", "trains an adapter (LoRA, ReLoRA, SparseGrad, BitFit) or a full fine-tune"),
+                new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),
+                new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),
+                new Unavailable("export", "merges adapters and writes ONNX (fp32/fp16), TensorRT plans, Triton repos"),
+                new Unavailable("validate", "reference vs candidate on a data set: task metric, logit agreement, gates"),
+                new Unavailable("bench", "latency percentiles and throughput over batch/sequence sweeps"))) {
+            m.put(c.name(), c);
+        }
+        return m;
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (never calls System.exit). */
+    public static int execute(String... args) {
+        Map<String, Command> commands = commands();
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            printHelp(commands);
+            return args.length == 0 ? LinforgeException.BAD_INPUT : 0;
+        }
+        Command c = commands.get(args[0]);
+        if (c == null) {
+            System.err.println("linforge: unknown command '" + args[0] + "' (see linforge --help)");
+            return LinforgeException.BAD_INPUT;
+        }
+        Options options = c.options();
+        options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        try {
+            CommandLine cl = new DefaultParser().parse(options, rest);
+            if (cl.hasOption("help")) {
+                printCommandHelp(c, options);
+                return 0;
+            }
+            return c.run(cl);
+        } catch (ParseException e) {
+            System.err.println("linforge " + c.name() + ": " + e.getMessage());
+            return LinforgeException.BAD_INPUT;
+        } catch (LinforgeException e) {
+            System.err.println("linforge " + c.name() + ": " + e.getMessage());
+            return e.exitCode();
+        } catch (OutOfMemoryError e) {
+            System.err.println("linforge " + c.name() + ": out of memory (raise -Xmx through LINFORGE_JAVA_OPTS)");
+            return LinforgeException.FAILURE;
+        } catch (Exception e) {
+            System.err.println("linforge " + c.name() + ": " + e);
+            if (System.getenv("LINFORGE_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            return LinforgeException.FAILURE;
+        }
+    }
+
+    static void printHelp(Map<String, Command> commands) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("usage: linforge <command> [options]   (linforge <command> --help for its options)\n\n");
+        sb.append("commands:\n");
+        for (Command c : commands.values()) {
+            sb.append(String.format("  %-11s %s%n", c.name(), c.summary()));
+        }
+        sb.append("\nexit codes: 0 ok, 1 failure, 2 bad usage or bad input, 3 a validation gate failed\n");
+        System.out.print(sb);
+    }
+
+    static void printCommandHelp(Command c, Options options) {
+        HelpFormatter f = new HelpFormatter();
+        PrintWriter w = new PrintWriter(System.out);
+        f.printHelp(w, 100, "linforge " + c.name() + (c.positional().isEmpty() ? "" : " " + c.positional())
+                + " [options]", c.summary(), options, 2, 2, "", false);
+        w.flush();
+    }
+
+    /** A command whose stage has not landed yet: exits 2 with a clear message. */
+    static final class Unavailable implements Command {
+        private final String name;
+        private final String summary;
+
+        Unavailable(String name, String summary) {
+            this.name = name;
+            this.summary = summary;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String summary() {
+            return summary + " [not yet available]";
+        }
+
+        @Override
+        public Options options() {
+            return new Options();
+        }
+
+        @Override
+        public int run(CommandLine cmd) {
+            throw new LinforgeException(LinforgeException.BAD_INPUT, "not yet available in this build");
+        }
+    }
+}

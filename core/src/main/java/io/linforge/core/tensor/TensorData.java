@@ -1,0 +1,158 @@
+package io.linforge.core.tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A dense tensor on the host: element type, shape and little-endian row-major bytes.
+ * The buffer may be a slice of a memory-mapped file; {@link #data()} returns a fresh
+ * little-endian view positioned at 0.
+ */
+public final class TensorData {
+    private final DType dtype;
+    private final long[] shape;
+    private final ByteBuffer data;
+
+    public TensorData(DType dtype, long[] shape, ByteBuffer data) {
+        this.dtype = dtype;
+        this.shape = shape.clone();
+        long expected = numel(shape) * dtype.byteSize();
+        if (data.remaining() != expected) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " and dtype "
+                    + dtype + " needs " + expected + " bytes, got " + data.remaining());
+        }
+        this.data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long numel() {
+        return numel(shape);
+    }
+
+    public long byteSize() {
+        return data.capacity();
+    }
+
+    public ByteBuffer data() {
+        return data.duplicate().order(ByteOrder.LITTLE_ENDIAN).rewind();
+    }
+
+    public static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    public static TensorData ofFloats(long[] shape, float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return new TensorData(DType.F32, shape, b);
+    }
+
+    public static TensorData ofLongs(long[] shape, long[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(values);
+        return new TensorData(DType.I64, shape, b);
+    }
+
+    /** Values as fp32; F16, BF16 and F64 are converted. */
+    public float[] toFloats() {
+        int n = Math.toIntExact(numel());
+        float[] out = new float[n];
+        ByteBuffer b = data();
+        switch (dtype) {
+            case F32 -> b.asFloatBuffer().get(out);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = Half.toFloat(b.getShort(2 * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16);
+                }
+            }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) b.getDouble(8 * i);
+                }
+            }
+            default -> throw new IllegalStateException("not a floating-point tensor: " + dtype);
+        }
+        return out;
+    }
+
+    public long[] toLongs() {
+        int n = Math.toIntExact(numel());
+        long[] out = new long[n];
+        ByteBuffer b = data();
+        switch (dtype) {
+            case I64 -> b.asLongBuffer().get(out);
+            case I32 -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = b.getInt(4 * i);
+                }
+            }
+            default -> throw new IllegalStateException("not an integer tensor: " + dtype);
+        }
+        return out;
+    }
+
+    /** This tensor in fp32 (itself when it already is). BF16 must be converted before DJL sees it. */
+    public TensorData toF32() {
+        return dtype == DType.F32 ? this : ofFloats(shape, toFloats());
+    }
+
+    /** This floating-point tensor in fp16 (round to nearest even). */
+    public TensorData toF16() {
+        if (dtype == DType.F16) {
+            return this;
+        }
+        float[] f = toFloats();
+        ByteBuffer b = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : f) {
+            b.putShort(Half.fromFloat(v));
+        }
+        b.flip();
+        return new TensorData(DType.F16, shape, b);
+    }
+
+    /** Transpose of a rank-2 tensor, any element size. */
+    public TensorData transpose2d() {
+        if (shape.length != 2) {
+            throw new IllegalStateException("transpose2d needs rank 2, got " + Arrays.toString(shape));
+        }
+        int rows = Math.toIntExact(shape[0]);
+        int cols = Math.toIntExact(shape[1]);
+        int es = dtype.byteSize();
+        ByteBuffer src = data();
+        byte[] out = new byte[rows * cols * es];
+        byte[] in = new byte[src.remaining()];
+        src.get(in);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                System.arraycopy(in, (r * cols + c) * es, out, (c * rows + r) * es, es);
+            }
+        }
+        return new TensorData(dtype, new long[] {cols, rows}, ByteBuffer.wrap(out));
+    }
+
+    @Override
+    public String toString() {
+        return dtype + Arrays.toString(shape);
+    }
+}
