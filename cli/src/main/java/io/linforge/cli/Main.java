@@ -22,7 +22,7 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new Unavailable("quickstart", "runs the default recipe on the bundled model and data"),
-                new Unavailable("run", "runs a recipe's stages; resumes finished stages"),
+                new RunCommand(),
                 new Unavailable("import", "ONNX model (or a jar holding one) -> Hugging Face checkpoint folder"),
                 new Unavailable("info", "architecture, layers, sizes, parameter count and dtypes of a checkpoint"),
                 new Unavailable("train", "trains an adapter (LoRA, ReLoRA, SparseGrad, BitFit) or a full fine-tune"),

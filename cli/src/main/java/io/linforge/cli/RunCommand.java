@@ -1,0 +1,63 @@
+package io.linforge.cli;
+
+import io.linforge.cli.recipe.Recipe;
+import io.linforge.cli.recipe.RecipeRunner;
+import io.linforge.cli.recipe.RecipeRunner.StageResult;
+import io.linforge.core.LinforgeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+/** {@code linforge run RECIPE.yaml [--out DIR]}. */
+public final class RunCommand implements Command {
+    @Override
+    public String name() {
+        return "run";
+    }
+
+    @Override
+    public String summary() {
+        return "runs a recipe's stages; skips stages whose inputs and options are unchanged";
+    }
+
+    @Override
+    public String positional() {
+        return "RECIPE.yaml";
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
+                        .desc("run folder (default: runs/<recipe name>)").build())
+                .addOption(Option.builder().longOpt("check").desc("only read and check the recipe").build());
+    }
+
+    @Override
+    public int run(CommandLine cmd) throws Exception {
+        if (cmd.getArgList().size() != 1) {
+            throw LinforgeException.badInput("expected exactly one recipe file (linforge run RECIPE.yaml)");
+        }
+        Recipe recipe = Recipe.read(Path.of(cmd.getArgList().get(0)));
+        if (cmd.hasOption("check")) {
+            System.out.println(recipe.file() + ": " + recipe.stages().size() + " stages, ok");
+            return 0;
+        }
+        Path out = Path.of(cmd.getOptionValue("out", "runs/" + recipe.name()));
+        return runRecipe(recipe, out, new ArrayList<>());
+    }
+
+    static int runRecipe(Recipe recipe, Path out, List<StageResult> results) throws Exception {
+        RecipeRunner runner = new RecipeRunner(recipe, out);
+        long t0 = System.nanoTime();
+        int code = runner.run(results);
+        double s = (System.nanoTime() - t0) / 1e9;
+        long skipped = results.stream().filter(r -> r.status().equals("skipped")).count();
+        System.err.printf("%s: %d stages (%d skipped) in %.1f s -> %s%n", recipe.name(), results.size(), skipped, s,
+                runner.runDir());
+        return code;
+    }
+}

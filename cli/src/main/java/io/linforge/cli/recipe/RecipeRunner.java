@@ -1,0 +1,368 @@
+package io.linforge.cli.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.cli.Main;
+import io.linforge.cli.recipe.Recipe.StageSpec;
+import io.linforge.cli.recipe.Recipe.Value;
+import io.linforge.cli.recipe.StageSchema.Type;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.io.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Runs a recipe's stages in order inside one run folder. Each stage runs its command with
+ * {@code --out RUN/<stage>} (stages that write a folder) and {@code --json RUN/<stage>.result.json};
+ * {@code manifest.json} records the inputs with sha256, the recipe, versions, metrics and
+ * durations, and is rewritten atomically after every stage. A stage whose key (its type, its
+ * resolved options, the sha256 of its input files and the keys of the stages it reads from) is
+ * unchanged since a successful run is skipped. A failing stage leaves earlier stages' folders as
+ * they were.
+ */
+public final class RecipeRunner {
+    /** References every recipe may use besides stage names. */
+    public static final Set<String> BUILTIN_REFS = Set.of("root", "recipe_dir", "bundled");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The outcome of one stage. */
+    public record StageResult(String name, String type, String status, double seconds, JsonNode metrics) {
+    }
+
+    private final Recipe recipe;
+    private final Path runDir;
+    private final Path root;
+
+    public RecipeRunner(Recipe recipe, Path runDir) {
+        this.recipe = recipe;
+        this.runDir = runDir.toAbsolutePath().normalize();
+        this.root = linforgeRoot();
+    }
+
+    public static Path linforgeRoot() {
+        String r = System.getProperty("linforge.root");
+        return (r == null ? Path.of(".") : Path.of(r)).toAbsolutePath().normalize();
+    }
+
+    public static Path bundledModel() {
+        return linforgeRoot().resolve("target/models/all-minilm-l6-v2.jar");
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    /** Runs every stage; returns the exit code of the first failing stage, or 0. */
+    public int run(List<StageResult> results) throws IOException {
+        checkInputs();
+        Files.createDirectories(runDir);
+        Path manifestFile = runDir.resolve("manifest.json");
+        Map<String, JsonNode> previous = previousStages(manifestFile);
+        Map<String, String> keys = new LinkedHashMap<>();
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("recipe_name", recipe.name());
+        ObjectNode rec = manifest.putObject("recipe");
+        rec.put("path", recipe.file().toAbsolutePath().toString());
+        rec.put("sha256", sha256(recipe.text().getBytes(StandardCharsets.UTF_8)));
+        rec.put("text", recipe.text());
+        manifest.set("versions", versions());
+        ArrayNode inputs = manifest.putArray("inputs");
+        ArrayNode stages = manifest.putArray("stages");
+        int n = recipe.stages().size();
+        int i = 0;
+        for (StageSpec spec : recipe.stages()) {
+            i++;
+            StageSchema.Stage schema = StageSchema.get(spec.type());
+            List<String> args = new ArrayList<>();
+            args.add(schema.command());
+            StringBuilder keyText = new StringBuilder(spec.type()).append('\n');
+            for (Map.Entry<String, Value> e : spec.options().entrySet()) {
+                Value v = e.getValue();
+                String flag = "--" + e.getKey();
+                switch (v.type()) {
+                    case BOOL -> {
+                        if ((Boolean) v.value()) {
+                            args.add(flag);
+                        }
+                        keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
+                    }
+                    case LIST -> {
+                        List<String> parts = new ArrayList<>();
+                        for (Object o : (List<?>) v.value()) {
+                            parts.add(String.valueOf(o));
+                        }
+                        args.add(flag);
+                        args.add(String.join(",", parts));
+                        keyText.append(e.getKey()).append('=').append(parts).append('\n');
+                    }
+                    case INPUTS -> {
+                        for (Object o : (List<?>) v.value()) {
+                            args.add(flag);
+                            args.add(resolveInput((String) o, spec, e.getKey(), v, keys, keyText, inputs));
+                        }
+                    }
+                    case INPUT -> {
+                        args.add(flag);
+                        args.add(resolveInput((String) v.value(), spec, e.getKey(), v, keys, keyText, inputs));
+                    }
+                    default -> {
+                        String s = Recipe.substitute(String.valueOf(v.value()), ref -> refValue(ref, keys));
+                        args.add(flag);
+                        args.add(s);
+                        keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
+                    }
+                }
+            }
+            String key = sha256(keyText.toString().getBytes(StandardCharsets.UTF_8));
+            keys.put(spec.name(), key);
+            Path out = runDir.resolve(spec.name());
+            Path resultJson = runDir.resolve(spec.name() + ".result.json");
+            JsonNode prev = previous.get(spec.name());
+            boolean outputsThere = Files.isRegularFile(resultJson) && (!schema.writesFolder() || Files.isDirectory(out));
+            ObjectNode entry = JSON.createObjectNode();
+            entry.put("name", spec.name());
+            entry.put("type", spec.type());
+            entry.put("key", key);
+            ArrayNode argv = entry.putArray("args");
+            args.forEach(argv::add);
+            if (prev != null && key.equals(prev.path("key").asText()) && "ok".equals(prev.path("status").asText())
+                    && outputsThere) {
+                System.err.printf("[%d/%d] %s: unchanged, skipped%n", i, n, spec.name());
+                entry.put("status", "ok");
+                entry.put("skipped", true);
+                entry.put("seconds", prev.path("seconds").asDouble());
+                entry.put("finished", prev.path("finished").asText());
+                entry.set("metrics", prev.path("metrics"));
+                stages.add(entry);
+                results.add(new StageResult(spec.name(), spec.type(), "skipped", 0, prev.path("metrics")));
+                continue;
+            }
+            deleteRecursively(out);
+            Files.deleteIfExists(resultJson);
+            cleanTemps(spec.name());
+            if (schema.writesFolder()) {
+                args.add("--out");
+                args.add(out.toString());
+            } else {
+                Files.createDirectories(out);
+            }
+            args.add("--json");
+            args.add(resultJson.toString());
+            if (spec.type().equals("validate")) {
+                args.add("--junit");
+                args.add(out.resolve("junit.xml").toString());
+            }
+            System.err.printf("[%d/%d] %s: linforge %s%n", i, n, spec.name(), String.join(" ", args));
+            long t0 = System.nanoTime();
+            int code = Main.execute(args.toArray(String[]::new));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            JsonNode metrics = Files.isRegularFile(resultJson) ? JSON.readTree(resultJson.toFile())
+                    : JSON.createObjectNode();
+            entry.put("status", code == 0 ? "ok" : "failed");
+            entry.put("exit_code", code);
+            entry.put("skipped", false);
+            entry.put("seconds", Math.round(seconds * 1000) / 1000.0);
+            entry.put("finished", Instant.now().toString());
+            entry.set("metrics", metrics);
+            stages.add(entry);
+            results.add(new StageResult(spec.name(), spec.type(), code == 0 ? "ok" : "failed", seconds, metrics));
+            System.err.printf("[%d/%d] %s: %s in %.1f s%n", i, n, spec.name(), code == 0 ? "done" : "FAILED (exit "
+                    + code + ")", seconds);
+            if (code != 0) {
+                // Keep what earlier runs recorded for the stages not reached, so a rerun can still skip them.
+                for (StageSpec later : recipe.stages().subList(i, n)) {
+                    JsonNode p = previous.get(later.name());
+                    if (p != null) {
+                        stages.add(p);
+                    }
+                }
+                writeManifest(manifestFile, manifest);
+                return code;
+            }
+            writeManifest(manifestFile, manifest);
+        }
+        writeManifest(manifestFile, manifest);
+        return 0;
+    }
+
+    /** Fails before anything runs when an input that no stage produces is missing. */
+    private void checkInputs() {
+        for (StageSpec spec : recipe.stages()) {
+            for (Map.Entry<String, Value> e : spec.options().entrySet()) {
+                Value v = e.getValue();
+                if (v.type() != Type.INPUT && v.type() != Type.INPUTS) {
+                    continue;
+                }
+                List<?> items = v.value() instanceof List<?> l ? l : List.of(v.value());
+                for (Object o : items) {
+                    String raw = (String) o;
+                    boolean fromStage = Recipe.references(raw).stream().anyMatch(r -> !BUILTIN_REFS.contains(r));
+                    if (fromStage) {
+                        continue;
+                    }
+                    Path p = Path.of(Recipe.substitute(raw, ref -> refValue(ref, Map.of())));
+                    if (!p.isAbsolute()) {
+                        p = recipe.dir().resolve(p);
+                    }
+                    if (!Files.exists(p)) {
+                        throw LinforgeException.badInput(recipe.file() + ":" + v.line(),
+                                "stages." + spec.name() + ".with." + e.getKey(), "no such file or folder: " + p.normalize());
+                    }
+                }
+            }
+        }
+    }
+
+    private String resolveInput(String raw, StageSpec spec, String option, Value v, Map<String, String> keys,
+            StringBuilder keyText, ArrayNode inputs) {
+        List<String> refs = Recipe.references(raw);
+        String resolved = Recipe.substitute(raw, ref -> refValue(ref, keys));
+        Path p = Path.of(resolved);
+        if (!p.isAbsolute()) {
+            p = recipe.dir().resolve(p);
+        }
+        p = p.normalize();
+        boolean fromStage = refs.stream().anyMatch(keys::containsKey);
+        if (!Files.exists(p)) {
+            throw LinforgeException.badInput(recipe.file() + ":" + v.line(),
+                    "stages." + spec.name() + ".with." + option, "no such file or folder: " + p);
+        }
+        keyText.append(option).append('=');
+        if (fromStage) {
+            // Depends on an earlier stage: its key stands for its output.
+            keyText.append(raw);
+            for (String r : refs) {
+                keyText.append('@').append(keys.getOrDefault(r, r));
+            }
+        } else {
+            String h = hashPath(p);
+            keyText.append(h);
+            ObjectNode in = JSON.createObjectNode();
+            in.put("stage", spec.name());
+            in.put("option", option);
+            in.put("path", p.toString());
+            in.put("sha256", h);
+            inputs.add(in);
+        }
+        keyText.append('\n');
+        return p.toString();
+    }
+
+    private String refValue(String ref, Map<String, String> keys) {
+        return switch (ref) {
+            case "root" -> root.toString();
+            case "recipe_dir" -> recipe.dir().toString();
+            case "bundled" -> bundledModel().toString();
+            default -> runDir.resolve(ref).toString();
+        };
+    }
+
+    private Map<String, JsonNode> previousStages(Path manifestFile) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        if (!Files.isRegularFile(manifestFile)) {
+            return out;
+        }
+        try {
+            JsonNode m = JSON.readTree(manifestFile.toFile());
+            for (JsonNode s : m.path("stages")) {
+                out.put(s.path("name").asText(), s);
+            }
+        } catch (IOException e) {
+            // An unreadable manifest means nothing can be skipped.
+        }
+        return out;
+    }
+
+    private void writeManifest(Path file, ObjectNode manifest) throws IOException {
+        AtomicFiles.writeString(file, JSON.writeValueAsString(manifest));
+    }
+
+    private void cleanTemps(String name) throws IOException {
+        try (Stream<Path> s = Files.list(runDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String f = p.getFileName().toString();
+                if (f.startsWith("." + name + ".") && f.contains("tmp")) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+    }
+
+    static void deleteRecursively(Path p) throws IOException {
+        AtomicFiles.deleteRecursively(p);
+    }
+
+    static ObjectNode versions() {
+        ObjectNode v = JSON.createObjectNode();
+        String impl = RecipeRunner.class.getPackage().getImplementationVersion();
+        v.put("linforge", impl == null ? "0.1.0-SNAPSHOT" : impl);
+        v.put("java", System.getProperty("java.version"));
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        v.put("djl", "0.36.0");
+        v.put("libtorch", "2.7.1");
+        v.put("onnxruntime", "1.28.0");
+        return v;
+    }
+
+    /** sha256 of a file, or of a folder's files (relative names and contents, in sorted order). */
+    public static String hashPath(Path p) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            if (Files.isDirectory(p)) {
+                List<Path> files;
+                try (Stream<Path> s = Files.walk(p)) {
+                    files = s.filter(Files::isRegularFile).sorted().toList();
+                }
+                for (Path f : files) {
+                    md.update(p.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                    digestFile(md, f);
+                }
+            } else {
+                digestFile(md, p);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void digestFile(MessageDigest md, Path f) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(f)) {
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                md.update(buf, 0, r);
+            }
+        }
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.linforge.cli.recipe;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The stages a recipe may name and the options each one takes. Option names are the
+ * command-line flags of the command that runs the stage; the types are checked when the
+ * recipe is read, so a typo fails before anything runs.
+ */
+public final class StageSchema {
+    /** The type of one option's value. */
+    public enum Type {
+        /** A file or folder that must exist (after resolving references). */
+        INPUT,
+        STRING,
+        INT,
+        FLOAT,
+        BOOL,
+        /** A list of scalars, passed as one comma-separated value. */
+        LIST,
+        /** A list of files or folders, each passed with its own flag. */
+        INPUTS
+    }
+
+    /** A stage type: the command it runs, whether it writes an output folder, and its options. */
+    public record Stage(String command, boolean writesFolder, Map<String, Type> options) {
+    }
+
+    private static final Map<String, Stage> STAGES = new LinkedHashMap<>();
+
+    static {
+        define("import", true, "onnx", Type.INPUT);
+        define("train", true, "model", Type.INPUT, "data", Type.INPUT, "method", Type.STRING, "steps", Type.INT,
+                "batch", Type.INT, "lr", Type.FLOAT, "seq", Type.INT, "rank", Type.INT, "alpha", Type.FLOAT,
+                "seed", Type.INT, "eval-every", Type.INT, "target-modules", Type.LIST, "epochs", Type.FLOAT,
+                "block-size", Type.INT, "reset-every", Type.INT, "warmup", Type.INT);
+        define("analyze", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT, "samples", Type.INT,
+                "seq", Type.INT, "seed", Type.INT);
+        define("compress", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT,
+                "max-accuracy-drop", Type.FLOAT, "max-blocks", Type.INT, "heal", Type.STRING, "heal-steps", Type.INT,
+                "samples", Type.INT, "seq", Type.INT, "seed", Type.INT);
+        define("export", true, "model", Type.INPUT, "adapter", Type.INPUTS, "fp16", Type.BOOL, "opset", Type.INT,
+                "tensorrt", Type.BOOL, "triton", Type.STRING, "kv-cache", Type.BOOL);
+        define("validate", false, "reference", Type.INPUT, "candidate", Type.INPUT, "data", Type.INPUT,
+                "max-accuracy-drop", Type.FLOAT, "min-cosine", Type.FLOAT, "max-perplexity-ratio", Type.FLOAT,
+                "limit", Type.INT, "provider", Type.STRING);
+        define("bench", false, "model", Type.INPUT, "provider", Type.STRING, "batch", Type.LIST, "seq", Type.LIST,
+                "warmup", Type.INT, "iterations", Type.INT, "threads", Type.INT);
+        define("generate", false, "model", Type.INPUT, "prompt", Type.STRING, "max-new-tokens", Type.INT,
+                "top-p", Type.FLOAT, "temperature", Type.FLOAT, "seed", Type.INT, "provider", Type.STRING);
+    }
+
+    private StageSchema() {
+    }
+
+    private static void define(String name, boolean writesFolder, Object... pairs) {
+        Map<String, Type> opts = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            opts.put((String) pairs[i], (Type) pairs[i + 1]);
+        }
+        STAGES.put(name, new Stage(name, writesFolder, opts));
+    }
+
+    public static Stage get(String type) {
+        return STAGES.get(type);
+    }
+
+    public static java.util.Set<String> types() {
+        return STAGES.keySet();
+    }
+}
