@@ -24,7 +24,7 @@ public final class Main {
                 new Unavailable("quickstart", "runs the default recipe on the bundled model and data"),
                 new RunCommand(),
                 new Unavailable("import", "ONNX model (or a jar holding one) -> Hugging Face checkpoint folder"),
-                new Unavailable("info", "architecture, layers, sizes, parameter count and dtypes of a checkpoint"),
+                new InfoCommand(),
                 new Unavailable("train", "trains an adapter (LoRA, ReLoRA, SparseGrad, BitFit) or a full fine-tune"),
                 new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),
                 new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),

@@ -1,0 +1,62 @@
+package io.linforge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+
+/** Shared pieces of the commands: the {@code --json} option and typed option parsing. */
+public final class CliSupport {
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CliSupport() {
+    }
+
+    public static Option jsonOption() {
+        return Option.builder().longOpt("json").hasArg().argName("FILE").desc("write a machine-readable result").build();
+    }
+
+    /** Writes {@code result} atomically to the {@code --json} file when one was given. */
+    public static void writeJson(CommandLine cmd, JsonNode result) throws IOException {
+        if (cmd.hasOption("json")) {
+            AtomicFiles.writeString(Path.of(cmd.getOptionValue("json")), JSON.writeValueAsString(result) + "\n");
+        }
+    }
+
+    public static int intOption(CommandLine cmd, String name, int dflt) {
+        String v = cmd.getOptionValue(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw LinforgeException.badInput("--" + name + ": expected an integer, got '" + v + "'");
+        }
+    }
+
+    public static double doubleOption(CommandLine cmd, String name, double dflt) {
+        String v = cmd.getOptionValue(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw LinforgeException.badInput("--" + name + ": expected a number, got '" + v + "'");
+        }
+    }
+
+    public static Path requiredPath(CommandLine cmd, String name) {
+        String v = cmd.getOptionValue(name);
+        if (v == null) {
+            throw LinforgeException.badInput("--" + name + " is required");
+        }
+        return Path.of(v);
+    }
+}

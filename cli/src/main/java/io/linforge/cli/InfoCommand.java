@@ -1,0 +1,96 @@
+package io.linforge.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.tensor.DType;
+import io.linforge.core.tensor.TensorData;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/** {@code linforge info DIR [--json FILE]}: what a checkpoint holds. */
+public final class InfoCommand implements Command {
+    @Override
+    public String name() {
+        return "info";
+    }
+
+    @Override
+    public String summary() {
+        return "architecture, layers, sizes, parameter count and dtypes of a checkpoint";
+    }
+
+    @Override
+    public String positional() {
+        return "DIR";
+    }
+
+    @Override
+    public Options options() {
+        return new Options().addOption(CliSupport.jsonOption());
+    }
+
+    @Override
+    public int run(CommandLine cmd) throws Exception {
+        if (cmd.getArgList().size() != 1) {
+            throw LinforgeException.badInput("expected one checkpoint folder (linforge info DIR)");
+        }
+        Path dir = Path.of(cmd.getArgList().get(0));
+        ObjectNode out = CliSupport.JSON.createObjectNode();
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            ModelConfig c = ckpt.config();
+            long params = 0;
+            Map<DType, long[]> byType = new TreeMap<>();
+            for (String n : ckpt.tensorNames()) {
+                TensorData t = ckpt.tensor(n);
+                params += t.numel();
+                long[] acc = byType.computeIfAbsent(t.dtype(), k -> new long[3]);
+                acc[0]++;
+                acc[1] += t.numel();
+                acc[2] += t.byteSize();
+            }
+            out.put("path", dir.toAbsolutePath().toString());
+            out.put("model_type", c.modelType());
+            out.set("architectures", CliSupport.JSON.valueToTree(c.architectures()));
+            out.put("layers", c.numHiddenLayers());
+            out.put("hidden_size", c.hiddenSize());
+            out.put("heads", c.numAttentionHeads());
+            out.put("kv_heads", c.numKeyValueHeads());
+            out.put("head_dim", c.headDim());
+            out.put("intermediate_size", c.intermediateSize());
+            out.put("vocab_size", c.vocabSize());
+            out.put("max_position_embeddings", c.maxPositionEmbeddings());
+            out.put("tensors", ckpt.tensorNames().size());
+            out.put("parameters", params);
+            out.put("weight_files", ckpt.fileCount());
+            ObjectNode dts = out.putObject("dtypes");
+            byType.forEach((k, v) -> {
+                ObjectNode d = dts.putObject(k.safetensorsName());
+                d.put("tensors", v[0]);
+                d.put("elements", v[1]);
+                d.put("bytes", v[2]);
+            });
+            out.put("tokenizer", ckpt.tokenizerJson().isPresent());
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s  %s%n", out.get("path").asText(), out.get("architectures")));
+        sb.append(String.format("  model_type    %s%n", out.get("model_type").asText()));
+        sb.append(String.format("  layers        %d%n", out.get("layers").asInt()));
+        sb.append(String.format("  hidden        %d (heads %d, kv heads %d, head dim %d)%n", out.get("hidden_size").asInt(),
+                out.get("heads").asInt(), out.get("kv_heads").asInt(), out.get("head_dim").asInt()));
+        sb.append(String.format("  intermediate  %d%n", out.get("intermediate_size").asInt()));
+        sb.append(String.format("  vocab         %d%n", out.get("vocab_size").asInt()));
+        sb.append(String.format("  parameters    %,d in %d tensors (%d weight file%s)%n", out.get("parameters").asLong(),
+                out.get("tensors").asInt(), out.get("weight_files").asInt(), out.get("weight_files").asInt() == 1 ? "" : "s"));
+        out.get("dtypes").fields().forEachRemaining(e -> sb.append(String.format("  dtype %-7s %d tensors, %,d bytes%n",
+                e.getKey(), e.getValue().get("tensors").asInt(), e.getValue().get("bytes").asLong())));
+        sb.append(String.format("  tokenizer     %s%n", out.get("tokenizer").asBoolean() ? "tokenizer.json" : "none"));
+        System.out.print(sb);
+        CliSupport.writeJson(cmd, out);
+        return 0;
+    }
+}

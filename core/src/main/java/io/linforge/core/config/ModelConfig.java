@@ -1,0 +1,307 @@
+package io.linforge.core.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.io.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A Hugging Face {@code config.json} for the architectures linforge runs: {@code bert},
+ * {@code roberta} and {@code llama}. The JSON is kept as read, so unknown keys survive a
+ * write; the typed accessors apply the transformers defaults.
+ */
+public final class ModelConfig {
+    public static final Set<String> MODEL_TYPES = Set.of("bert", "roberta", "llama");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private final ObjectNode json;
+
+    private ModelConfig(ObjectNode json) {
+        this.json = json;
+    }
+
+    public static ModelConfig read(Path configJson) {
+        if (!Files.isRegularFile(configJson)) {
+            throw LinforgeException.badInput(configJson, "file", "missing");
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(configJson.toFile());
+        } catch (JsonProcessingException e) {
+            throw LinforgeException.badInput(configJson, "json", "malformed: "
+                    + e.getOriginalMessage().replaceAll("\\s+", " ") + " (line " + e.getLocation().getLineNr() + ")");
+        } catch (IOException e) {
+            throw LinforgeException.badInput(configJson, "file", "cannot read: " + e.getMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw LinforgeException.badInput(configJson, "json", "expected an object");
+        }
+        return fromJson((ObjectNode) n, configJson);
+    }
+
+    /** Validates {@code n} (errors name {@code source}) and wraps a copy of it. */
+    public static ModelConfig fromJson(ObjectNode n, Path source) {
+        JsonNode mt = n.get("model_type");
+        if (mt == null || !mt.isTextual()) {
+            throw LinforgeException.badInput(source, "model_type", "missing (one of " + new java.util.TreeSet<>(MODEL_TYPES) + ")");
+        }
+        if (!MODEL_TYPES.contains(mt.asText())) {
+            throw LinforgeException.badInput(source, "model_type", "unsupported '" + mt.asText() + "' (one of "
+                    + new java.util.TreeSet<>(MODEL_TYPES) + ")");
+        }
+        ModelConfig c = new ModelConfig(n.deepCopy());
+        for (String k : List.of("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                "intermediate_size")) {
+            c.requirePositiveInt(source, k);
+        }
+        for (String k : List.of("num_key_value_heads", "max_position_embeddings", "type_vocab_size", "head_dim")) {
+            if (n.hasNonNull(k)) {
+                c.requirePositiveInt(source, k);
+            }
+        }
+        for (String k : List.of("layer_norm_eps", "rms_norm_eps", "rope_theta")) {
+            if (n.hasNonNull(k) && !n.get(k).isNumber()) {
+                throw LinforgeException.badInput(source, k, "expected a number");
+            }
+        }
+        if (n.hasNonNull("tie_word_embeddings") && !n.get("tie_word_embeddings").isBoolean()) {
+            throw LinforgeException.badInput(source, "tie_word_embeddings", "expected true or false");
+        }
+        if (c.hiddenSize() % c.numAttentionHeads() != 0 && !n.hasNonNull("head_dim")) {
+            throw LinforgeException.badInput(source, "num_attention_heads",
+                    "hidden_size " + c.hiddenSize() + " is not divisible by " + c.numAttentionHeads());
+        }
+        if (c.numAttentionHeads() % c.numKeyValueHeads() != 0) {
+            throw LinforgeException.badInput(source, "num_key_value_heads",
+                    c.numKeyValueHeads() + " does not divide num_attention_heads " + c.numAttentionHeads());
+        }
+        if (n.has("id2label") && !n.get("id2label").isObject()) {
+            throw LinforgeException.badInput(source, "id2label", "expected an object");
+        }
+        return c;
+    }
+
+    private void requirePositiveInt(Path source, String key) {
+        JsonNode v = json.get(key);
+        if (v == null || v.isNull()) {
+            throw LinforgeException.badInput(source, key, "missing");
+        }
+        if (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE) {
+            throw LinforgeException.badInput(source, key, "expected a positive integer, got " + v);
+        }
+    }
+
+    public ObjectNode toJson() {
+        return json.deepCopy();
+    }
+
+    public void write(Path configJson) {
+        try {
+            AtomicFiles.writeString(configJson, JSON.writeValueAsString(json) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private int intOr(String key, int dflt) {
+        JsonNode v = json.get(key);
+        return v == null || v.isNull() ? dflt : v.asInt();
+    }
+
+    private double doubleOr(String key, double dflt) {
+        JsonNode v = json.get(key);
+        return v == null || v.isNull() ? dflt : v.asDouble();
+    }
+
+    public String modelType() {
+        return json.get("model_type").asText();
+    }
+
+    public boolean isDecoder() {
+        return modelType().equals("llama");
+    }
+
+    public List<String> architectures() {
+        List<String> out = new ArrayList<>();
+        JsonNode a = json.get("architectures");
+        if (a != null && a.isArray()) {
+            a.forEach(x -> out.add(x.asText()));
+        }
+        return out;
+    }
+
+    public int vocabSize() {
+        return json.get("vocab_size").asInt();
+    }
+
+    public int hiddenSize() {
+        return json.get("hidden_size").asInt();
+    }
+
+    public int numHiddenLayers() {
+        return json.get("num_hidden_layers").asInt();
+    }
+
+    public int numAttentionHeads() {
+        return json.get("num_attention_heads").asInt();
+    }
+
+    public int numKeyValueHeads() {
+        return intOr("num_key_value_heads", numAttentionHeads());
+    }
+
+    public int intermediateSize() {
+        return json.get("intermediate_size").asInt();
+    }
+
+    public int maxPositionEmbeddings() {
+        return intOr("max_position_embeddings", isDecoder() ? 2048 : 512);
+    }
+
+    public int typeVocabSize() {
+        return intOr("type_vocab_size", 2);
+    }
+
+    public int headDim() {
+        return intOr("head_dim", hiddenSize() / numAttentionHeads());
+    }
+
+    public String hiddenAct() {
+        JsonNode v = json.get("hidden_act");
+        return v == null || v.isNull() ? (isDecoder() ? "silu" : "gelu") : v.asText();
+    }
+
+    public double layerNormEps() {
+        return doubleOr("layer_norm_eps", 1e-12);
+    }
+
+    public double rmsNormEps() {
+        return doubleOr("rms_norm_eps", 1e-6);
+    }
+
+    public double ropeTheta() {
+        JsonNode rp = json.get("rope_parameters");
+        if (rp != null && rp.isObject() && rp.hasNonNull("rope_theta")) {
+            return rp.get("rope_theta").asDouble();
+        }
+        return doubleOr("rope_theta", 10000.0);
+    }
+
+    public boolean tieWordEmbeddings() {
+        JsonNode v = json.get("tie_word_embeddings");
+        return v == null || v.isNull() ? !isDecoder() : v.asBoolean();
+    }
+
+    public int padTokenId() {
+        return intOr("pad_token_id", modelType().equals("roberta") ? 1 : 0);
+    }
+
+    /** Class labels by index, from {@code id2label} (or {@code LABEL_i} for {@code num_labels}). */
+    public Map<Integer, String> id2label() {
+        Map<Integer, String> m = new TreeMap<>();
+        JsonNode v = json.get("id2label");
+        if (v != null && v.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                m.put(Integer.parseInt(e.getKey()), e.getValue().asText());
+            }
+        } else {
+            int n = intOr("num_labels", 2);
+            for (int i = 0; i < n; i++) {
+                m.put(i, "LABEL_" + i);
+            }
+        }
+        return m;
+    }
+
+    public int numLabels() {
+        return id2label().size();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(json.deepCopy());
+    }
+
+    public static Builder builder(String modelType) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("model_type", modelType);
+        return new Builder(n);
+    }
+
+    @Override
+    public String toString() {
+        return json.toString();
+    }
+
+    /** Builds or edits a config; {@link #build()} validates it. */
+    public static final class Builder {
+        private final ObjectNode n;
+
+        private Builder(ObjectNode n) {
+            this.n = n;
+        }
+
+        public Builder set(String key, int v) {
+            n.put(key, v);
+            return this;
+        }
+
+        public Builder set(String key, double v) {
+            n.put(key, v);
+            return this;
+        }
+
+        public Builder set(String key, boolean v) {
+            n.put(key, v);
+            return this;
+        }
+
+        public Builder set(String key, String v) {
+            n.put(key, v);
+            return this;
+        }
+
+        public Builder architectures(String... names) {
+            ArrayNode a = n.putArray("architectures");
+            for (String s : names) {
+                a.add(s);
+            }
+            return this;
+        }
+
+        public Builder labels(List<String> labels) {
+            ObjectNode id2 = n.putObject("id2label");
+            ObjectNode l2i = n.putObject("label2id");
+            for (int i = 0; i < labels.size(); i++) {
+                id2.put(Integer.toString(i), labels.get(i));
+                l2i.put(labels.get(i), i);
+            }
+            n.remove("num_labels");
+            return this;
+        }
+
+        public Builder remove(String key) {
+            n.remove(key);
+            return this;
+        }
+
+        public ModelConfig build() {
+            return fromJson(n, Path.of("config.json"));
+        }
+    }
+}
