@@ -128,6 +128,11 @@ public final class ModelConfig {
         return v == null || v.isNull() ? dflt : v.asDouble();
     }
 
+    /** A numeric field with a default (e.g. {@code hidden_dropout_prob}). */
+    public double number(String key, double dflt) {
+        return doubleOr(key, dflt);
+    }
+
     public String modelType() {
         return json.get("model_type").asText();
     }

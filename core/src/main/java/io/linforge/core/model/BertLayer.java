@@ -1,0 +1,126 @@
+package io.linforge.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.Dropout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One BERT/RoBERTa encoder layer (post-LayerNorm): self-attention with a padding-aware additive
+ * mask, output projection + residual + LayerNorm, then the feed-forward block + residual + LayerNorm.
+ */
+public final class BertLayer implements HiddenBlock {
+    final int index;
+    final int heads;
+    final int headDim;
+    final Linear query;
+    final Linear key;
+    final Linear value;
+    final Linear attentionOutput;
+    final Norms.LayerNorm attentionNorm;
+    final Linear intermediate;
+    final Linear output;
+    final Norms.LayerNorm outputNorm;
+    final String act;
+    final float attentionDropout;
+    final float hiddenDropout;
+
+    BertLayer(int index, String p, Weights w, int hidden, int heads, int intermediateSize, double eps, String act,
+            double attentionDropout, double hiddenDropout) {
+        this.index = index;
+        this.heads = heads;
+        this.headDim = hidden / heads;
+        this.query = linear(w, p + "attention.self.query", hidden, hidden);
+        this.key = linear(w, p + "attention.self.key", hidden, hidden);
+        this.value = linear(w, p + "attention.self.value", hidden, hidden);
+        this.attentionOutput = linear(w, p + "attention.output.dense", hidden, hidden);
+        this.attentionNorm = new Norms.LayerNorm(w.get(p + "attention.output.LayerNorm.weight", true, hidden),
+                w.get(p + "attention.output.LayerNorm.bias", true, hidden), eps);
+        this.intermediate = linear(w, p + "intermediate.dense", intermediateSize, hidden);
+        this.output = linear(w, p + "output.dense", hidden, intermediateSize);
+        this.outputNorm = new Norms.LayerNorm(w.get(p + "output.LayerNorm.weight", true, hidden),
+                w.get(p + "output.LayerNorm.bias", true, hidden), eps);
+        this.act = act;
+        this.attentionDropout = (float) attentionDropout;
+        this.hiddenDropout = (float) hiddenDropout;
+    }
+
+    static Linear linear(Weights w, String name, long out, long in) {
+        return new Linear(name, w.get(name + ".weight", out, in), w.optional(name + ".bias", out));
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    /** [B, S, H·D] → [B, H, S, D]. */
+    static NDArray splitHeads(NDArray x, int heads, int headDim) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, headDim).transpose(0, 2, 1, 3);
+    }
+
+    /** [B, H, S, D] → [B, S, H·D]. */
+    static NDArray mergeHeads(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /** softmax(q kᵀ / √d + bias) v with the softmax in fp32. */
+    static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias, float dropout, ForwardContext ctx) {
+        long d = q.getShape().get(3);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        DataType dt = scores.getDataType();
+        if (dt != DataType.FLOAT32) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
+        scores = scores.div((float) Math.sqrt(d));
+        if (bias != null) {
+            scores = scores.add(bias);
+        }
+        NDArray probs = scores.softmax(-1);
+        if (ctx.training() && dropout > 0) {
+            probs = Dropout.dropout(probs, dropout, true).singletonOrThrow();
+        }
+        if (dt != DataType.FLOAT32) {
+            probs = probs.toType(dt, false);
+        }
+        return probs.matMul(v);
+    }
+
+    static NDArray dropout(NDArray x, float rate, ForwardContext ctx) {
+        return ctx.training() && rate > 0 ? Dropout.dropout(x, rate, true).singletonOrThrow() : x;
+    }
+
+    @Override
+    public NDArray forward(NDArray hidden, ForwardContext ctx) {
+        NDArray q = splitHeads(query.forward(hidden, ctx), heads, headDim);
+        NDArray k = splitHeads(key.forward(hidden, ctx), heads, headDim);
+        NDArray v = splitHeads(value.forward(hidden, ctx), heads, headDim);
+        NDArray context = mergeHeads(attend(q, k, v, ctx.attentionBias(), attentionDropout, ctx));
+        NDArray a = attentionNorm.forward(dropout(attentionOutput.forward(context, ctx), hiddenDropout, ctx).add(hidden));
+        NDArray inter = Activations.apply(act, intermediate.forward(a, ctx));
+        return outputNorm.forward(dropout(output.forward(inter, ctx), hiddenDropout, ctx).add(a));
+    }
+
+    public List<Linear> linears() {
+        return List.of(query, key, value, attentionOutput, intermediate, output);
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (Linear l : List.of(query, key, value, attentionOutput)) {
+            out.addAll(l.parameters());
+        }
+        out.add(attentionNorm.weight());
+        out.add(attentionNorm.bias());
+        out.addAll(intermediate.parameters());
+        out.addAll(output.parameters());
+        out.add(outputNorm.weight());
+        out.add(outputNorm.bias());
+        return out;
+    }
+}

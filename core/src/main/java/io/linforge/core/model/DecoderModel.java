@@ -1,0 +1,156 @@
+package io.linforge.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import io.linforge.core.config.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The LLaMA decoder with its language-model head (Hugging Face {@code LlamaForCausalLM}) on DJL. */
+public final class DecoderModel extends TransformerModel {
+    /**
+     * The outputs of one forward pass: logits [B, S, V], the residual stream before each layer and
+     * after the last one (pre final norm; null unless asked for), and the normed last hidden state.
+     */
+    public record Output(NDArray logits, List<NDArray> hiddenStates, NDArray lastHidden) {
+    }
+
+    private final String prefix;
+    private final Parameter embedTokens;
+    private final Norms.RmsNorm norm;
+    private final Linear lmHead;
+    private final boolean tied;
+    private final int headDim;
+    private final float[] invFreq;
+
+    DecoderModel(ModelConfig c, NDManager m, DataType dtype, Weights w) {
+        super(c, m, dtype, w.all());
+        prefix = w.has("model.embed_tokens.weight") ? "model." : "";
+        int h = c.hiddenSize();
+        headDim = c.headDim();
+        embedTokens = w.get(prefix + "embed_tokens.weight", c.vocabSize(), h);
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            layers.add(new LlamaLayer(i, prefix + "layers." + i + ".", w, h, c.numAttentionHeads(),
+                    c.numKeyValueHeads(), headDim, c.intermediateSize(), c.rmsNormEps(), c.hiddenAct()));
+        }
+        norm = new Norms.RmsNorm(w.get(prefix + "norm.weight", h), c.rmsNormEps());
+        if (w.has("lm_head.weight")) {
+            lmHead = BertLayer.linear(w, "lm_head", c.vocabSize(), h);
+            tied = false;
+        } else if (c.tieWordEmbeddings()) {
+            lmHead = new Linear("lm_head", embedTokens, null);
+            tied = true;
+        } else {
+            throw io.linforge.core.LinforgeException.badInput(w.source(), "lm_head.weight",
+                    "missing and tie_word_embeddings is false");
+        }
+        invFreq = new float[headDim / 2];
+        for (int i = 0; i < invFreq.length; i++) {
+            invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / headDim));
+        }
+    }
+
+    public boolean tiedEmbeddings() {
+        return tied;
+    }
+
+    public Linear lmHead() {
+        return lmHead;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    @Override
+    public Map<String, Linear> linears() {
+        List<Linear> ls = new ArrayList<>();
+        for (HiddenBlock b : layers) {
+            if (b instanceof LlamaLayer l) {
+                ls.addAll(l.linears());
+            }
+        }
+        if (!tied) {
+            ls.add(lmHead);
+        }
+        return collect(ls);
+    }
+
+    /** cos and sin tables [S, D] for positions start .. start+S-1, in the compute dtype. */
+    void rotary(ForwardContext ctx, long start, long s) {
+        float[] f = new float[(int) (s * headDim)];
+        float[] cos = new float[f.length];
+        float[] sin = new float[f.length];
+        int half = headDim / 2;
+        for (int p = 0; p < s; p++) {
+            for (int i = 0; i < half; i++) {
+                float ang = (float) (start + p) * invFreq[i];
+                float cv = (float) Math.cos(ang);
+                float sv = (float) Math.sin(ang);
+                cos[p * headDim + i] = cv;
+                cos[p * headDim + i + half] = cv;
+                sin[p * headDim + i] = sv;
+                sin[p * headDim + i + half] = sv;
+            }
+        }
+        NDManager m = ctx.manager();
+        ctx.cos = m.create(cos, new ai.djl.ndarray.types.Shape(s, headDim));
+        ctx.sin = m.create(sin, new ai.djl.ndarray.types.Shape(s, headDim));
+        if (ctx.dtype() != DataType.FLOAT32) {
+            ctx.cos = ctx.cos.toType(ctx.dtype(), false);
+            ctx.sin = ctx.sin.toType(ctx.dtype(), false);
+        }
+    }
+
+    /**
+     * Causal + padding bias [B, 1, S, T] for S new positions after {@code past} cached ones;
+     * {@code mask} is [B, T] over all T = past + S positions.
+     */
+    static NDArray causalBias(NDManager m, NDArray mask, long past, long s) {
+        long b = mask.getShape().get(0);
+        long t = mask.getShape().get(1);
+        NDArray qpos = m.arange(past, past + s, 1L, DataType.INT64).reshape(s, 1);
+        NDArray kpos = m.arange(0L, t, 1L, DataType.INT64).reshape(1, t);
+        NDArray future = kpos.gt(qpos).toType(DataType.FLOAT32, false).reshape(1, 1, s, t);
+        NDArray pad = mask.toType(DataType.FLOAT32, false).neg().add(1f).reshape(b, 1, 1, t);
+        return future.add(pad).minimum(1f).mul(-Float.MAX_VALUE);
+    }
+
+    /**
+     * Runs the decoder on {@code ids} [B, S] with {@code mask} [B, past+S]; with a cache, the new
+     * keys and values are appended to it and positions continue after the cached ones.
+     */
+    public Output forward(NDArray ids, NDArray mask, ForwardContext ctx, boolean allHidden, KvCache cache) {
+        NDManager m = ctx.manager();
+        long s = ids.getShape().get(1);
+        long past = cache == null ? 0 : cache.length();
+        ctx.cache = cache;
+        rotary(ctx, past, s);
+        NDArray fullMask = mask != null ? mask : m.ones(new ai.djl.ndarray.types.Shape(ids.getShape().get(0), past + s),
+                DataType.INT64);
+        ctx.attentionBias = causalBias(m, fullMask, past, s);
+        NDArray x = Embedding.embedding(ids, embedTokens.array(), SparseFormat.DENSE).singletonOrThrow();
+        List<NDArray> hs = allHidden ? new ArrayList<>() : null;
+        if (hs != null) {
+            hs.add(x);
+        }
+        for (HiddenBlock layer : layers) {
+            x = layer.forward(x, ctx);
+            if (hs != null) {
+                hs.add(x);
+            }
+        }
+        NDArray last = norm.forward(x);
+        NDArray logits = lmHead.forward(last, ctx);
+        return new Output(logits, hs, last);
+    }
+
+    public Output forward(long[][] ids, long[][] mask, ForwardContext ctx, boolean allHidden) {
+        NDManager m = ctx.manager();
+        return forward(m.create(ids), mask == null ? null : m.create(mask), ctx, allHidden, null);
+    }
+}

@@ -1,0 +1,17 @@
+package io.linforge.core.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A block that maps the hidden states [batch, seq, hidden] to new hidden states: a transformer
+ * layer, or a fitted linear map that replaces one.
+ */
+public interface HiddenBlock {
+    /** The layer's index in its model. */
+    int index();
+
+    NDArray forward(NDArray hidden, ForwardContext ctx);
+
+    /** The parameters of this block. */
+    java.util.List<Parameter> parameters();
+}

@@ -1,0 +1,73 @@
+package io.linforge.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** Layer normalisation and RMS normalisation, computed in fp32 whatever the compute dtype. */
+public final class Norms {
+    private Norms() {
+    }
+
+    /** LayerNorm over the last axis with weight and bias (kept in fp32). */
+    public static final class LayerNorm {
+        private final Parameter weight;
+        private final Parameter bias;
+        private final float eps;
+
+        public LayerNorm(Parameter weight, Parameter bias, double eps) {
+            this.weight = weight;
+            this.bias = bias;
+            this.eps = (float) eps;
+        }
+
+        public NDArray forward(NDArray x) {
+            DataType dt = x.getDataType();
+            NDArray x32 = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+            NDArray y = ai.djl.nn.norm.LayerNorm.layerNorm(x32, new Shape(x.getShape().getShape()[x.getShape().dimension() - 1]),
+                    weight.array(), bias.array(), eps).singletonOrThrow();
+            return dt == DataType.FLOAT32 ? y : y.toType(dt, false);
+        }
+
+        public Parameter weight() {
+            return weight;
+        }
+
+        public Parameter bias() {
+            return bias;
+        }
+
+        public float eps() {
+            return eps;
+        }
+    }
+
+    /** RMSNorm as in LLaMA: {@code w · x / sqrt(mean(x²) + eps)}, statistics in fp32. */
+    public static final class RmsNorm {
+        private final Parameter weight;
+        private final float eps;
+
+        public RmsNorm(Parameter weight, double eps) {
+            this.weight = weight;
+            this.eps = (float) eps;
+        }
+
+        public NDArray forward(NDArray x) {
+            DataType dt = x.getDataType();
+            NDArray x32 = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+            NDArray y = x32.div(x32.square().mean(new int[] {-1}, true).add(eps).sqrt());
+            if (dt != DataType.FLOAT32) {
+                y = y.toType(dt, false);
+            }
+            return y.mul(weight.array());
+        }
+
+        public Parameter weight() {
+            return weight;
+        }
+
+        public float eps() {
+            return eps;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.linforge.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.tensor.DType;
+import io.linforge.core.tensor.TensorData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A transformer on DJL with Hugging Face parameter names. It owns an NDManager holding its
+ * parameters; every forward pass puts its intermediates into the manager the caller passes in.
+ * The layer list is mutable so a layer can be replaced (e.g. by a fitted linear map).
+ */
+public abstract class TransformerModel implements AutoCloseable {
+    protected final ModelConfig config;
+    protected final NDManager manager;
+    protected final DataType dtype;
+    protected final Map<String, Parameter> params;
+    protected final List<HiddenBlock> layers = new ArrayList<>();
+
+    protected TransformerModel(ModelConfig config, NDManager manager, DataType dtype, Map<String, Parameter> params) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.params = params;
+    }
+
+    /** Builds the model class that the checkpoint's config names, in fp32 or fp16. */
+    public static TransformerModel load(Checkpoint ckpt, NDManager parent, DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("models run in FLOAT32 or FLOAT16, not " + dtype);
+        }
+        NDManager m = parent.newSubManager();
+        try {
+            Weights w = new Weights(ckpt, m, dtype);
+            ModelConfig c = ckpt.config();
+            Activations.check(c.hiddenAct(), ckpt.dir().resolve(Checkpoint.CONFIG));
+            TransformerModel model = switch (c.modelType()) {
+                case "bert", "roberta" -> new EncoderModel(c, m, dtype, w);
+                case "llama" -> new DecoderModel(c, m, dtype, w);
+                default -> throw LinforgeException.badInput(ckpt.dir().resolve(Checkpoint.CONFIG), "model_type",
+                        "unsupported '" + c.modelType() + "'");
+            };
+            return model;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** The layers in order; replace an entry to swap a layer for another block. */
+    public List<HiddenBlock> layers() {
+        return layers;
+    }
+
+    /** Every parameter by Hugging Face name, in checkpoint order. */
+    public Map<String, Parameter> parameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /** Registers a parameter that a new block brings (e.g. a replacement map). */
+    public void addParameter(Parameter p) {
+        params.put(p.name(), p);
+    }
+
+    /** Drops parameters that no block uses any more (after a layer replacement). */
+    public void removeParameter(String name) {
+        Parameter p = params.remove(name);
+        if (p != null) {
+            p.array().close();
+        }
+    }
+
+    /** Every linear layer by module path (for adapters). */
+    public abstract Map<String, Linear> linears();
+
+    /** The parameters as host tensors in their current dtype (fp32 or fp16), for saving. */
+    public Map<String, TensorData> stateDict() {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        for (Parameter p : params.values()) {
+            out.put(p.name(), toTensorData(p.array()));
+        }
+        return out;
+    }
+
+    public static TensorData toTensorData(NDArray a) {
+        long[] shape = a.getShape().getShape();
+        return switch (a.getDataType()) {
+            case FLOAT32 -> TensorData.ofFloats(shape, a.toFloatArray());
+            case FLOAT16 -> {
+                ByteBuffer b = a.toByteBuffer();
+                ByteBuffer copy = ByteBuffer.allocate(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+                copy.put(b.order(ByteOrder.LITTLE_ENDIAN)).flip();
+                yield new TensorData(DType.F16, shape, copy);
+            }
+            case INT64 -> TensorData.ofLongs(shape, a.toLongArray());
+            default -> throw new IllegalStateException("cannot save " + a.getDataType());
+        };
+    }
+
+    /** Total number of parameter elements. */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : params.values()) {
+            n += p.array().getShape().size();
+        }
+        return n;
+    }
+
+    protected static Map<String, Linear> collect(List<Linear> ls) {
+        Map<String, Linear> m = new LinkedHashMap<>();
+        for (Linear l : ls) {
+            m.put(l.name(), l);
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

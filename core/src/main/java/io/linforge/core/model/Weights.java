@@ -1,0 +1,84 @@
+package io.linforge.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.tensor.TensorData;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The parameters of a model by Hugging Face name, read from a checkpoint into one NDManager.
+ * Names are kept exactly as the checkpoint has them, so a save writes the same keys back.
+ */
+public final class Weights {
+    private final Checkpoint ckpt;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+
+    Weights(Checkpoint ckpt, NDManager manager, DataType dtype) {
+        this.ckpt = ckpt;
+        this.manager = manager;
+        this.dtype = dtype;
+    }
+
+    /** The checkpoint folder (for error messages). */
+    public java.nio.file.Path source() {
+        return ckpt.dir();
+    }
+
+    public boolean has(String name) {
+        return params.containsKey(name) || ckpt.has(name);
+    }
+
+    /** Loads a parameter and checks its shape; {@code keepFp32} keeps it in fp32 in an fp16 model. */
+    Parameter get(String name, boolean keepFp32, long... shape) {
+        Parameter p = params.get(name);
+        if (p != null) {
+            return p;
+        }
+        if (!ckpt.has(name)) {
+            throw LinforgeException.badInput(ckpt.dir(), name, "missing from the checkpoint");
+        }
+        TensorData t = ckpt.tensor(name);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw LinforgeException.badInput(ckpt.dir(), name, "shape " + Arrays.toString(t.shape())
+                    + " does not match the config (expected " + Arrays.toString(shape) + ")");
+        }
+        NDArray a = toNd(manager, t);
+        DataType target = keepFp32 ? DataType.FLOAT32 : dtype;
+        if (target != DataType.FLOAT32) {
+            NDArray c = a.toType(target, false);
+            a.close();
+            a = c;
+        }
+        p = new Parameter(name, a);
+        params.put(name, p);
+        return p;
+    }
+
+    Parameter get(String name, long... shape) {
+        return get(name, false, shape);
+    }
+
+    Parameter optional(String name, long... shape) {
+        return ckpt.has(name) ? get(name, false, shape) : null;
+    }
+
+    /** An fp32 NDArray with the tensor's values (BF16 and F16 converted on the Java side). */
+    public static NDArray toNd(NDManager manager, TensorData t) {
+        if (!t.dtype().isFloating()) {
+            return manager.create(t.toLongs(), new Shape(t.shape()));
+        }
+        return manager.create(t.toFloats(), new Shape(t.shape()));
+    }
+
+    Map<String, Parameter> all() {
+        return params;
+    }
+}
