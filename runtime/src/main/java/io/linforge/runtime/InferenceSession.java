@@ -1,0 +1,49 @@
+package io.linforge.runtime;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A loaded model that runs batches of integer inputs ({@code input_ids}, {@code attention_mask},
+ * ...) and returns fp32 outputs. {@link OrtInferenceSession} runs ONNX files on ONNX Runtime;
+ * other engines (e.g. serialized TensorRT plans) implement the same interface.
+ */
+public interface InferenceSession extends AutoCloseable {
+    List<IoInfo> inputs();
+
+    List<IoInfo> outputs();
+
+    /** The execution providers in use, in priority order (e.g. {@code [cuda]} or {@code [cpu]}). */
+    List<Provider> providers();
+
+    /** Engine and version, e.g. "onnxruntime 1.28.0". */
+    String engine();
+
+    default boolean hasInput(String name) {
+        return inputs().stream().anyMatch(i -> i.name().equals(name));
+    }
+
+    default boolean hasOutput(String name) {
+        return outputs().stream().anyMatch(i -> i.name().equals(name));
+    }
+
+    default IoInfo output(String name) {
+        return outputs().stream().filter(i -> i.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no output " + name));
+    }
+
+    /**
+     * Runs one batch. Each input is {@code [batch][seq]}; inputs the model does not have are
+     * ignored, and {@code position_ids} is filled in (0..seq-1) when the model wants it and it is
+     * not given. Returns the requested outputs (all when {@code outputNames} is empty) as fp32.
+     */
+    Map<String, FloatTensor> run(Map<String, long[][]> inputs, Set<String> outputNames);
+
+    default Map<String, FloatTensor> run(Map<String, long[][]> inputs) {
+        return run(inputs, Set.of());
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,360 @@
+package io.linforge.runtime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
+import io.linforge.core.LinforgeException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * An ONNX file on ONNX Runtime. Providers are added in the configured priority order; when a GPU
+ * provider is requested without {@code cpu} in the list, CPU fallback is disabled so that a
+ * model that cannot run on the GPU fails instead of silently running on the CPU.
+ */
+public final class OrtInferenceSession implements InferenceSession {
+    private final Path path;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final List<Provider> providers;
+    private final List<IoInfo> inputs;
+    private final List<IoInfo> outputs;
+    private final Map<String, OnnxJavaType> inputTypes = new LinkedHashMap<>();
+
+    private OrtInferenceSession(Path path, OrtEnvironment env, OrtSession session, List<Provider> providers)
+            throws OrtException {
+        this.path = path;
+        this.env = env;
+        this.session = session;
+        this.providers = List.copyOf(providers);
+        this.inputs = describe(session.getInputInfo());
+        this.outputs = describe(session.getOutputInfo());
+        for (NodeInfo n : session.getInputInfo().values()) {
+            if (n.getInfo() instanceof TensorInfo t) {
+                inputTypes.put(n.getName(), t.type);
+            }
+        }
+    }
+
+    /** The ONNX Runtime version of the loaded native library. */
+    public static String ortVersion() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    /** Providers this ONNX Runtime build offers, as linforge names (others omitted). */
+    public static List<Provider> availableProviders() {
+        EnumSet<OrtProvider> av = OrtEnvironment.getAvailableProviders();
+        List<Provider> out = new ArrayList<>();
+        for (Provider p : Provider.values()) {
+            if (av.contains(ortProvider(p))) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static OrtProvider ortProvider(Provider p) {
+        return switch (p) {
+            case CPU -> OrtProvider.CPU;
+            case CUDA -> OrtProvider.CUDA;
+            case TENSORRT -> OrtProvider.TENSOR_RT;
+        };
+    }
+
+    /** Opens {@code model} (an .onnx file; external data is read from its folder). */
+    public static OrtInferenceSession open(Path model, SessionConfig config) {
+        if (!Files.isRegularFile(model)) {
+            throw LinforgeException.badInput(model, "file", "missing (an ONNX model file is needed)");
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<Provider> requested = config.providers();
+        List<Provider> available = availableProviders();
+        for (Provider p : requested) {
+            if (!available.contains(p)) {
+                throw new LinforgeException(LinforgeException.BAD_INPUT, "provider '" + p + "' is not available in this "
+                        + "ONNX Runtime build (" + ortVersion() + ", available: " + joined(available) + "); a GPU build of "
+                        + "ONNX Runtime and its CUDA libraries are needed; no CPU fallback is made");
+            }
+        }
+        boolean gpu = requested.stream().anyMatch(Provider::isGpu);
+        boolean cpuAllowed = requested.contains(Provider.CPU);
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(switch (config.optLevel()) {
+                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            });
+            if (config.intraOpThreads() > 0) {
+                so.setIntraOpNumThreads(config.intraOpThreads());
+            }
+            if (gpu && !cpuAllowed) {
+                so.addConfigEntry("session.disable_cpu_ep_fallback", "1");
+            }
+            for (Provider p : requested) {
+                addProvider(so, p, config);
+            }
+            OrtSession s;
+            try {
+                s = env.createSession(model.toString(), so);
+            } catch (OrtException e) {
+                if (gpu) {
+                    throw new LinforgeException(LinforgeException.FAILURE, model + ": cannot create a session on "
+                            + joined(requested) + " (CPU fallback disabled): " + firstLine(e), e);
+                }
+                throw LinforgeException.badInput(model, "model", "ONNX Runtime cannot load it: " + firstLine(e));
+            }
+            List<Provider> used = new ArrayList<>(requested);
+            try {
+                return new OrtInferenceSession(model, env, s, used);
+            } catch (OrtException | RuntimeException e) {
+                closeQuietly(s);
+                throw new LinforgeException(LinforgeException.FAILURE, model + ": cannot read inputs/outputs: "
+                        + firstLine(e), e);
+            }
+        } catch (OrtException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, model + ": session options: " + firstLine(e), e);
+        }
+    }
+
+    private static void addProvider(OrtSession.SessionOptions so, Provider p, SessionConfig config) {
+        try {
+            switch (p) {
+                case CPU -> {
+                    // Always registered by ONNX Runtime; nothing to add.
+                }
+                case CUDA -> {
+                    OrtCUDAProviderOptions o = new OrtCUDAProviderOptions(config.deviceId());
+                    for (Map.Entry<String, String> e : config.cudaOptions().entrySet()) {
+                        o.add(e.getKey(), e.getValue());
+                    }
+                    so.addCUDA(o);
+                }
+                case TENSORRT -> {
+                    OrtTensorRTProviderOptions o = new OrtTensorRTProviderOptions(config.deviceId());
+                    for (Map.Entry<String, String> e : config.tensorrtOptions().entrySet()) {
+                        o.add(e.getKey(), e.getValue());
+                    }
+                    so.addTensorrt(o);
+                }
+            }
+        } catch (OrtException | LinkageError | RuntimeException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, "provider '" + p + "' (device " + config.deviceId()
+                    + ") cannot be used: " + firstLine(e) + "; no CPU fallback is made", e);
+        }
+    }
+
+    private static List<IoInfo> describe(Map<String, NodeInfo> infos) {
+        List<IoInfo> out = new ArrayList<>();
+        for (NodeInfo n : infos.values()) {
+            ValueInfo v = n.getInfo();
+            if (v instanceof TensorInfo t) {
+                long[] shape = t.getShape();
+                String[] names = t.getDimensionNames();
+                List<String> dims = new ArrayList<>();
+                for (int i = 0; i < shape.length; i++) {
+                    if (shape[i] >= 0) {
+                        dims.add(Long.toString(shape[i]));
+                    } else {
+                        dims.add(names != null && i < names.length && !names[i].isEmpty() ? names[i] : "?");
+                    }
+                }
+                out.add(new IoInfo(n.getName(), dtypeName(t.type), List.copyOf(dims)));
+            } else {
+                out.add(new IoInfo(n.getName(), v.getClass().getSimpleName(), List.of()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    static String dtypeName(OnnxJavaType t) {
+        return switch (t) {
+            case FLOAT -> "float32";
+            case DOUBLE -> "float64";
+            case FLOAT16 -> "float16";
+            case BFLOAT16 -> "bfloat16";
+            default -> t.name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public List<IoInfo> inputs() {
+        return inputs;
+    }
+
+    @Override
+    public List<IoInfo> outputs() {
+        return outputs;
+    }
+
+    @Override
+    public List<Provider> providers() {
+        return providers;
+    }
+
+    @Override
+    public String engine() {
+        return "onnxruntime " + ortVersion();
+    }
+
+    @Override
+    public Map<String, FloatTensor> run(Map<String, long[][]> given, Set<String> outputNames) {
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try {
+            int batch = -1;
+            int seq = -1;
+            for (long[][] a : given.values()) {
+                batch = a.length;
+                seq = a.length == 0 ? 0 : a[0].length;
+                break;
+            }
+            for (IoInfo in : inputs) {
+                long[][] values = given.get(in.name());
+                if (values == null && in.name().equals("position_ids") && batch >= 0) {
+                    values = new long[batch][seq];
+                    for (long[] row : values) {
+                        for (int j = 0; j < seq; j++) {
+                            row[j] = j;
+                        }
+                    }
+                }
+                if (values == null) {
+                    throw LinforgeException.badInput(path, "inputs", "the model needs input '" + in.name() + "' "
+                            + in.dtype() + in.dims() + " which is not provided (given: " + given.keySet() + ")");
+                }
+                feed.put(in.name(), tensor(in.name(), values));
+            }
+            Set<String> wanted = outputNames.isEmpty() ? session.getOutputNames() : outputNames;
+            Map<String, FloatTensor> out = new LinkedHashMap<>();
+            try (OrtSession.Result r = session.run(feed, wanted)) {
+                for (Map.Entry<String, OnnxValue> e : r) {
+                    out.put(e.getKey(), toFloat(e.getKey(), e.getValue()));
+                }
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, path + ": inference failed: " + firstLine(e), e);
+        } finally {
+            for (OnnxTensor t : feed.values()) {
+                t.close();
+            }
+        }
+    }
+
+    private OnnxTensor tensor(String name, long[][] values) throws OrtException {
+        int b = values.length;
+        int s = b == 0 ? 0 : values[0].length;
+        long[] shape = {b, s};
+        OnnxJavaType type = inputTypes.getOrDefault(name, OnnxJavaType.INT64);
+        if (type == OnnxJavaType.INT32) {
+            IntBuffer buf = ByteBuffer.allocateDirect(b * s * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
+            for (long[] row : values) {
+                for (long v : row) {
+                    buf.put((int) v);
+                }
+            }
+            buf.rewind();
+            return OnnxTensor.createTensor(env, buf, shape);
+        }
+        if (type != OnnxJavaType.INT64) {
+            throw LinforgeException.badInput(path, "inputs", "input '" + name + "' has type " + dtypeName(type)
+                    + "; only int64/int32 token inputs are supported");
+        }
+        LongBuffer buf = ByteBuffer.allocateDirect(b * s * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+        for (long[] row : values) {
+            if (row.length != s) {
+                throw new IllegalArgumentException("ragged input " + name);
+            }
+            buf.put(row);
+        }
+        buf.rewind();
+        return OnnxTensor.createTensor(env, buf, shape);
+    }
+
+    private FloatTensor toFloat(String name, OnnxValue v) {
+        if (!(v instanceof OnnxTensor t)) {
+            throw new LinforgeException(LinforgeException.FAILURE, path + ": output '" + name + "' is not a tensor");
+        }
+        TensorInfo info = t.getInfo();
+        long[] shape = info.getShape();
+        int n = Math.toIntExact(info.getNumElements());
+        float[] data = new float[n];
+        switch (info.type) {
+            case FLOAT, FLOAT16, BFLOAT16 -> {
+                FloatBuffer fb = t.getFloatBuffer();
+                fb.get(data);
+            }
+            case DOUBLE -> {
+                DoubleBuffer db = t.getDoubleBuffer();
+                for (int i = 0; i < n; i++) {
+                    data[i] = (float) db.get(i);
+                }
+            }
+            case INT64 -> {
+                LongBuffer lb = t.getLongBuffer();
+                for (int i = 0; i < n; i++) {
+                    data[i] = lb.get(i);
+                }
+            }
+            case INT32 -> {
+                IntBuffer ib = t.getIntBuffer();
+                for (int i = 0; i < n; i++) {
+                    data[i] = ib.get(i);
+                }
+            }
+            default -> throw new LinforgeException(LinforgeException.FAILURE, path + ": output '" + name
+                    + "' has unsupported type " + info.type);
+        }
+        return new FloatTensor(shape, data);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException e) {
+            // closing a session only fails when it was already closed
+        }
+    }
+
+    static String joined(List<Provider> ps) {
+        return ps.stream().map(Provider::id).collect(Collectors.joining(","));
+    }
+
+    static String firstLine(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}
