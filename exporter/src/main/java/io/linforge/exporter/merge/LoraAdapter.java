@@ -1,0 +1,214 @@
+package io.linforge.exporter.merge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Safetensors;
+import io.linforge.core.tensor.TensorData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A LoRA adapter in the Hugging Face PEFT layout ({@code adapter_config.json} +
+ * {@code adapter_model.safetensors}), read for merging: per module its A [r, in], B [out, r] and
+ * scaling (alpha/r, or alpha/√r with rsLoRA, with {@code rank_pattern}/{@code alpha_pattern}
+ * overrides), plus the full tensors it carries ({@code modules_to_save}, trained biases).
+ */
+public final class LoraAdapter {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    private static final String ROOT = "base_model.model.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One adapted module: its path in the model, factors and scaling. */
+    public record Module(String name, TensorData a, TensorData b, double scaling) {
+    }
+
+    private final Path dir;
+    private final boolean fanInFanOut;
+    private final Map<String, Module> modules;
+    private final Map<String, TensorData> full;
+
+    private LoraAdapter(Path dir, boolean fanInFanOut, Map<String, Module> modules, Map<String, TensorData> full) {
+        this.dir = dir;
+        this.fanInFanOut = fanInFanOut;
+        this.modules = modules;
+        this.full = full;
+    }
+
+    public static boolean isLora(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG));
+    }
+
+    public static LoraAdapter read(Path dir) {
+        Path cfgFile = dir.resolve(CONFIG);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(cfgFile)) {
+            throw LinforgeException.badInput(cfgFile, "file", "missing (not a PEFT adapter folder)");
+        }
+        JsonNode cfg;
+        try {
+            cfg = JSON.readTree(cfgFile.toFile());
+        } catch (IOException e) {
+            throw LinforgeException.badInput(cfgFile, "json", "malformed: " + e.getMessage().split("\n")[0]);
+        }
+        String type = cfg.path("peft_type").asText("");
+        if (!type.equals("LORA")) {
+            throw LinforgeException.badInput(cfgFile, "peft_type", "expected LORA, got '" + type + "'");
+        }
+        if (cfg.path("use_dora").asBoolean(false)) {
+            throw LinforgeException.badInput(cfgFile, "use_dora", "DoRA adapters are not supported");
+        }
+        int r = cfg.path("r").asInt(8);
+        double alpha = cfg.path("lora_alpha").asDouble(8);
+        boolean rs = cfg.path("use_rslora").asBoolean(false);
+        boolean fifo = cfg.path("fan_in_fan_out").asBoolean(false);
+        Map<String, Integer> rankPattern = intMap(cfg.path("rank_pattern"));
+        Map<String, Double> alphaPattern = doubleMap(cfg.path("alpha_pattern"));
+        if (!Files.isRegularFile(weights)) {
+            throw LinforgeException.badInput(weights, "file", "missing");
+        }
+        Map<String, TensorData> tensors = Safetensors.readAll(weights);
+        Map<String, TensorData> as = new LinkedHashMap<>();
+        Map<String, TensorData> bs = new LinkedHashMap<>();
+        Map<String, TensorData> full = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
+            String k = e.getKey();
+            if (!k.startsWith(ROOT)) {
+                throw LinforgeException.badInput(weights, k, "key does not start with '" + ROOT + "'");
+            }
+            String rest = k.substring(ROOT.length());
+            if (rest.endsWith(".lora_A.weight")) {
+                as.put(rest.substring(0, rest.length() - ".lora_A.weight".length()), e.getValue());
+            } else if (rest.endsWith(".lora_B.weight")) {
+                bs.put(rest.substring(0, rest.length() - ".lora_B.weight".length()), e.getValue());
+            } else if (rest.contains(".lora_")) {
+                throw LinforgeException.badInput(weights, k, "unsupported LoRA tensor (only lora_A/lora_B weights)");
+            } else {
+                full.put(rest.replace(".base_layer.", "."), e.getValue());
+            }
+        }
+        Map<String, Module> modules = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorData> e : as.entrySet()) {
+            String name = e.getKey();
+            TensorData a = e.getValue();
+            TensorData b = bs.get(name);
+            if (b == null) {
+                throw LinforgeException.badInput(weights, ROOT + name + ".lora_B.weight", "missing (lora_A present)");
+            }
+            long[] sa = a.shape();
+            long[] sb = b.shape();
+            if (sa.length != 2 || sb.length != 2 || sa[0] != sb[1]) {
+                throw LinforgeException.badInput(weights, ROOT + name + ".lora_B.weight",
+                        "shapes " + java.util.Arrays.toString(sa) + " and " + java.util.Arrays.toString(sb)
+                                + " are not [r, in] and [out, r]");
+            }
+            int rank = pattern(rankPattern, name, r);
+            double al = pattern(alphaPattern, name, alpha);
+            if (rank != sa[0]) {
+                throw LinforgeException.badInput(cfgFile, "r", "rank " + rank + " does not match lora_A of '" + name
+                        + "' (" + sa[0] + ")");
+            }
+            double scaling = rs ? al / Math.sqrt(rank) : al / rank;
+            modules.put(name, new Module(name, a, b, scaling));
+        }
+        for (String name : bs.keySet()) {
+            if (!as.containsKey(name)) {
+                throw LinforgeException.badInput(weights, ROOT + name + ".lora_A.weight", "missing (lora_B present)");
+            }
+        }
+        return new LoraAdapter(dir, fifo, modules, full);
+    }
+
+    /** PEFT pattern semantics: a key matches when it equals the module name, ends with "." + key, or fully matches as a regex. */
+    static <T> T pattern(Map<String, T> patterns, String module, T dflt) {
+        for (Map.Entry<String, T> e : patterns.entrySet()) {
+            String k = e.getKey();
+            if (module.equals(k) || module.endsWith("." + k)) {
+                return e.getValue();
+            }
+            try {
+                if (Pattern.compile("(.*\\.)?" + k).matcher(module).matches()) {
+                    return e.getValue();
+                }
+            } catch (java.util.regex.PatternSyntaxException ignored) {
+                // not a regex: only the literal forms apply
+            }
+        }
+        return dflt;
+    }
+
+    private static Map<String, Integer> intMap(JsonNode n) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            m.put(e.getKey(), e.getValue().asInt());
+        }
+        return m;
+    }
+
+    private static Map<String, Double> doubleMap(JsonNode n) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            m.put(e.getKey(), e.getValue().asDouble());
+        }
+        return m;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean fanInFanOut() {
+        return fanInFanOut;
+    }
+
+    public Map<String, Module> modules() {
+        return modules;
+    }
+
+    /** Tensors stored whole (classifier heads, biases), by their name in the model. */
+    public Map<String, TensorData> fullTensors() {
+        return full;
+    }
+
+    /** ΔW = B·A·scaling as an fp32 [out, in] array (row-major), accumulated in double. */
+    public static float[] delta(Module m) {
+        float[] a = m.a().toFloats();
+        float[] b = m.b().toFloats();
+        int r = (int) m.a().shape()[0];
+        int in = (int) m.a().shape()[1];
+        int out = (int) m.b().shape()[0];
+        float[] d = new float[out * in];
+        double[] row = new double[in];
+        for (int o = 0; o < out; o++) {
+            java.util.Arrays.fill(row, 0);
+            for (int k = 0; k < r; k++) {
+                double bv = b[o * r + k];
+                if (bv == 0) {
+                    continue;
+                }
+                int base = k * in;
+                for (int i = 0; i < in; i++) {
+                    row[i] += bv * a[base + i];
+                }
+            }
+            for (int i = 0; i < in; i++) {
+                d[o * in + i] = (float) (row[i] * m.scaling());
+            }
+        }
+        return d;
+    }
+
+    static List<String> names(Map<String, ?> m) {
+        return new ArrayList<>(m.keySet());
+    }
+}

@@ -1,0 +1,72 @@
+package io.linforge.exporter.merge;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.tensor.TensorData;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Folds adapters into plain weights: LoRA factors become {@code W + B·A·scaling}, whole tensors
+ * an adapter carries (classification heads, trained biases) replace or extend the base ones. The
+ * base checkpoint is only read.
+ */
+public final class Merger {
+    private Merger() {
+    }
+
+    /** The base tensors with every adapter applied in order (all floating tensors as fp32). */
+    public static Map<String, TensorData> merge(Checkpoint base, List<Path> adapterDirs) {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        for (String n : base.tensorNames()) {
+            TensorData t = base.tensor(n);
+            out.put(n, t.dtype().isFloating() ? t.toF32() : t);
+        }
+        for (Path dir : adapterDirs) {
+            apply(out, dir);
+        }
+        return out;
+    }
+
+    static void apply(Map<String, TensorData> weights, Path dir) {
+        LoraAdapter adapter = LoraAdapter.read(dir);
+        Path file = dir.resolve(LoraAdapter.WEIGHTS);
+        for (LoraAdapter.Module m : adapter.modules().values()) {
+            String key = m.name() + ".weight";
+            TensorData w = weights.get(key);
+            if (w == null) {
+                throw LinforgeException.badInput(file, "base_model.model." + m.name() + ".lora_A.weight",
+                        "the base checkpoint has no '" + key + "'");
+            }
+            long[] ws = w.shape();
+            long out = m.b().shape()[0];
+            long in = m.a().shape()[1];
+            long[] expect = adapter.fanInFanOut() ? new long[] {in, out} : new long[] {out, in};
+            if (!Arrays.equals(ws, expect)) {
+                throw LinforgeException.badInput(file, "base_model.model." + m.name(), "adapter shape " + Arrays.toString(expect)
+                        + " does not match the base weight " + Arrays.toString(ws));
+            }
+            float[] d = LoraAdapter.delta(m);
+            if (adapter.fanInFanOut()) {
+                d = TensorData.ofFloats(new long[] {out, in}, d).transpose2d().toFloats();
+            }
+            float[] v = w.toFloats();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += d[i];
+            }
+            weights.put(key, TensorData.ofFloats(ws, v));
+        }
+        for (Map.Entry<String, TensorData> e : adapter.fullTensors().entrySet()) {
+            TensorData prev = weights.get(e.getKey());
+            TensorData t = e.getValue().dtype().isFloating() ? e.getValue().toF32() : e.getValue();
+            if (prev != null && !Arrays.equals(prev.shape(), t.shape())) {
+                throw LinforgeException.badInput(file, "base_model.model." + e.getKey(), "shape " + Arrays.toString(t.shape())
+                        + " does not match the base " + Arrays.toString(prev.shape()));
+            }
+            weights.put(e.getKey(), t);
+        }
+    }
+}
