@@ -1,0 +1,157 @@
+package io.linforge.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.runtime.IoInfo;
+import io.linforge.runtime.ModelFiles;
+import io.linforge.runtime.OrtInferenceSession;
+import io.linforge.runtime.Provider;
+import io.linforge.runtime.SessionConfig;
+import io.linforge.runtime.bench.Benchmark;
+import io.linforge.runtime.bench.MachineInfo;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+/** {@code linforge bench}: latency percentiles and throughput over batch/sequence sweeps. */
+public final class BenchCommand implements Command {
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "latency percentiles and throughput over batch/sequence sweeps";
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(Option.builder().longOpt("model").hasArg().argName("M").desc("ONNX file, or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").desc("tokenizer.json (for the vocabulary size; found next to the model when omitted)").build())
+                .addOption(Option.builder().longOpt("vocab").hasArg().argName("N").desc("vocabulary size for the random ids when there is no tokenizer").build())
+                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (a comma list sets the priority; default cpu)").build())
+                .addOption(Option.builder().longOpt("device").hasArg().argName("N").desc("GPU device id (default 0)").build())
+                .addOption(Option.builder().longOpt("batch").hasArg().argName("LIST").desc("batch sizes (default 1,8,32)").build())
+                .addOption(Option.builder().longOpt("seq").hasArg().argName("LIST").desc("sequence lengths (default 32,128,512)").build())
+                .addOption(Option.builder().longOpt("warmup").hasArg().argName("N").desc("warm-up runs per shape (default 5)").build())
+                .addOption(Option.builder().longOpt("iterations").hasArg().argName("N").desc("timed runs per shape (default 20)").build())
+                .addOption(Option.builder().longOpt("threads").hasArg().argName("N").desc("intra-op threads (default: ONNX Runtime's choice)").build())
+                .addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("seed of the synthetic ids (default 42)").build())
+                .addOption(CliSupport.jsonOption());
+    }
+
+    static List<Integer> intList(CommandLine cmd, String name, String dflt) {
+        String v = cmd.getOptionValue(name, dflt);
+        List<Integer> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            if (s.isBlank()) {
+                continue;
+            }
+            try {
+                int n = Integer.parseInt(s.trim());
+                if (n < 1) {
+                    throw new NumberFormatException();
+                }
+                out.add(n);
+            } catch (NumberFormatException e) {
+                throw LinforgeException.badInput("--" + name + ": expected positive integers separated by commas, got '" + v + "'");
+            }
+        }
+        if (out.isEmpty()) {
+            throw LinforgeException.badInput("--" + name + ": empty list");
+        }
+        return out;
+    }
+
+    @Override
+    public int run(CommandLine cmd) throws Exception {
+        Path onnx = ModelFiles.onnx(CliSupport.requiredPath(cmd, "model"), "--model");
+        List<Integer> batches = intList(cmd, "batch", "1,8,32");
+        List<Integer> seqs = intList(cmd, "seq", "32,128,512");
+        int warmup = CliSupport.intOption(cmd, "warmup", 5);
+        int iterations = CliSupport.intOption(cmd, "iterations", 20);
+        int threads = CliSupport.intOption(cmd, "threads", 0);
+        long seed = CliSupport.intOption(cmd, "seed", 42);
+        if (warmup < 0 || iterations < 1 || threads < 0) {
+            throw LinforgeException.badInput("--warmup >= 0, --iterations >= 1 and --threads >= 0 needed");
+        }
+        int vocab;
+        String vocabFrom;
+        if (cmd.hasOption("vocab")) {
+            vocab = CliSupport.intOption(cmd, "vocab", 0);
+            if (vocab < 1) {
+                throw LinforgeException.badInput("--vocab: must be >= 1");
+            }
+            vocabFrom = "--vocab";
+        } else {
+            Path tok = ModelFiles.tokenizer(onnx, cmd.getOptionValue("tokenizer"));
+            vocab = ModelFiles.vocabSize(tok);
+            vocabFrom = tok.toString();
+        }
+        SessionConfig config = SessionConfig.builder()
+                .providers(Provider.parseList(cmd.getOptionValue("provider", "cpu")))
+                .deviceId(CliSupport.intOption(cmd, "device", 0))
+                .intraOpThreads(threads)
+                .build();
+
+        ObjectNode out = CliSupport.JSON.createObjectNode();
+        try (OrtInferenceSession session = OrtInferenceSession.open(onnx, config)) {
+            out.put("model", onnx.toAbsolutePath().toString());
+            out.set("providers", CliSupport.JSON.valueToTree(session.providers().stream().map(Provider::id).toList()));
+            out.put("engine", session.engine());
+            out.put("onnxruntime", OrtInferenceSession.ortVersion());
+            out.put("intra_op_threads", threads);
+            out.put("vocab", vocab);
+            out.put("vocab_from", vocabFrom);
+            out.put("seed", seed);
+            out.put("warmup", warmup);
+            out.put("iterations", iterations);
+            out.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString());
+            out.set("machine", CliSupport.JSON.valueToTree(MachineInfo.describe()));
+            out.set("inputs", CliSupport.JSON.valueToTree(session.inputs().stream().map(IoInfo::toString).toList()));
+            out.set("outputs", CliSupport.JSON.valueToTree(session.outputs().stream().map(IoInfo::toString).toList()));
+            System.out.printf("model     %s%n", onnx);
+            System.out.printf("providers %s (%s), intra-op threads %s%n",
+                    session.providers().stream().map(Provider::id).collect(Collectors.joining(",")), session.engine(),
+                    threads == 0 ? "default" : threads);
+            System.out.printf("machine   %s, %d cores, %s, Java %s%n", MachineInfo.cpuModel(),
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+                    System.getProperty("java.version"));
+            System.out.printf("%6s %6s %10s %10s %10s %12s %12s%n", "batch", "seq", "p50 ms", "p90 ms", "p99 ms",
+                    "seq/s", "tokens/s");
+            Benchmark bench = new Benchmark(session, vocab, seed);
+            ArrayNode rows = out.putArray("results");
+            for (int b : batches) {
+                for (int s : seqs) {
+                    Benchmark.ShapeResult r = bench.measure(b, s, warmup, iterations);
+                    System.out.printf("%6d %6d %10.2f %10.2f %10.2f %12.1f %12.0f%n", b, s, r.p50Ms(), r.p90Ms(),
+                            r.p99Ms(), r.sequencesPerSec(), r.tokensPerSec());
+                    System.out.flush();
+                    ObjectNode row = rows.addObject();
+                    row.put("batch", b);
+                    row.put("seq", s);
+                    row.put("iterations", r.iterations());
+                    row.put("mean_ms", r.meanMs());
+                    row.put("p50_ms", r.p50Ms());
+                    row.put("p90_ms", r.p90Ms());
+                    row.put("p99_ms", r.p99Ms());
+                    row.put("min_ms", r.minMs());
+                    row.put("max_ms", r.maxMs());
+                    row.put("sequences_per_s", r.sequencesPerSec());
+                    row.put("tokens_per_s", r.tokensPerSec());
+                }
+            }
+        }
+        CliSupport.writeJson(cmd, out);
+        return 0;
+    }
+}

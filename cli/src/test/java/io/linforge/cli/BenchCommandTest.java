@@ -1,0 +1,55 @@
+package io.linforge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linforge.runtime.ModelFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void benchWritesPercentilesAndThroughputPerShape() throws Exception {
+        Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));
+        Path json = dir.resolve("bench.json");
+        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", onnx.toString(), "--batch", "1,2",
+                "--seq", "8,16", "--warmup", "1", "--iterations", "3", "--threads", "1", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode n = CliSupport.JSON.readTree(json.toFile());
+        assertEquals("cpu", n.get("providers").get(0).asText());
+        assertEquals(30522, n.get("vocab").asInt());
+        assertFalse(n.get("machine").get("cpu").asText().isBlank());
+        assertEquals(4, n.get("results").size());
+        JsonNode last = n.get("results").get(3);
+        assertEquals(2, last.get("batch").asInt());
+        assertEquals(16, last.get("seq").asInt());
+        double p50 = last.get("p50_ms").asDouble();
+        assertTrue(p50 > 0 && p50 <= last.get("p90_ms").asDouble() && last.get("p90_ms").asDouble() <= last.get("p99_ms").asDouble());
+        // tokens/s is sequences/s times the sequence length
+        assertEquals(16 * last.get("sequences_per_s").asDouble(), last.get("tokens_per_s").asDouble(), 1e-6);
+        assertTrue(r.out().contains("tokens/s"), r.out());
+        assertTrue(Files.list(dir).allMatch(p -> p.equals(json)), "no temporary files left");
+    }
+
+    @Test
+    void unavailableProviderAndBadListsExitTwo() throws Exception {
+        Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));
+        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", onnx.toString(), "--provider", "cuda",
+                "--batch", "1", "--seq", "8", "--iterations", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'cuda'"), r.err());
+        assertEquals(2, InfoCommandTest.run("bench", "--model", onnx.toString(), "--batch", "0").code());
+        Path ckpt = Files.createDirectories(dir.resolve("ckpt"));
+        Files.writeString(ckpt.resolve("config.json"), "{}");
+        InfoCommandTest.Run c = InfoCommandTest.run("bench", "--model", ckpt.toString());
+        assertEquals(2, c.code());
+        assertTrue(c.err().contains("export"), c.err());
+    }
+}

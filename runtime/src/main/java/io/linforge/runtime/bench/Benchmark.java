@@ -1,0 +1,99 @@
+package io.linforge.runtime.bench;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.runtime.InferenceSession;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Latency and throughput of an {@link InferenceSession} over a sweep of batch sizes and sequence
+ * lengths, on synthetic token ids (uniform over the vocabulary, seeded; full attention mask, type
+ * ids 0). Each shape gets its own warm-up; latency covers one {@code run} call including the
+ * host-side input and output copies.
+ */
+public final class Benchmark {
+    /** One shape's measurements (milliseconds; throughput per second). */
+    public record ShapeResult(int batch, int seq, int iterations, double meanMs, double p50Ms, double p90Ms,
+            double p99Ms, double minMs, double maxMs, double sequencesPerSec, double tokensPerSec) {
+    }
+
+    private final InferenceSession session;
+    private final int vocab;
+    private final long seed;
+
+    public Benchmark(InferenceSession session, int vocab, long seed) {
+        if (vocab < 1) {
+            throw new IllegalArgumentException("vocab");
+        }
+        this.session = session;
+        this.vocab = vocab;
+        this.seed = seed;
+    }
+
+    /** The inputs of one synthetic batch, only those the model has. */
+    public Map<String, long[][]> inputs(int batch, int seq) {
+        SplittableRandom r = new SplittableRandom(seed ^ (31L * batch + seq));
+        long[][] ids = new long[batch][seq];
+        long[][] mask = new long[batch][seq];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < seq; j++) {
+                ids[i][j] = r.nextInt(vocab);
+                mask[i][j] = 1;
+            }
+        }
+        Map<String, long[][]> in = new HashMap<>();
+        in.put("input_ids", ids);
+        if (session.hasInput("attention_mask")) {
+            in.put("attention_mask", mask);
+        }
+        if (session.hasInput("token_type_ids")) {
+            in.put("token_type_ids", new long[batch][seq]);
+        }
+        return in;
+    }
+
+    public ShapeResult measure(int batch, int seq, int warmup, int iterations) {
+        if (batch < 1 || seq < 1 || iterations < 1 || warmup < 0) {
+            throw LinforgeException.badInput("batch, seq and iterations must be >= 1, warmup >= 0");
+        }
+        Map<String, long[][]> in = inputs(batch, seq);
+        for (int i = 0; i < warmup; i++) {
+            session.run(in);
+        }
+        double[] ms = new double[iterations];
+        long total = 0;
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            session.run(in);
+            long dt = System.nanoTime() - t0;
+            total += dt;
+            ms[i] = dt / 1e6;
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double meanMs = total / 1e6 / iterations;
+        double seqPerSec = batch * iterations / (total / 1e9);
+        return new ShapeResult(batch, seq, iterations, meanMs, percentile(sorted, 50), percentile(sorted, 90),
+                percentile(sorted, 99), sorted[0], sorted[sorted.length - 1], seqPerSec, seqPerSec * seq);
+    }
+
+    public List<ShapeResult> sweep(List<Integer> batches, List<Integer> seqs, int warmup, int iterations) {
+        List<ShapeResult> out = new ArrayList<>();
+        for (int b : batches) {
+            for (int s : seqs) {
+                out.add(measure(b, s, warmup, iterations));
+            }
+        }
+        return out;
+    }
+
+    /** Nearest-rank percentile of an ascending array. */
+    public static double percentile(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+}
