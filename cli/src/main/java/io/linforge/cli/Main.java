@@ -29,7 +29,7 @@ public final class Main {
                 new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),
                 new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),
                 new Unavailable("export", "merges adapters and writes ONNX (fp32/fp16), TensorRT plans, Triton repos"),
-                new Unavailable("validate", "reference vs candidate on a data set: task metric, logit agreement, gates"),
+                new ValidateCommand(),
                 new BenchCommand())) {
             m.put(c.name(), c);
         }

@@ -1,0 +1,148 @@
+package io.linforge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.linforge.core.onnx.proto.Onnx;
+import io.linforge.runtime.ModelFiles;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ValidateCommandTest {
+    /** Layer 0 intermediate.dense weight of all-MiniLM-L6-v2 ([384, 1536], stored transposed). */
+    static final String DAMAGED = "onnx::MatMul_798";
+
+    @TempDir
+    static Path dir;
+    static Path original;
+    static Path faithful;
+    static Path damaged;
+    static Path data;
+
+    @BeforeAll
+    static void models() throws Exception {
+        Path root = Path.of(System.getProperty("linforge.root"));
+        original = ModelFiles.bundledMiniLm(root);
+        Path tok = ModelFiles.tokenizerFor(original).orElseThrow();
+        Onnx.ModelProto model;
+        try (InputStream in = Files.newInputStream(original)) {
+            model = Onnx.ModelProto.parseFrom(in);
+        }
+        // Faithful: parsed and written back unchanged (folder form, model.onnx + tokenizer.json).
+        Path f = Files.createDirectories(dir.resolve("faithful"));
+        try (OutputStream out = Files.newOutputStream(f.resolve("model.onnx"))) {
+            model.writeTo(out);
+        }
+        Files.copy(tok, f.resolve("tokenizer.json"));
+        faithful = f;
+        // Damaged: Gaussian noise of the weight's own standard deviation on one encoder matrix.
+        Onnx.GraphProto.Builder g = model.getGraph().toBuilder();
+        boolean found = false;
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            Onnx.TensorProto t = g.getInitializer(i);
+            if (!t.getName().equals(DAMAGED)) {
+                continue;
+            }
+            found = true;
+            assertEquals(Onnx.TensorProto.DataType.FLOAT_VALUE, t.getDataType());
+            ByteBuffer b = ByteBuffer.wrap(t.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+            int n = b.capacity() / 4;
+            assertEquals(384 * 1536, n);
+            double sum = 0;
+            double sq = 0;
+            for (int k = 0; k < n; k++) {
+                float v = b.getFloat(k * 4);
+                sum += v;
+                sq += v * v;
+            }
+            double std = Math.sqrt(sq / n - (sum / n) * (sum / n));
+            Random r = new Random(7);
+            for (int k = 0; k < n; k++) {
+                b.putFloat(k * 4, (float) (b.getFloat(k * 4) + std * r.nextGaussian()));
+            }
+            g.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(b.array())));
+        }
+        assertTrue(found, DAMAGED + " not found");
+        damaged = dir.resolve("damaged.onnx");
+        try (OutputStream out = Files.newOutputStream(damaged)) {
+            model.toBuilder().setGraph(g).build().writeTo(out);
+        }
+        data = root.resolve("recipes/data/spam-small.jsonl");
+    }
+
+    @Test
+    void faithfulCandidatePassesTheCosineGate() throws Exception {
+        Path json = dir.resolve("faithful.json");
+        Path junit = dir.resolve("faithful.xml");
+        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                faithful.toString(), "--data", data.toString(), "--limit", "24", "--max-length", "64",
+                "--min-cosine", "0.9999", "--threads", "2", "--json", json.toString(), "--junit", junit.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode n = CliSupport.JSON.readTree(json.toFile());
+        assertEquals("embedding", n.get("kind").asText());
+        assertEquals(24, n.get("rows").asInt());
+        assertTrue(n.get("test_split_only").asBoolean());
+        assertEquals(1.0, n.get("metrics").get("embedding_cosine_mean").asDouble(), 1e-6);
+        assertEquals(1.0, n.get("metrics").get("embedding_cosine_min").asDouble(), 1e-6);
+        assertTrue(n.get("metrics").get("hidden_max_abs_diff").asDouble() < 1e-5);
+        assertTrue(n.get("passed").asBoolean());
+        String xml = Files.readString(junit);
+        assertTrue(xml.contains("tests=\"1\" failures=\"0\""), xml);
+        assertTrue(xml.contains("<testcase classname=\"linforge.validate\" name=\"min-cosine\"/>"), xml);
+    }
+
+    @Test
+    void damagedCandidateFailsTheGateWithExitThree() throws Exception {
+        Path json = dir.resolve("damaged.json");
+        Path junit = dir.resolve("damaged.xml");
+        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                damaged.toString(), "--tokenizer", ModelFiles.tokenizerFor(original).orElseThrow().toString(),
+                "--data", data.toString(), "--limit", "24", "--max-length", "64", "--min-cosine", "0.99",
+                "--threads", "2", "--json", json.toString(), "--junit", junit.toString());
+        assertEquals(3, r.code(), r.err() + r.out());
+        assertTrue(r.err().contains("gate min-cosine failed: embedding_cosine_mean"), r.err());
+        JsonNode n = CliSupport.JSON.readTree(json.toFile());
+        double mean = n.get("metrics").get("embedding_cosine_mean").asDouble();
+        double min = n.get("metrics").get("embedding_cosine_min").asDouble();
+        assertTrue(mean < 0.99 && min <= mean, "mean " + mean + " min " + min);
+        assertTrue(mean > 0.3, "one noisy matrix should not destroy the model entirely: " + mean);
+        assertTrue(n.get("metrics").get("hidden_max_abs_diff").asDouble() > 0.1);
+        assertFalse(n.get("passed").asBoolean());
+        assertEquals(mean, n.get("gates").get(0).get("measured").asDouble(), 0);
+        String xml = Files.readString(junit);
+        assertTrue(xml.contains("tests=\"1\" failures=\"1\""), xml);
+        assertTrue(xml.contains("<failure message=\"embedding_cosine_mean"), xml);
+        assertTrue(xml.contains("threshold 0.99"), xml);
+    }
+
+    @Test
+    void inapplicableGatesAndCheckpointFoldersAreBadInput() throws Exception {
+        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                faithful.toString(), "--data", data.toString(), "--limit", "2", "--max-accuracy-drop", "0.01");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--max-accuracy-drop needs classifiers"), r.err());
+        Path ckpt = Files.createDirectories(dir.resolve("ckpt"));
+        Files.writeString(ckpt.resolve("config.json"), "{\"model_type\":\"bert\"}");
+        InfoCommandTest.Run c = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                ckpt.toString(), "--data", data.toString());
+        assertEquals(2, c.code());
+        assertTrue(c.err().contains("export it first"), c.err());
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"text\": \"ok\", \"label\": \"ham\"}\n{\"label\": \"spam\"}\n");
+        InfoCommandTest.Run d = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                faithful.toString(), "--data", bad.toString());
+        assertEquals(2, d.code());
+        assertTrue(d.err().contains("bad.jsonl: line 2: text"), d.err());
+    }
+}

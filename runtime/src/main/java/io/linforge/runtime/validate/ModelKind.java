@@ -1,0 +1,37 @@
+package io.linforge.runtime.validate;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.runtime.InferenceSession;
+import io.linforge.runtime.IoInfo;
+
+/** What a model computes, from its outputs. */
+public enum ModelKind {
+    /** {@code logits [batch, labels]}. */
+    CLASSIFIER,
+    /** {@code logits [batch, seq, vocab]}: a causal language model. */
+    LANGUAGE_MODEL,
+    /** {@code last_hidden_state [batch, seq, hidden]} and no logits. */
+    EMBEDDING;
+
+    public static ModelKind of(InferenceSession s, Object source) {
+        if (s.hasOutput("logits")) {
+            IoInfo l = s.output("logits");
+            if (l.rank() == 2) {
+                return CLASSIFIER;
+            }
+            if (l.rank() == 3) {
+                return LANGUAGE_MODEL;
+            }
+            throw LinforgeException.badInput(source, "outputs", "'logits' has rank " + l.rank() + " (expected 2 or 3)");
+        }
+        if (s.hasOutput("last_hidden_state")) {
+            return EMBEDDING;
+        }
+        throw LinforgeException.badInput(source, "outputs", "neither 'logits' nor 'last_hidden_state' (outputs: "
+                + s.outputs() + ")");
+    }
+
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
