@@ -23,7 +23,7 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new Unavailable("quickstart", "runs the default recipe on the bundled model and data"),
                 new RunCommand(),
-                new Unavailable("import", "ONNX model (or a jar holding one) -> Hugging Face checkpoint folder"),
+                new ImportCommand(),
                 new InfoCommand(),
                 new Unavailable("train", "trains an adapter (LoRA, ReLoRA, SparseGrad, BitFit) or a full fine-tune"),
                 new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),

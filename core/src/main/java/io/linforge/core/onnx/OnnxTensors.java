@@ -1,0 +1,97 @@
+package io.linforge.core.onnx;
+
+import com.google.protobuf.ByteString;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.proto.Onnx.StringStringEntryProto;
+import io.linforge.core.onnx.proto.Onnx.TensorProto;
+import io.linforge.core.tensor.DType;
+import io.linforge.core.tensor.TensorData;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+/** Conversions between ONNX {@code TensorProto}s and {@link TensorData}. */
+public final class OnnxTensors {
+    private OnnxTensors() {
+    }
+
+    /**
+     * The tensor's values; {@code baseDir} resolves external data ({@code model.onnx.data}) and
+     * may be null when the model came from memory.
+     */
+    public static TensorData read(TensorProto t, Path baseDir, Object source) {
+        DType dt = DType.fromOnnx(t.getDataType());
+        if (dt == null) {
+            throw LinforgeException.badInput(source, t.getName() + ".data_type", "unsupported ONNX type " + t.getDataType());
+        }
+        long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        long n = TensorData.numel(shape);
+        ByteBuffer b;
+        if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+            b = external(t, baseDir, source, n * dt.byteSize());
+        } else if (t.hasRawData()) {
+            b = t.getRawData().asReadOnlyByteBuffer();
+        } else {
+            b = ByteBuffer.allocate((int) (n * dt.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+            switch (dt) {
+                case F32 -> t.getFloatDataList().forEach(b::putFloat);
+                case F64 -> t.getDoubleDataList().forEach(b::putDouble);
+                case I64 -> t.getInt64DataList().forEach(b::putLong);
+                case I32 -> t.getInt32DataList().forEach(b::putInt);
+                case F16, BF16, I16 -> t.getInt32DataList().forEach(v -> b.putShort((short) (int) v));
+                case I8, U8, BOOL -> t.getInt32DataList().forEach(v -> b.put((byte) (int) v));
+                default -> throw LinforgeException.badInput(source, t.getName(), "unsupported storage");
+            }
+            b.flip();
+        }
+        if (b.remaining() != n * dt.byteSize()) {
+            throw LinforgeException.badInput(source, t.getName() + ".raw_data", b.remaining() + " bytes for "
+                    + n + " elements of " + dt);
+        }
+        return new TensorData(dt, shape, b.order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private static ByteBuffer external(TensorProto t, Path baseDir, Object source, long expected) {
+        String location = null;
+        long offset = 0;
+        long length = -1;
+        for (StringStringEntryProto e : t.getExternalDataList()) {
+            switch (e.getKey()) {
+                case "location" -> location = e.getValue();
+                case "offset" -> offset = Long.parseLong(e.getValue());
+                case "length" -> length = Long.parseLong(e.getValue());
+                default -> {
+                }
+            }
+        }
+        if (location == null || baseDir == null || location.contains("..")) {
+            throw LinforgeException.badInput(source, t.getName() + ".external_data", "unusable location '" + location + "'");
+        }
+        if (length < 0) {
+            length = expected;
+        }
+        Path f = baseDir.resolve(location);
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
+            if (offset + length > raf.length()) {
+                throw LinforgeException.badInput(f, t.getName() + ".external_data", "range past the end of the file");
+            }
+            byte[] buf = new byte[Math.toIntExact(length)];
+            raf.seek(offset);
+            raf.readFully(buf);
+            return ByteBuffer.wrap(buf);
+        } catch (IOException e) {
+            throw LinforgeException.badInput(f, t.getName() + ".external_data", "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** A TensorProto holding {@code data} in {@code raw_data}. */
+    public static TensorProto toProto(String name, TensorData data) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(data.dtype().onnxType());
+        for (long d : data.shape()) {
+            b.addDims(d);
+        }
+        return b.setRawData(ByteString.copyFrom(data.data())).build();
+    }
+}
