@@ -29,4 +29,26 @@ public final class Activations {
             default -> throw new IllegalArgumentException(name);
         };
     }
+
+    /** The activation as ONNX nodes (opset 17: GELU written out with Erf). */
+    public static String emit(io.linforge.core.onnx.OnnxEmitter e, String name, String x, String scope) {
+        return switch (name) {
+            case "gelu" -> {
+                String erf = e.node("Erf", scope + "/Erf", e.node("Div", scope + "/Div", x, e.constF((float) Math.sqrt(2.0))));
+                String t = e.node("Add", scope + "/Add", erf, e.constF(1f));
+                yield e.node("Mul", scope + "/Mul_1", e.node("Mul", scope + "/Mul", x, e.constF(0.5f)), t);
+            }
+            case "gelu_new", "gelu_pytorch_tanh" -> {
+                String x3 = e.node("Mul", scope + "/Mul", e.node("Mul", scope + "/Mul_1", x, x), x);
+                String inner = e.node("Mul", scope + "/Mul_2", e.node("Add", scope + "/Add",
+                        e.node("Mul", scope + "/Mul_3", x3, e.constF(0.044715f)), x), e.constF((float) Math.sqrt(2.0 / Math.PI)));
+                String t = e.node("Add", scope + "/Add_1", e.node("Tanh", scope + "/Tanh", inner), e.constF(1f));
+                yield e.node("Mul", scope + "/Mul_5", e.node("Mul", scope + "/Mul_4", x, e.constF(0.5f)), t);
+            }
+            case "relu" -> e.node("Relu", scope + "/Relu", x);
+            case "silu", "swish" -> e.node("Mul", scope + "/Mul", x, e.node("Sigmoid", scope + "/Sigmoid", x));
+            case "tanh" -> e.node("Tanh", scope + "/Tanh", x);
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
 }

@@ -123,4 +123,42 @@ public final class BertLayer implements HiddenBlock {
         out.add(outputNorm.bias());
         return out;
     }
+
+    /** Splits heads: [B, S, H·D] → [B, H, S, D] ({@code perm} 0,2,1,3) or → [B, H, D, S] (0,2,3,1). */
+    static String emitSplit(io.linforge.core.onnx.OnnxEmitter e, String x, int heads, int headDim, long[] perm, String scope) {
+        String r = e.node("Reshape", scope + "/Reshape", x, e.graph().constInts(0, 0, heads, headDim));
+        return e.node("Transpose", scope + "/Transpose", java.util.List.of(r), java.util.Map.of("perm", perm));
+    }
+
+    /** softmax(q kᵀ / √d + bias) v with kᵀ given; scores and softmax in fp32. */
+    static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, int headDim, String scope) {
+        String scores = e.toF32(e.node("MatMul", scope + "/MatMul", q, kT), scope + "/Cast");
+        scores = e.node("Div", scope + "/Div", scores, e.constF32((float) Math.sqrt(headDim)));
+        scores = e.node("Add", scope + "/Add", scores, e.attentionBias);
+        String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", -1));
+        return e.node("MatMul", scope + "/MatMul_1", e.toAct(probs, scope + "/Cast_1"), v);
+    }
+
+    /** [B, H, S, D] → [B, S, H·D]. */
+    static String emitMerge(io.linforge.core.onnx.OnnxEmitter e, String x, int width, String scope) {
+        String t = e.node("Transpose", scope + "/Transpose_3", java.util.List.of(x),
+                java.util.Map.of("perm", new long[] {0, 2, 1, 3}));
+        return e.node("Reshape", scope + "/Reshape_3", t, e.graph().constInts(0, 0, width));
+    }
+
+    @Override
+    public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
+        String s = io.linforge.core.onnx.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
+        String q = emitSplit(e, e.linear(query, hidden), heads, headDim, new long[] {0, 2, 1, 3}, s + "/q");
+        String kT = emitSplit(e, e.linear(key, hidden), heads, headDim, new long[] {0, 2, 3, 1}, s + "/k");
+        String v = emitSplit(e, e.linear(value, hidden), heads, headDim, new long[] {0, 2, 1, 3}, s + "/v");
+        String ctx = emitMerge(e, emitAttend(e, q, kT, v, headDim, s), heads * headDim, s);
+        String outScope = io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
+        String a = attentionNorm.emit(e, e.node("Add", outScope + "/Add", e.linear(attentionOutput, ctx), hidden),
+                outScope + "/LayerNorm");
+        String interScope = io.linforge.core.onnx.OnnxEmitter.scope(intermediate.name()).replaceFirst("/dense$", "");
+        String inter = Activations.emit(e, act, e.linear(intermediate, a), interScope + "/intermediate_act_fn");
+        String oScope = io.linforge.core.onnx.OnnxEmitter.scope(output.name()).replaceFirst("/dense$", "");
+        return outputNorm.emit(e, e.node("Add", oScope + "/Add", e.linear(output, inter), a), oScope + "/LayerNorm");
+    }
 }

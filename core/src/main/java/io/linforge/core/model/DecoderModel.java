@@ -153,4 +153,81 @@ public final class DecoderModel extends TransformerModel {
         NDManager m = ctx.manager();
         return forward(m.create(ids), mask == null ? null : m.create(mask), ctx, allHidden, null);
     }
+
+    /**
+     * The decoder as an ONNX graph with Optimum names: inputs {@code input_ids},
+     * {@code attention_mask} [batch, past_sequence + sequence], {@code position_ids}, and with a
+     * cache {@code past_key_values.N.key/value} [batch, kv_heads, past_sequence, head_dim];
+     * outputs {@code logits} [batch, sequence, vocab] fp32 and {@code present.N.key/value}.
+     */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache) {
+        var g = new io.linforge.core.onnx.GraphBuilder("llama", opset);
+        var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
+        var I64 = io.linforge.core.tensor.DType.I64;
+        var F32 = io.linforge.core.tensor.DType.F32;
+        int kv = config.numKeyValueHeads();
+        String ids = g.input("input_ids", I64, "batch", "sequence");
+        String mask = g.input("attention_mask", I64, "batch", "total_sequence");
+        String pos = g.input("position_ids", I64, "batch", "sequence");
+        if (withCache) {
+            for (int i = 0; i < layers.size(); i++) {
+                e.past.put(i, new String[] {
+                    g.input("past_key_values." + i + ".key", e.act(), "batch", kv, "past_sequence", headDim),
+                    g.input("past_key_values." + i + ".value", e.act(), "batch", kv, "past_sequence", headDim)});
+                e.present.put(i, new String[] {"present." + i + ".key", "present." + i + ".value"});
+            }
+        }
+        // rotary tables for every position, gathered by position_ids: [B, 1, S, D]
+        int maxPos = config.maxPositionEmbeddings();
+        float[] cos = new float[maxPos * headDim];
+        float[] sin = new float[maxPos * headDim];
+        int half = headDim / 2;
+        for (int p = 0; p < maxPos; p++) {
+            for (int i = 0; i < half; i++) {
+                float ang = (float) p * invFreq[i];
+                cos[p * headDim + i] = cos[p * headDim + i + half] = (float) Math.cos(ang);
+                sin[p * headDim + i] = sin[p * headDim + i + half] = (float) Math.sin(ang);
+            }
+        }
+        var cosT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, cos);
+        var sinT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, sin);
+        String cosTab = g.initializer("/model/rotary_emb/cos_cached", fp16 ? cosT.toF16() : cosT);
+        String sinTab = g.initializer("/model/rotary_emb/sin_cached", fp16 ? sinT.toF16() : sinT);
+        e.cos = e.node("Unsqueeze", "/model/rotary_emb/Unsqueeze", e.node("Gather", "/model/rotary_emb/Gather", cosTab, pos),
+                g.constInts(1));
+        e.sin = e.node("Unsqueeze", "/model/rotary_emb/Unsqueeze_1", e.node("Gather", "/model/rotary_emb/Gather_1", sinTab,
+                pos), g.constInts(1));
+        // causal + padding bias [B, 1, S, T] (fp32)
+        String b = "/model/attention_bias";
+        String s = e.node("Gather", b + "/Gather", java.util.List.of(e.node("Shape", b + "/Shape", ids), g.constScalar(1)),
+                java.util.Map.of("axis", 0));
+        String t = e.node("Gather", b + "/Gather_1", java.util.List.of(e.node("Shape", b + "/Shape_1", mask),
+                g.constScalar(1)), java.util.Map.of("axis", 0));
+        String qIdx = e.node("Unsqueeze", b + "/Unsqueeze", e.node("Range", b + "/Range",
+                e.node("Sub", b + "/Sub", t, s), t, g.constScalar(1)), g.constInts(1));
+        String kIdx = e.node("Range", b + "/Range_1", g.constScalar(0), t, g.constScalar(1));
+        String future = e.node("Greater", b + "/Greater", kIdx, qIdx);
+        String pad = e.node("Unsqueeze", b + "/Unsqueeze_1", e.node("Equal", b + "/Equal", mask, g.constScalar(0)),
+                g.constInts(1, 2));
+        e.attentionBias = e.node("Where", b + "/Where", e.node("Or", b + "/Or", future, pad),
+                e.constF32(-Float.MAX_VALUE), e.constF32(0f));
+        String x = e.node("Gather", "/model/embed_tokens/Gather", e.weight(embedTokens, false, false), ids);
+        for (HiddenBlock layer : layers) {
+            x = layer.emit(e, x);
+        }
+        x = norm.emit(e, x, "/model/norm");
+        String logits = e.linear(lmHead, x);
+        g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of("logits"),
+                fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
+        g.output("logits", F32, "batch", "sequence", config.vocabSize());
+        if (withCache) {
+            for (int i = 0; i < layers.size(); i++) {
+                g.output("present." + i + ".key", e.act(), "batch", kv, "total_sequence", headDim);
+                g.output("present." + i + ".value", e.act(), "batch", kv, "total_sequence", headDim);
+            }
+        }
+        g.metadata("linforge.model_type", "llama");
+        g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
+        return g.build();
+    }
 }

@@ -186,4 +186,68 @@ public final class EncoderModel extends TransformerModel {
         return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1e-9f));
     }
 
+
+    /**
+     * The encoder as an ONNX graph: inputs {@code input_ids}, {@code attention_mask} (and
+     * {@code token_type_ids} for BERT) [batch, sequence] int64; outputs {@code last_hidden_state}
+     * [batch, sequence, hidden] fp32 (and {@code logits} [batch, labels] with a classifier head).
+     */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset) {
+        var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
+        var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
+        var I64 = io.linforge.core.tensor.DType.I64;
+        var F32 = io.linforge.core.tensor.DType.F32;
+        String ids = g.input("input_ids", I64, "batch", "sequence");
+        String mask = g.input("attention_mask", I64, "batch", "sequence");
+        String types = usesTokenTypes() ? g.input("token_type_ids", I64, "batch", "sequence") : null;
+        String p = "/" + prefix.replace(".", "") + (prefix.isEmpty() ? "" : "/") + "embeddings";
+        p = p.replace("//", "/");
+        String x = e.node("Gather", p + "/word_embeddings/Gather", e.weight(wordEmbeddings, false, false), ids);
+        String positions;
+        if (roberta) {
+            String notPad = e.node("Cast", p + "/Cast", java.util.List.of(e.node("Not", p + "/Not",
+                    e.node("Equal", p + "/Equal", ids, g.constScalar(padId)))), java.util.Map.of("to", I64.onnxType()));
+            String cum = e.node("CumSum", p + "/CumSum", notPad, g.constScalar(1));
+            positions = e.node("Add", p + "/Add_pos", e.node("Mul", p + "/Mul", cum, notPad), g.constScalar(padId));
+        } else {
+            String seq = e.node("Gather", p + "/Gather_seq", java.util.List.of(e.node("Shape", p + "/Shape", ids),
+                    g.constScalar(1)), java.util.Map.of("axis", 0));
+            positions = e.node("Range", p + "/Range", g.constScalar(0), seq, g.constScalar(1));
+        }
+        x = e.node("Add", p + "/Add", x, e.node("Gather", p + "/position_embeddings/Gather",
+                e.weight(positionEmbeddings, false, false), positions));
+        if (tokenTypeEmbeddings != null) {
+            String t = types != null ? types : e.node("Mul", p + "/Mul_types", ids, g.constScalar(0));
+            x = e.node("Add", p + "/Add_1", x, e.node("Gather", p + "/token_type_embeddings/Gather",
+                    e.weight(tokenTypeEmbeddings, false, false), t));
+        }
+        x = embeddingNorm.emit(e, x, p + "/LayerNorm");
+        // additive padding bias [B, 1, 1, S], fp32
+        String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(mask), java.util.Map.of("to", F32.onnxType()));
+        String inv = e.node("Sub", "/attention_bias/Sub", e.constF32(1f), m);
+        e.attentionBias = e.node("Unsqueeze", "/attention_bias/Unsqueeze",
+                e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-Float.MAX_VALUE)), g.constInts(1, 2));
+        for (HiddenBlock layer : layers) {
+            x = layer.emit(e, x);
+        }
+        int h = config.hiddenSize();
+        g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
+                java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
+        g.output("last_hidden_state", F32, "batch", "sequence", h);
+        if (classifier != null) {
+            String first = e.node("Gather", "/head/Gather", java.util.List.of(x, g.constScalar(0)), java.util.Map.of("axis", 1));
+            String logits;
+            if (classifierDense != null) {
+                logits = e.linear(classifier, e.node("Tanh", "/classifier/Tanh", e.linear(classifierDense, first)));
+            } else {
+                logits = e.linear(classifier, e.node("Tanh", "/pooler/Tanh", e.linear(pooler, first)));
+            }
+            g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of("logits"),
+                    fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
+            g.output("logits", F32, "batch", config.numLabels());
+        }
+        g.metadata("linforge.model_type", config.modelType());
+        g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
+        return g.build();
+    }
 }

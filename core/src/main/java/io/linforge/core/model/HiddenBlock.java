@@ -12,6 +12,9 @@ public interface HiddenBlock {
 
     NDArray forward(NDArray hidden, ForwardContext ctx);
 
+    /** Writes this block's ONNX nodes; returns the name of the output value. */
+    String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden);
+
     /** The parameters of this block. */
     java.util.List<Parameter> parameters();
 }

@@ -112,4 +112,58 @@ public final class LlamaLayer implements HiddenBlock {
         }
         return out;
     }
+
+    static String emitRope(io.linforge.core.onnx.OnnxEmitter e, String x, int headDim, String scope) {
+        var g = e.graph();
+        String x1 = e.node("Slice", scope + "/Slice", x, g.constInts(0), g.constInts(headDim / 2), g.constInts(3));
+        String x2 = e.node("Slice", scope + "/Slice_1", x, g.constInts(headDim / 2), g.constInts(headDim), g.constInts(3));
+        String rot = e.node("Concat", scope + "/Concat", java.util.List.of(e.node("Neg", scope + "/Neg", x2), x1),
+                java.util.Map.of("axis", -1));
+        return e.node("Add", scope + "/Add", e.node("Mul", scope + "/Mul", x, e.cos), e.node("Mul", scope + "/Mul_1", rot, e.sin));
+    }
+
+    /** [B, KV, T, D] → [B, KV·n, T, D]. */
+    static String emitRepeatKv(io.linforge.core.onnx.OnnxEmitter e, String x, int kvHeads, int n, int headDim, String scope) {
+        if (n == 1) {
+            return x;
+        }
+        var g = e.graph();
+        String u = e.node("Unsqueeze", scope + "/Unsqueeze", x, g.constInts(2));
+        String ex = e.node("Expand", scope + "/Expand", u, g.constInts(1, 1, n, 1, 1));
+        return e.node("Reshape", scope + "/Reshape", ex, g.constInts(0, (long) kvHeads * n, -1, headDim));
+    }
+
+    @Override
+    public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
+        String s = "/model/layers." + index;
+        String h = inputNorm.emit(e, hidden, s + "/input_layernorm");
+        String a = s + "/self_attn";
+        String qs = BertLayer.emitSplit(e, e.linear(q, h), heads, headDim, new long[] {0, 2, 1, 3}, a + "/q");
+        String ks = BertLayer.emitSplit(e, e.linear(k, h), kvHeads, headDim, new long[] {0, 2, 1, 3}, a + "/k");
+        String vs = BertLayer.emitSplit(e, e.linear(v, h), kvHeads, headDim, new long[] {0, 2, 1, 3}, a + "/v");
+        qs = emitRope(e, qs, headDim, a + "/rotary_q");
+        ks = emitRope(e, ks, headDim, a + "/rotary_k");
+        String[] past = e.past.get(index);
+        if (past != null) {
+            ks = e.node("Concat", a + "/Concat_k", java.util.List.of(past[0], ks), java.util.Map.of("axis", 2));
+            vs = e.node("Concat", a + "/Concat_v", java.util.List.of(past[1], vs), java.util.Map.of("axis", 2));
+        }
+        String[] present = e.present.get(index);
+        if (present != null) {
+            e.graph().nodeNamed("Identity", a + "/present_key", java.util.List.of(ks), java.util.List.of(present[0]),
+                    java.util.Map.of());
+            e.graph().nodeNamed("Identity", a + "/present_value", java.util.List.of(vs), java.util.List.of(present[1]),
+                    java.util.Map.of());
+        }
+        int rep = heads / kvHeads;
+        String kr = emitRepeatKv(e, ks, kvHeads, rep, headDim, a + "/repeat_k");
+        String vr = emitRepeatKv(e, vs, kvHeads, rep, headDim, a + "/repeat_v");
+        String kT = e.node("Transpose", a + "/Transpose_k", java.util.List.of(kr), java.util.Map.of("perm", new long[] {0, 1, 3, 2}));
+        String ctx = BertLayer.emitMerge(e, BertLayer.emitAttend(e, qs, kT, vr, headDim, a), heads * headDim, a);
+        String x = e.node("Add", s + "/Add", hidden, e.linear(o, ctx));
+        String m = postAttentionNorm.emit(e, x, s + "/post_attention_layernorm");
+        String gate1 = Activations.emit(e, act, e.linear(gate, m), s + "/mlp/act_fn");
+        String mlp = e.linear(down, e.node("Mul", s + "/mlp/Mul", gate1, e.linear(up, m)));
+        return e.node("Add", s + "/Add_1", x, mlp);
+    }
 }

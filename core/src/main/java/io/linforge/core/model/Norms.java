@@ -29,6 +29,15 @@ public final class Norms {
             return dt == DataType.FLOAT32 ? y : y.toType(dt, false);
         }
 
+        /** LayerNormalization-17 in fp32 (casts around it in an fp16 graph). */
+        public String emit(io.linforge.core.onnx.OnnxEmitter e, String x, String scope) {
+            String x32 = e.toF32(x, scope + "/Cast");
+            String y = e.node("LayerNormalization", scope + "/LayerNormalization",
+                    java.util.List.of(x32, e.weight(weight, false, true), e.weight(bias, false, true)),
+                    java.util.Map.of("axis", -1, "epsilon", eps));
+            return e.toAct(y, scope + "/Cast_1");
+        }
+
         public Parameter weight() {
             return weight;
         }
@@ -60,6 +69,17 @@ public final class Norms {
                 y = y.toType(dt, false);
             }
             return y.mul(weight.array());
+        }
+
+        /** x / sqrt(mean(x²) + eps) in fp32, then the weight in the activation type. */
+        public String emit(io.linforge.core.onnx.OnnxEmitter e, String x, String scope) {
+            String x32 = e.toF32(x, scope + "/Cast");
+            String sq = e.node("Mul", scope + "/Mul", x32, x32);
+            String ms = e.node("ReduceMean", scope + "/ReduceMean", java.util.List.of(sq),
+                    java.util.Map.of("axes", new long[] {-1}, "keepdims", 1));
+            String den = e.node("Sqrt", scope + "/Sqrt", e.node("Add", scope + "/Add", ms, e.constF32(eps)));
+            String y = e.toAct(e.node("Div", scope + "/Div", x32, den), scope + "/Cast_1");
+            return e.node("Mul", scope + "/Mul_1", y, e.weight(weight, false, false));
         }
 
         public Parameter weight() {

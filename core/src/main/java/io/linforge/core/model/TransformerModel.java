@@ -37,18 +37,23 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /** Builds the model class that the checkpoint's config names, in fp32 or fp16. */
     public static TransformerModel load(Checkpoint ckpt, NDManager parent, DataType dtype) {
+        return load(ckpt.config(), ckpt.tensors(), ckpt.dir(), parent, dtype);
+    }
+
+    /** Builds a model from tensors in memory (e.g. merged weights); {@code dir} names them in errors. */
+    public static TransformerModel load(ModelConfig c, Map<String, TensorData> tensors, java.nio.file.Path dir,
+            NDManager parent, DataType dtype) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
             throw new IllegalArgumentException("models run in FLOAT32 or FLOAT16, not " + dtype);
         }
         NDManager m = parent.newSubManager();
         try {
-            Weights w = new Weights(ckpt, m, dtype);
-            ModelConfig c = ckpt.config();
-            Activations.check(c.hiddenAct(), ckpt.dir().resolve(Checkpoint.CONFIG));
+            Weights w = new Weights(tensors, dir, m, dtype);
+            Activations.check(c.hiddenAct(), dir.resolve(Checkpoint.CONFIG));
             TransformerModel model = switch (c.modelType()) {
                 case "bert", "roberta" -> new EncoderModel(c, m, dtype, w);
                 case "llama" -> new DecoderModel(c, m, dtype, w);
-                default -> throw LinforgeException.badInput(ckpt.dir().resolve(Checkpoint.CONFIG), "model_type",
+                default -> throw LinforgeException.badInput(dir.resolve(Checkpoint.CONFIG), "model_type",
                         "unsupported '" + c.modelType() + "'");
             };
             return model;

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.linforge.core.LinforgeException;
-import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.tensor.TensorData;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,24 +15,26 @@ import java.util.Map;
  * Names are kept exactly as the checkpoint has them, so a save writes the same keys back.
  */
 public final class Weights {
-    private final Checkpoint ckpt;
+    private final Map<String, TensorData> source;
+    private final java.nio.file.Path dir;
     private final NDManager manager;
     private final DataType dtype;
     private final Map<String, Parameter> params = new LinkedHashMap<>();
 
-    Weights(Checkpoint ckpt, NDManager manager, DataType dtype) {
-        this.ckpt = ckpt;
+    Weights(Map<String, TensorData> source, java.nio.file.Path dir, NDManager manager, DataType dtype) {
+        this.source = source;
+        this.dir = dir;
         this.manager = manager;
         this.dtype = dtype;
     }
 
     /** The checkpoint folder (for error messages). */
     public java.nio.file.Path source() {
-        return ckpt.dir();
+        return dir;
     }
 
     public boolean has(String name) {
-        return params.containsKey(name) || ckpt.has(name);
+        return params.containsKey(name) || source.containsKey(name);
     }
 
     /** Loads a parameter and checks its shape; {@code keepFp32} keeps it in fp32 in an fp16 model. */
@@ -42,12 +43,12 @@ public final class Weights {
         if (p != null) {
             return p;
         }
-        if (!ckpt.has(name)) {
-            throw LinforgeException.badInput(ckpt.dir(), name, "missing from the checkpoint");
+        TensorData t = source.get(name);
+        if (t == null) {
+            throw LinforgeException.badInput(dir, name, "missing from the checkpoint");
         }
-        TensorData t = ckpt.tensor(name);
         if (!Arrays.equals(t.shape(), shape)) {
-            throw LinforgeException.badInput(ckpt.dir(), name, "shape " + Arrays.toString(t.shape())
+            throw LinforgeException.badInput(dir, name, "shape " + Arrays.toString(t.shape())
                     + " does not match the config (expected " + Arrays.toString(shape) + ")");
         }
         NDArray a = toNd(manager, t);
@@ -67,7 +68,7 @@ public final class Weights {
     }
 
     Parameter optional(String name, long... shape) {
-        return ckpt.has(name) ? get(name, false, shape) : null;
+        return source.containsKey(name) ? get(name, false, shape) : null;
     }
 
     /** An fp32 NDArray with the tensor's values (BF16 and F16 converted on the Java side). */

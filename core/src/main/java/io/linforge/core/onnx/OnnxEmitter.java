@@ -1,0 +1,121 @@
+package io.linforge.core.onnx;
+
+import io.linforge.core.model.Linear;
+import io.linforge.core.model.Parameter;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.tensor.DType;
+import io.linforge.core.tensor.TensorData;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the blocks of a model use to write their ONNX nodes: the graph, the precision (fp32, or
+ * fp16 weights and activations with normalisations and softmax in fp32), the values that every
+ * layer shares (attention bias, rotary tables, key/value cache names) and the weights as
+ * initializers (each parameter written once).
+ */
+public final class OnnxEmitter {
+    private final GraphBuilder graph;
+    private final boolean fp16;
+    private final Map<String, String> weights = new HashMap<>();
+    /** Additive attention bias, fp32, broadcastable to [batch, heads, query, key]. */
+    public String attentionBias;
+    /** Rotary tables [batch, 1, seq, head_dim] in the activation type (decoders). */
+    public String cos;
+    public String sin;
+    /** Past key/value inputs and present outputs per layer (decoders with a cache). */
+    public final Map<Integer, String[]> past = new HashMap<>();
+    public final Map<Integer, String[]> present = new HashMap<>();
+
+    public OnnxEmitter(GraphBuilder graph, boolean fp16) {
+        this.graph = graph;
+        this.fp16 = fp16;
+    }
+
+    public GraphBuilder graph() {
+        return graph;
+    }
+
+    public boolean fp16() {
+        return fp16;
+    }
+
+    /** The activation type: F16 or F32. */
+    public DType act() {
+        return fp16 ? DType.F16 : DType.F32;
+    }
+
+    /** A parameter as an initializer in the activation type (or fp32), optionally transposed to [in, out]. */
+    public String weight(Parameter p, boolean transpose, boolean keepFp32) {
+        String key = p.name() + (transpose ? "#T" : "") + (keepFp32 ? "#32" : "");
+        return weights.computeIfAbsent(key, k -> {
+            TensorData t = TransformerModel.toTensorData(p.array()).toF32();
+            if (transpose) {
+                t = t.transpose2d();
+            }
+            if (fp16 && !keepFp32) {
+                t = t.toF16();
+            }
+            String name = transpose ? "/" + p.name().replace('.', '/').replaceFirst("/weight$", "/weight_t") : p.name();
+            return graph.initializer(name, t);
+        });
+    }
+
+    public String node(String op, String name, String... in) {
+        return graph.node(op, name, in);
+    }
+
+    public String node(String op, String name, List<String> in, Map<String, Object> attrs) {
+        return graph.node(op, name, in, attrs);
+    }
+
+    /** Node-name scope of a module: {@code encoder.layer.0.attention.self.query} → {@code /encoder/layer.0/attention/self/query}. */
+    public static String scope(String module) {
+        StringBuilder sb = new StringBuilder("/");
+        String[] parts = module.split("\\.");
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                boolean numeric = parts[i].chars().allMatch(Character::isDigit);
+                sb.append(numeric ? '.' : '/');
+            }
+            sb.append(parts[i]);
+        }
+        return sb.toString();
+    }
+
+    /** {@code x Wᵀ + b} as MatMul (with the transposed weight) and Add. */
+    public String linear(Linear l, String x) {
+        if (!l.adapters().isEmpty()) {
+            throw new IllegalStateException(l.name() + " has live adapters: merge them before export");
+        }
+        String s = scope(l.name());
+        String y = node("MatMul", s + "/MatMul", x, weight(l.weight(), true, false));
+        if (l.bias() != null) {
+            y = node("Add", s + "/Add", y, weight(l.bias(), false, false));
+        }
+        return y;
+    }
+
+    public String cast(String x, DType to, String name) {
+        return node("Cast", name, List.of(x), Map.of("to", to.onnxType()));
+    }
+
+    /** Casts to fp32 in an fp16 graph (no-op in fp32). */
+    public String toF32(String x, String name) {
+        return fp16 ? cast(x, DType.F32, name) : x;
+    }
+
+    /** Casts back to the activation type in an fp16 graph (no-op in fp32). */
+    public String toAct(String x, String name) {
+        return fp16 ? cast(x, DType.F16, name) : x;
+    }
+
+    public String constF(float v) {
+        return graph.constFloat(v, act());
+    }
+
+    public String constF32(float v) {
+        return graph.constFloat(v, DType.F32);
+    }
+}

@@ -1,0 +1,108 @@
+package io.linforge.exporter;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.model.DecoderModel;
+import io.linforge.core.model.EncoderModel;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.onnx.GraphBuilder;
+import io.linforge.core.onnx.proto.Onnx.ModelProto;
+import io.linforge.core.tensor.TensorData;
+import io.linforge.exporter.merge.Merger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a checkpoint (with adapters folded in) as an ONNX model folder: {@code model.onnx}
+ * (+ {@code model.onnx.data} past 2 GB), {@code config.json} and {@code tokenizer.json}. The
+ * graph comes from the same block classes that run the model on DJL. The whole folder is
+ * written to a temporary sibling and renamed into place.
+ */
+public final class OnnxExporter {
+    /** Export settings. */
+    public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData) {
+        public static Options defaults() {
+            return new Options(false, GraphBuilder.DEFAULT_OPSET, true, false);
+        }
+    }
+
+    /** What was written. */
+    public record Result(Path dir, Path onnx, ModelConfig config, long parameters, long bytes, boolean decoder) {
+    }
+
+    private OnnxExporter() {
+    }
+
+    /** The adapted weights and config: the base with every adapter applied in order. */
+    public static Map<String, TensorData> mergedTensors(Checkpoint ckpt, List<Path> adapters) {
+        return adapters.isEmpty() ? ckpt.tensors() : Merger.merge(ckpt, adapters);
+    }
+
+    /** An adapter folder may carry the config of the model it was trained as (e.g. a classifier's labels). */
+    public static ModelConfig mergedConfig(Checkpoint ckpt, List<Path> adapters) {
+        ModelConfig c = ckpt.config();
+        for (Path a : adapters) {
+            Path cfg = a.resolve(Checkpoint.CONFIG);
+            if (Files.isRegularFile(cfg)) {
+                c = ModelConfig.read(cfg);
+            }
+        }
+        return c;
+    }
+
+    public static ModelProto graph(TransformerModel model, Options o) {
+        if (model instanceof EncoderModel enc) {
+            return enc.toOnnx(o.fp16(), o.opset());
+        }
+        return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache());
+    }
+
+    public static Result export(Path modelDir, List<Path> adapters, Path out, Options o) {
+        if (o.opset() < 17 || o.opset() > 21) {
+            throw LinforgeException.badInput("--opset: " + o.opset() + " is outside the supported 17..21");
+        }
+        Path tmp = null;
+        try (Checkpoint ckpt = Checkpoint.open(modelDir); NDManager root = NDManager.newBaseManager()) {
+            ModelConfig config = mergedConfig(ckpt, adapters);
+            Map<String, TensorData> tensors = mergedTensors(ckpt, adapters);
+            ModelProto proto;
+            long params;
+            boolean decoder;
+            try (TransformerModel model = TransformerModel.load(config, tensors, modelDir, root, DataType.FLOAT32)) {
+                proto = graph(model, o);
+                params = model.parameterCount();
+                decoder = model instanceof DecoderModel;
+            }
+            tmp = AtomicFiles.tempDirFor(out);
+            Path onnx = tmp.resolve("model.onnx");
+            GraphBuilder.save(proto, onnx, o.externalData());
+            config.write(tmp.resolve(Checkpoint.CONFIG));
+            if (ckpt.tokenizerJson().isPresent()) {
+                Files.copy(ckpt.tokenizerJson().get(), tmp.resolve(Checkpoint.TOKENIZER));
+            }
+            long bytes = Files.size(onnx) + (Files.exists(tmp.resolve("model.onnx.data"))
+                    ? Files.size(tmp.resolve("model.onnx.data")) : 0);
+            AtomicFiles.publishDir(tmp, out);
+            tmp = null;
+            return new Result(out, out.resolve("model.onnx"), config, params, bytes, decoder);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    AtomicFiles.deleteRecursively(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.linforge.exporter;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.checkpoint.Safetensors;
+import io.linforge.core.model.DecoderModel;
+import io.linforge.core.model.EncoderModel;
+import io.linforge.core.model.ForwardContext;
+import io.linforge.core.model.Generation;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.tensor.TensorData;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exports of the transformers fixtures run on ONNX Runtime CPU against DJL and transformers. */
+class OnnxExporterTest {
+    static final Path HF = Path.of("../core/src/test/resources/fixtures/hf");
+    static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+
+    @TempDir
+    Path tmp;
+
+    static long[][] rows(TensorData t) {
+        long[] v = t.toLongs();
+        int b = (int) t.shape()[0];
+        int s = (int) t.shape()[1];
+        long[][] out = new long[b][s];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(v, i * s, out[i], 0, s);
+        }
+        return out;
+    }
+
+    static double maxAbs(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    static double maxRel(float[] ours, float[] ref) {
+        double s = 0;
+        for (float f : ref) {
+            s = Math.max(s, Math.abs(f));
+        }
+        return maxAbs(ours, ref) / s;
+    }
+
+    static float[] floats(OnnxValue v) {
+        OnnxTensor t = (OnnxTensor) v;
+        var fb = t.getFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
+        return out;
+    }
+
+    static Map<String, float[]> run(Path onnx, Map<String, long[][]> inputs) throws Exception {
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(2);
+            try (OrtSession s = ENV.createSession(onnx.toString(), so)) {
+                Map<String, OnnxTensor> in = new HashMap<>();
+                try {
+                    for (var e : inputs.entrySet()) {
+                        if (s.getInputNames().contains(e.getKey())) {
+                            in.put(e.getKey(), OnnxTensor.createTensor(ENV, e.getValue()));
+                        }
+                    }
+                    try (OrtSession.Result r = s.run(in)) {
+                        Map<String, float[]> out = new HashMap<>();
+                        for (var e : r) {
+                            out.put(e.getKey(), floats(e.getValue()));
+                        }
+                        return out;
+                    }
+                } finally {
+                    in.values().forEach(OnnxTensor::close);
+                }
+            }
+        }
+    }
+
+    Path export(String model, List<Path> adapters, boolean fp16) {
+        Path out = tmp.resolve(model + (fp16 ? "-fp16" : "-fp32") + adapters.size());
+        OnnxExporter.export(HF.resolve(model), adapters, out, new OnnxExporter.Options(fp16, 17, true, false));
+        return out.resolve("model.onnx");
+    }
+
+    void encoder(String name) throws Exception {
+        Map<String, TensorData> exp = Safetensors.readAll(HF.resolve(name + "/expected.safetensors"));
+        Map<String, long[][]> in = new HashMap<>();
+        in.put("input_ids", rows(exp.get("input_ids")));
+        in.put("attention_mask", rows(exp.get("attention_mask")));
+        if (exp.containsKey("token_type_ids")) {
+            in.put("token_type_ids", rows(exp.get("token_type_ids")));
+        }
+        float[] djl;
+        try (NDManager root = NDManager.newBaseManager(); Checkpoint c = Checkpoint.open(HF.resolve(name));
+                TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32);
+                NDManager m = root.newSubManager()) {
+            EncoderModel.Output o = ((EncoderModel) tm).forward(in.get("input_ids"), in.get("attention_mask"),
+                    in.get("token_type_ids"), new ForwardContext(m, false, DataType.FLOAT32), false);
+            djl = o.lastHidden().toFloatArray();
+        }
+        Path fp32 = export(name, List.of(), false);
+        OnnxChecker.check(fp32);
+        Map<String, float[]> ort = run(fp32, in);
+        double d = maxAbs(ort.get("last_hidden_state"), djl);
+        double l = maxAbs(ort.get("logits"), exp.get("logits").toFloats());
+        assertTrue(d <= 1e-4, name + " ORT vs DJL " + d);
+        assertTrue(l <= 1e-4, name + " ORT logits vs transformers " + l);
+        Path fp16 = export(name, List.of(), true);
+        OnnxChecker.check(fp16);
+        Map<String, float[]> half = run(fp16, in);
+        double r = maxRel(half.get("last_hidden_state"), djl);
+        assertTrue(r <= 1e-2, name + " fp16 relative " + r);
+        System.out.printf("%s export: fp32 vs DJL %.2e, logits vs HF %.2e, fp16 rel %.2e%n", name, d, l, r);
+    }
+
+    @Test
+    void bertExportMatchesDjlAndTransformers() throws Exception {
+        encoder("bert");
+    }
+
+    @Test
+    void robertaExportMatchesDjlAndTransformers() throws Exception {
+        encoder("roberta");
+    }
+
+    @Test
+    void loraMergedExportMatchesPeft() throws Exception {
+        Map<String, TensorData> in = Safetensors.readAll(HF.resolve("bert/expected.safetensors"));
+        Map<String, TensorData> exp = Safetensors.readAll(HF.resolve("bert_lora/expected.safetensors"));
+        Path onnx = export("bert", List.of(HF.resolve("bert_lora")), false);
+        Map<String, float[]> ort = run(onnx, Map.of("input_ids", rows(in.get("input_ids")), "attention_mask",
+                rows(in.get("attention_mask")), "token_type_ids", rows(in.get("token_type_ids"))));
+        double d = maxAbs(ort.get("logits"), exp.get("logits").toFloats());
+        assertTrue(d <= 1e-4, "merged export vs PEFT base+adapter " + d);
+        assertTrue(maxAbs(ort.get("logits"), in.get("logits").toFloats()) > 1e-2);
+    }
+
+    /** Greedy decoding on ONNX Runtime with the exported key/value cache. */
+    static long[] ortGreedy(Path onnx, long[] prompt, int newTokens, int layers, int kvHeads, int headDim, boolean fp16)
+            throws Exception {
+        List<Long> seq = new ArrayList<>();
+        for (long t : prompt) {
+            seq.add(t);
+        }
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(2);
+            try (OrtSession s = ENV.createSession(onnx.toString(), so)) {
+                Map<String, OnnxTensor> past = new HashMap<>();
+                for (int i = 0; i < layers; i++) {
+                    for (String kv : new String[] {"key", "value"}) {
+                        long[] shape = {1, kvHeads, 0, headDim};
+                        past.put("past_key_values." + i + "." + kv, fp16
+                                ? OnnxTensor.createTensor(ENV, ShortBuffer.allocate(0), shape, ai.onnxruntime.OnnxJavaType.FLOAT16)
+                                : OnnxTensor.createTensor(ENV, java.nio.FloatBuffer.allocate(0), shape));
+                    }
+                }
+                int pastLen = 0;
+                List<OrtSession.Result> keep = new ArrayList<>();
+                for (int step = 0; step < newTokens; step++) {
+                    int n = step == 0 ? seq.size() : 1;
+                    long[][] ids = new long[1][n];
+                    long[][] pos = new long[1][n];
+                    for (int i = 0; i < n; i++) {
+                        ids[0][i] = seq.get(seq.size() - n + i);
+                        pos[0][i] = pastLen + i;
+                    }
+                    long[][] mask = new long[1][pastLen + n];
+                    java.util.Arrays.fill(mask[0], 1);
+                    Map<String, OnnxTensor> in = new HashMap<>(past);
+                    OnnxTensor tIds = OnnxTensor.createTensor(ENV, ids);
+                    OnnxTensor tPos = OnnxTensor.createTensor(ENV, pos);
+                    OnnxTensor tMask = OnnxTensor.createTensor(ENV, mask);
+                    in.put("input_ids", tIds);
+                    in.put("position_ids", tPos);
+                    in.put("attention_mask", tMask);
+                    OrtSession.Result r = s.run(in);
+                    keep.add(r);
+                    tIds.close();
+                    tPos.close();
+                    tMask.close();
+                    float[] logits = floats(r.get("logits").get());
+                    int vocab = logits.length / n;
+                    int best = 0;
+                    for (int v = 1; v < vocab; v++) {
+                        if (logits[(n - 1) * vocab + v] > logits[(n - 1) * vocab + best]) {
+                            best = v;
+                        }
+                    }
+                    seq.add((long) best);
+                    pastLen += n;
+                    for (int i = 0; i < layers; i++) {
+                        past.put("past_key_values." + i + ".key", (OnnxTensor) r.get("present." + i + ".key").get());
+                        past.put("past_key_values." + i + ".value", (OnnxTensor) r.get("present." + i + ".value").get());
+                    }
+                }
+                keep.forEach(OrtSession.Result::close);
+            }
+        }
+        return seq.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Test
+    void llamaExportWithKvCacheGeneratesWhatDjlGenerates() throws Exception {
+        Map<String, TensorData> exp = Safetensors.readAll(HF.resolve("llama/expected.safetensors"));
+        long[][] ids = rows(exp.get("input_ids"));
+        long[][] mask = rows(exp.get("attention_mask"));
+        long[][] pos = new long[ids.length][ids[0].length];
+        for (long[] p : pos) {
+            for (int j = 0; j < p.length; j++) {
+                p[j] = j;
+            }
+        }
+        Path fp32 = export("llama", List.of(), false);
+        OnnxChecker.check(fp32);
+        // full forward with an empty cache equals transformers' logits
+        Map<String, long[][]> in = Map.of("input_ids", ids, "attention_mask", mask, "position_ids", pos);
+        float[] logits;
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                OrtSession s = ENV.createSession(fp32.toString(), so)) {
+            Map<String, OnnxTensor> t = new HashMap<>();
+            for (var e : in.entrySet()) {
+                t.put(e.getKey(), OnnxTensor.createTensor(ENV, e.getValue()));
+            }
+            for (int i = 0; i < 2; i++) {
+                for (String kv : new String[] {"key", "value"}) {
+                    t.put("past_key_values." + i + "." + kv, OnnxTensor.createTensor(ENV, java.nio.FloatBuffer.allocate(0),
+                            new long[] {ids.length, 2, 0, 16}));
+                }
+            }
+            try (OrtSession.Result r = s.run(t)) {
+                logits = floats(r.get("logits").get());
+            }
+            t.values().forEach(OnnxTensor::close);
+        }
+        double d = maxAbs(logits, exp.get("logits").toFloats());
+        assertTrue(d <= 1e-4, "llama ORT logits vs transformers " + d);
+        int n = 0;
+        while (n < mask[0].length && mask[0][n] == 1) {
+            n++;
+        }
+        long[] prompt = java.util.Arrays.copyOf(ids[0], n);
+        long[] djl;
+        try (NDManager root = NDManager.newBaseManager(); Checkpoint c = Checkpoint.open(HF.resolve("llama"));
+                TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32)) {
+            djl = Generation.greedy((DecoderModel) tm, root, prompt, 32, false);
+        }
+        long[] ort = ortGreedy(fp32, prompt, 32, 2, 2, 16, false);
+        assertArrayEquals(djl, ort, "32 greedy tokens: ORT with KV cache vs DJL full recomputation");
+        Path fp16 = export("llama", List.of(), true);
+        OnnxChecker.check(fp16);
+        long[] half = ortGreedy(fp16, prompt, 8, 2, 2, 16, true);
+        assertEquals(prompt.length + 8, half.length);
+        System.out.printf("llama export: logits vs HF %.2e, 32 greedy tokens equal%n", d);
+    }
+
+    @Test
+    void exportIsDeterministicAndLeavesNoTemporaries() throws Exception {
+        Path a = export("bert", List.of(), false);
+        Path b = tmp.resolve("again");
+        OnnxExporter.export(HF.resolve("bert"), List.of(), b, OnnxExporter.Options.defaults());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b.resolve("model.onnx")));
+        try (var s = Files.list(tmp)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".")));
+        }
+    }
+
+    @Test
+    void externalDataLoadsAndPassesTheChecker() throws Exception {
+        Path out = tmp.resolve("ext");
+        OnnxExporter.export(HF.resolve("bert"), List.of(), out, new OnnxExporter.Options(false, 17, true, true));
+        assertTrue(Files.size(out.resolve("model.onnx.data")) > 50_000);
+        assertTrue(Files.size(out.resolve("model.onnx")) < 40_000);
+        OnnxChecker.check(out.resolve("model.onnx"));
+        Map<String, TensorData> exp = Safetensors.readAll(HF.resolve("bert/expected.safetensors"));
+        Map<String, float[]> ort = run(out.resolve("model.onnx"), Map.of("input_ids", rows(exp.get("input_ids")),
+                "attention_mask", rows(exp.get("attention_mask")), "token_type_ids", rows(exp.get("token_type_ids"))));
+        assertTrue(maxAbs(ort.get("logits"), exp.get("logits").toFloats()) <= 1e-4);
+    }
+
+}
