@@ -46,6 +46,10 @@ public final class BenchCommand implements Command {
                 .addOption(Option.builder().longOpt("iterations").hasArg().argName("N").desc("timed runs per shape (default 20)").build())
                 .addOption(Option.builder().longOpt("threads").hasArg().argName("N").desc("intra-op threads (default: ONNX Runtime's choice)").build())
                 .addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("seed of the synthetic ids (default 42)").build())
+                .addOption(Option.builder().longOpt("compare").hasArg().argName("M2")
+                        .desc("a baseline model timed interleaved with --model on the same inputs; reports the p50 ratio").build())
+                .addOption(Option.builder().longOpt("opt-level").hasArg().argName("L")
+                        .desc("graph optimization level: none, basic, extended (default), all").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -70,6 +74,65 @@ public final class BenchCommand implements Command {
             throw LinforgeException.badInput("--" + name + ": empty list");
         }
         return out;
+    }
+
+    static SessionConfig.OptLevel optLevel(String v) {
+        try {
+            return SessionConfig.OptLevel.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw LinforgeException.badInput("--opt-level: expected none, basic, extended or all, got '" + v + "'");
+        }
+    }
+
+    /** Candidate vs baseline, interleaved: {@code iterations} rounds of 5 runs each per shape. */
+    static int compare(CommandLine cmd, Path cand, Path base, SessionConfig config, int vocab, long seed,
+            List<Integer> batches, List<Integer> seqs, int warmup, int rounds) throws Exception {
+        ObjectNode out = CliSupport.JSON.createObjectNode();
+        out.put("candidate", cand.toAbsolutePath().toString());
+        out.put("baseline", base.toAbsolutePath().toString());
+        out.put("onnxruntime", OrtInferenceSession.ortVersion());
+        out.put("intra_op_threads", config.intraOpThreads());
+        out.put("opt_level", config.optLevel().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString());
+        out.set("machine", CliSupport.JSON.valueToTree(MachineInfo.describe()));
+        ArrayNode rows = out.putArray("results");
+        try (OrtInferenceSession a = OrtInferenceSession.open(cand, config);
+                OrtInferenceSession b = OrtInferenceSession.open(base, config)) {
+            System.out.printf("candidate %s%nbaseline  %s%n", cand, base);
+            System.out.printf("%6s %6s %14s %14s %8s%n", "batch", "seq", "cand p50 ms", "base p50 ms", "ratio");
+            Benchmark gen = new Benchmark(a, vocab, seed);
+            for (int bs : batches) {
+                for (int s : seqs) {
+                    java.util.Map<String, long[][]> in = new java.util.HashMap<>(gen.inputs(bs, s));
+                    in.putIfAbsent("token_type_ids", new long[bs][s]);
+                    in.putIfAbsent("attention_mask", ones(bs, s));
+                    io.linforge.runtime.bench.Comparison.Result r = io.linforge.runtime.bench.Comparison.run(a, b, in, bs,
+                            s, warmup, rounds, 5);
+                    System.out.printf("%6d %6d %14.2f %14.2f %8.3f%n", bs, s, r.candidateP50Ms(), r.baselineP50Ms(),
+                            r.ratio());
+                    System.out.flush();
+                    ObjectNode row = rows.addObject();
+                    row.put("batch", bs);
+                    row.put("seq", s);
+                    row.put("samples", r.samples());
+                    row.put("candidate_p50_ms", r.candidateP50Ms());
+                    row.put("baseline_p50_ms", r.baselineP50Ms());
+                    row.put("candidate_p90_ms", r.candidateP90Ms());
+                    row.put("baseline_p90_ms", r.baselineP90Ms());
+                    row.put("ratio_p50", r.ratio());
+                }
+            }
+        }
+        CliSupport.writeJson(cmd, out);
+        return 0;
+    }
+
+    static long[][] ones(int b, int s) {
+        long[][] m = new long[b][s];
+        for (long[] row : m) {
+            java.util.Arrays.fill(row, 1);
+        }
+        return m;
     }
 
     @Override
@@ -101,7 +164,12 @@ public final class BenchCommand implements Command {
                 .providers(Provider.parseList(cmd.getOptionValue("provider", "cpu")))
                 .deviceId(CliSupport.intOption(cmd, "device", 0))
                 .intraOpThreads(threads)
+                .optLevel(optLevel(cmd.getOptionValue("opt-level", "extended")))
                 .build();
+        if (cmd.hasOption("compare")) {
+            return compare(cmd, onnx, ModelFiles.onnx(Path.of(cmd.getOptionValue("compare")), "--compare"), config, vocab,
+                    seed, batches, seqs, warmup, iterations);
+        }
 
         ObjectNode out = CliSupport.JSON.createObjectNode();
         try (OrtInferenceSession session = OrtInferenceSession.open(onnx, config)) {

@@ -28,7 +28,7 @@ public final class Main {
                 new Unavailable("train", "trains an adapter (LoRA, ReLoRA, SparseGrad, BitFit) or a full fine-tune"),
                 new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),
                 new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),
-                new Unavailable("export", "merges adapters and writes ONNX (fp32/fp16), TensorRT plans, Triton repos"),
+                new ExportCommand(),
                 new ValidateCommand(),
                 new BenchCommand())) {
             m.put(c.name(), c);

@@ -222,11 +222,12 @@ public final class EncoderModel extends TransformerModel {
                     e.weight(tokenTypeEmbeddings, false, false), t));
         }
         x = embeddingNorm.emit(e, x, p + "/LayerNorm");
-        // additive padding bias [B, 1, 1, S], fp32
-        String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(mask), java.util.Map.of("to", F32.onnxType()));
+        // additive padding bias [B, 1, 1, S], fp32, in the form ONNX Runtime recognises for its attention fusion
+        String u = e.node("Unsqueeze", "/attention_bias/Unsqueeze", mask, g.constInts(1));
+        u = e.node("Unsqueeze", "/attention_bias/Unsqueeze_1", u, g.constInts(2));
+        String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(u), java.util.Map.of("to", F32.onnxType()));
         String inv = e.node("Sub", "/attention_bias/Sub", e.constF32(1f), m);
-        e.attentionBias = e.node("Unsqueeze", "/attention_bias/Unsqueeze",
-                e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-Float.MAX_VALUE)), g.constInts(1, 2));
+        e.attentionBias = e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-10000f));
         for (HiddenBlock layer : layers) {
             x = layer.emit(e, x);
         }

@@ -1,0 +1,87 @@
+package io.linforge.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.onnx.GraphBuilder;
+import io.linforge.exporter.OnnxExporter;
+import io.linforge.exporter.TensorRtBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+/** {@code linforge export --model DIR [--adapter ADIR]... --out ODIR [--fp16] [--tensorrt]}. */
+public final class ExportCommand implements Command {
+    @Override
+    public String name() {
+        return "export";
+    }
+
+    @Override
+    public String summary() {
+        return "merges adapters and writes ONNX (fp32/fp16), optionally a TensorRT plan";
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(Option.builder().longOpt("model").hasArg().argName("DIR").required()
+                        .desc("Hugging Face checkpoint folder (never modified)").build())
+                .addOption(Option.builder().longOpt("adapter").hasArg().argName("ADIR")
+                        .desc("PEFT LoRA adapter folder to fold in (repeatable, applied in order)").build())
+                .addOption(Option.builder().longOpt("out").hasArg().argName("ODIR").required()
+                        .desc("output folder: model.onnx, config.json, tokenizer.json (replaced atomically)").build())
+                .addOption(Option.builder().longOpt("fp16").desc("fp16 weights and activations; norms and softmax in fp32").build())
+                .addOption(Option.builder().longOpt("opset").hasArg().argName("N")
+                        .desc("ONNX opset, 17..21 (default " + GraphBuilder.DEFAULT_OPSET + ")").build())
+                .addOption(Option.builder().longOpt("no-kv-cache").desc("decoders: no past/present key-value tensors").build())
+                .addOption(Option.builder().longOpt("external-data").desc("weights in model.onnx.data (automatic past 2 GB)").build())
+                .addOption(Option.builder().longOpt("tensorrt").desc("also build a TensorRT engine (model.plan); needs an NVIDIA GPU").build())
+                .addOption(CliSupport.jsonOption());
+    }
+
+    @Override
+    public int run(CommandLine cmd) throws Exception {
+        Path model = CliSupport.requiredPath(cmd, "model");
+        Path out = CliSupport.requiredPath(cmd, "out");
+        List<Path> adapters = new ArrayList<>();
+        if (cmd.getOptionValues("adapter") != null) {
+            for (String a : cmd.getOptionValues("adapter")) {
+                adapters.add(Path.of(a));
+            }
+        }
+        boolean trt = cmd.hasOption("tensorrt");
+        if (trt) {
+            // fail before any work when no engine can be built here
+            TensorRtBuilder.requireAvailable();
+        }
+        OnnxExporter.Options o = new OnnxExporter.Options(cmd.hasOption("fp16"),
+                CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET), !cmd.hasOption("no-kv-cache"),
+                cmd.hasOption("external-data"));
+        long t0 = System.nanoTime();
+        OnnxExporter.Result r = OnnxExporter.export(model, adapters, out, o);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("exported %s (%s, %,d parameters%s) -> %s (%,d bytes) in %.1f s%n", model,
+                o.fp16() ? "fp16" : "fp32", r.parameters(), adapters.isEmpty() ? "" : ", " + adapters.size() + " adapter(s) merged",
+                r.onnx(), r.bytes(), seconds);
+        ObjectNode j = CliSupport.JSON.createObjectNode();
+        j.put("model", model.toAbsolutePath().toString());
+        j.set("adapters", CliSupport.JSON.valueToTree(adapters.stream().map(p -> p.toAbsolutePath().toString()).toList()));
+        j.put("onnx", r.onnx().toAbsolutePath().toString());
+        j.put("precision", o.fp16() ? "fp16" : "fp32");
+        j.put("opset", o.opset());
+        j.put("parameters", r.parameters());
+        j.put("bytes", r.bytes());
+        j.put("decoder", r.decoder());
+        j.put("seconds", seconds);
+        if (trt) {
+            TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), r.decoder());
+            j.put("tensorrt_plan", plan.plan().toString());
+            j.put("tensorrt_bytes", plan.bytes());
+        }
+        CliSupport.writeJson(cmd, j);
+        return 0;
+    }
+
+}

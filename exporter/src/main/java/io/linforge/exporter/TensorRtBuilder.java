@@ -1,0 +1,216 @@
+package io.linforge.exporter;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.onnx.proto.Onnx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.tensorrt.global.nvinfer;
+import org.bytedeco.tensorrt.global.nvonnxparser;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.IBuilder;
+import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
+import org.bytedeco.tensorrt.nvinfer.IHostMemory;
+import org.bytedeco.tensorrt.nvinfer.ILogger;
+import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
+import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvonnxparser.IParser;
+
+/**
+ * TensorRT 11 engines through the bytedeco presets: parses an exported ONNX graph into a
+ * network and builds a serialized engine ({@code model.plan}) with one optimization profile
+ * derived from the graph's dynamic axes. TensorRT 11 networks are strongly typed, so the
+ * precision is the ONNX graph's (export with {@code --fp16} for an fp16 engine).
+ *
+ * <p>The CUDA/TensorRT classes fail for the whole JVM once they fail to load, so availability is
+ * probed once, and never touched again after a failure.
+ */
+public final class TensorRtBuilder {
+    /** min / opt / max of each symbolic dimension. */
+    public static final Map<String, long[]> DEFAULT_RANGES = Map.of(
+            "batch", new long[] {1, 8, 32},
+            "sequence", new long[] {1, 128, 512},
+            "past_sequence", new long[] {0, 128, 512},
+            "total_sequence", new long[] {1, 256, 1024});
+
+    /** What parsing found. */
+    public record ParseReport(boolean ok, int layers, List<String> inputs, List<String> errors) {
+    }
+
+    /** A built engine. */
+    public record Result(Path plan, long bytes, ParseReport parse) {
+    }
+
+    private static String unavailable;
+    private static boolean probed;
+
+    private TensorRtBuilder() {
+    }
+
+    /** Null when TensorRT can be used here, else the reason. */
+    public static synchronized String unavailableReason() {
+        if (!probed) {
+            probed = true;
+            unavailable = probe();
+        }
+        return unavailable;
+    }
+
+    private static String probe() {
+        boolean driver = Files.exists(Path.of("/proc/driver/nvidia/version"));
+        if (!driver) {
+            for (String d : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/nvidia/lib64",
+                "/usr/lib"}) {
+                driver |= Files.exists(Path.of(d, "libcuda.so.1"));
+            }
+        }
+        if (!driver) {
+            return "no NVIDIA driver on this machine (no /proc/driver/nvidia, no libcuda.so.1); TensorRT engines are built on an NVIDIA GPU";
+        }
+        try {
+            Loader.load(nvinfer.class);
+            Loader.load(nvonnxparser.class);
+            int v = nvinfer.getInferLibVersion();
+            return v > 0 ? null : "TensorRT reports version " + v;
+        } catch (Throwable t) {
+            return "TensorRT natives could not be loaded (build with -Ptensorrt and run on a CUDA 13 host): " + t;
+        }
+    }
+
+    public static void requireAvailable() {
+        String why = unavailableReason();
+        if (why != null) {
+            throw new LinforgeException(LinforgeException.BAD_INPUT, "--tensorrt: " + why);
+        }
+    }
+
+    /** Routes TensorRT's messages to stderr and keeps the errors. */
+    static final class Log extends ILogger {
+        final List<String> errors = new ArrayList<>();
+
+        @Override
+        public void log(Severity severity, String msg) {
+            if (severity.value <= Severity.kERROR.value) {
+                errors.add(msg);
+            }
+            if (severity.value <= Severity.kWARNING.value) {
+                System.err.println("tensorrt [" + severity + "] " + msg);
+            }
+        }
+    }
+
+    /** The symbolic dimensions of every graph input, by input name. */
+    static Map<String, List<Object>> inputDims(Path onnx) throws IOException {
+        Onnx.ModelProto m;
+        try (InputStream in = Files.newInputStream(onnx)) {
+            m = Onnx.ModelProto.parseFrom(in);
+        }
+        Map<String, List<Object>> out = new LinkedHashMap<>();
+        java.util.Set<String> inits = new java.util.HashSet<>();
+        m.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
+        for (Onnx.ValueInfoProto v : m.getGraph().getInputList()) {
+            if (inits.contains(v.getName())) {
+                continue;
+            }
+            List<Object> dims = new ArrayList<>();
+            for (Onnx.TensorShapeProto.Dimension d : v.getType().getTensorType().getShape().getDimList()) {
+                dims.add(d.hasDimParam() ? d.getDimParam() : (Object) d.getDimValue());
+            }
+            out.put(v.getName(), dims);
+        }
+        return out;
+    }
+
+    static Dims64 dims(long... d) {
+        Dims64 x = new Dims64();
+        x.nbDims(d.length);
+        for (int i = 0; i < d.length; i++) {
+            x.d(i, d[i]);
+        }
+        return x;
+    }
+
+    /** Parses {@code onnx} into a TensorRT network (no engine build). */
+    public static ParseReport parse(Path onnx) {
+        requireAvailable();
+        Log log = new Log();
+        IBuilder builder = nvinfer.createInferBuilder(log);
+        if (builder == null || builder.isNull()) {
+            throw new LinforgeException(1, "TensorRT: createInferBuilder failed: " + String.join("; ", log.errors));
+        }
+        try (INetworkDefinition net = builder.createNetworkV2(0); IParser parser = nvonnxparser.createParser(net, log)) {
+            return parse(onnx, net, parser, log);
+        } finally {
+            builder.close();
+        }
+    }
+
+    private static ParseReport parse(Path onnx, INetworkDefinition net, IParser parser, Log log) {
+        boolean ok = parser.parseFromFile(onnx.toAbsolutePath().toString(), ILogger.Severity.kWARNING.value);
+        List<String> errors = new ArrayList<>(log.errors);
+        for (int i = 0; i < parser.getNbErrors(); i++) {
+            errors.add(parser.getError(i).desc());
+        }
+        List<String> inputs = new ArrayList<>();
+        for (int i = 0; i < net.getNbInputs(); i++) {
+            inputs.add(net.getInput(i).getName());
+        }
+        return new ParseReport(ok && parser.getNbErrors() == 0, net.getNbLayers(), inputs, errors);
+    }
+
+    /** Builds a serialized engine for {@code onnx} into {@code plan} (written atomically). */
+    public static Result build(Path onnx, Path plan, boolean decoder) {
+        requireAvailable();
+        Log log = new Log();
+        IBuilder builder = nvinfer.createInferBuilder(log);
+        if (builder == null || builder.isNull()) {
+            throw new LinforgeException(1, "TensorRT: createInferBuilder failed: " + String.join("; ", log.errors));
+        }
+        try (INetworkDefinition net = builder.createNetworkV2(0); IParser parser = nvonnxparser.createParser(net, log);
+                IBuilderConfig cfg = builder.createBuilderConfig()) {
+            ParseReport report = parse(onnx, net, parser, log);
+            if (!report.ok()) {
+                throw new LinforgeException(1, "TensorRT could not parse " + onnx + ": " + String.join("; ", report.errors()));
+            }
+            cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, 4L << 30);
+            IOptimizationProfile profile = builder.createOptimizationProfile();
+            for (Map.Entry<String, List<Object>> e : inputDims(onnx).entrySet()) {
+                long[][] sel = new long[3][e.getValue().size()];
+                for (int i = 0; i < e.getValue().size(); i++) {
+                    Object d = e.getValue().get(i);
+                    long[] r = d instanceof String s ? DEFAULT_RANGES.getOrDefault(s, new long[] {1, 64, 512})
+                            : new long[] {(Long) d, (Long) d, (Long) d};
+                    for (int k = 0; k < 3; k++) {
+                        sel[k][i] = r[k];
+                    }
+                }
+                profile.setDimensions(e.getKey(), nvinfer.OptProfileSelector.kMIN, dims(sel[0]));
+                profile.setDimensions(e.getKey(), nvinfer.OptProfileSelector.kOPT, dims(sel[1]));
+                profile.setDimensions(e.getKey(), nvinfer.OptProfileSelector.kMAX, dims(sel[2]));
+            }
+            cfg.addOptimizationProfile(profile);
+            IHostMemory mem = builder.buildSerializedNetwork(net, cfg);
+            if (mem == null || mem.isNull()) {
+                throw new LinforgeException(1, "TensorRT engine build failed: " + String.join("; ", log.errors));
+            }
+            try (mem) {
+                byte[] bytes = new byte[(int) mem.size()];
+                new BytePointer(mem.data()).capacity(mem.size()).get(bytes);
+                AtomicFiles.write(plan, out -> out.write(bytes));
+                return new Result(plan, bytes.length, report);
+            }
+        } catch (IOException e) {
+            throw new LinforgeException(1, "TensorRT: " + e.getMessage(), e);
+        } finally {
+            builder.close();
+        }
+    }
+}
