@@ -275,6 +275,21 @@ class OnnxExporterTest {
     }
 
     @Test
+    void opset12FormMatchesAndPassesTheChecker() throws Exception {
+        Map<String, TensorData> exp = Safetensors.readAll(HF.resolve("bert/expected.safetensors"));
+        Path out = tmp.resolve("o12");
+        OnnxExporter.export(HF.resolve("bert"), List.of(), out, new OnnxExporter.Options(false, 12, true, false));
+        OnnxChecker.check(out.resolve("model.onnx"));
+        Map<String, float[]> ort = run(out.resolve("model.onnx"), Map.of("input_ids", rows(exp.get("input_ids")),
+                "attention_mask", rows(exp.get("attention_mask")), "token_type_ids", rows(exp.get("token_type_ids"))));
+        double d = maxAbs(ort.get("last_hidden_state"), exp.get("last_hidden_state").toFloats());
+        assertTrue(d <= 1e-4, "opset 12 export vs transformers " + d);
+        Path llama = tmp.resolve("llama12");
+        OnnxExporter.export(HF.resolve("llama"), List.of(), llama, new OnnxExporter.Options(false, 12, true, false));
+        OnnxChecker.check(llama.resolve("model.onnx"));
+    }
+
+    @Test
     void exportIsDeterministicAndLeavesNoTemporaries() throws Exception {
         Path a = export("bert", List.of(), false);
         Path b = tmp.resolve("again");

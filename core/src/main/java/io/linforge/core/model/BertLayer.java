@@ -135,7 +135,7 @@ public final class BertLayer implements HiddenBlock {
         String scores = e.toF32(e.node("MatMul", scope + "/MatMul", q, kT), scope + "/Cast");
         scores = e.node("Div", scope + "/Div", scores, e.constF32((float) Math.sqrt(headDim)));
         scores = e.node("Add", scope + "/Add", scores, e.attentionBias);
-        String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", -1));
+        String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", 3));
         return e.node("MatMul", scope + "/MatMul_1", e.toAct(probs, scope + "/Cast_1"), v);
     }
 

@@ -193,22 +193,19 @@ public final class DecoderModel extends TransformerModel {
         var sinT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, sin);
         String cosTab = g.initializer("/model/rotary_emb/cos_cached", fp16 ? cosT.toF16() : cosT);
         String sinTab = g.initializer("/model/rotary_emb/sin_cached", fp16 ? sinT.toF16() : sinT);
-        e.cos = e.node("Unsqueeze", "/model/rotary_emb/Unsqueeze", e.node("Gather", "/model/rotary_emb/Gather", cosTab, pos),
-                g.constInts(1));
-        e.sin = e.node("Unsqueeze", "/model/rotary_emb/Unsqueeze_1", e.node("Gather", "/model/rotary_emb/Gather_1", sinTab,
-                pos), g.constInts(1));
+        e.cos = e.unsqueeze(e.node("Gather", "/model/rotary_emb/Gather", cosTab, pos), "/model/rotary_emb/Unsqueeze", 1);
+        e.sin = e.unsqueeze(e.node("Gather", "/model/rotary_emb/Gather_1", sinTab, pos), "/model/rotary_emb/Unsqueeze_1", 1);
         // causal + padding bias [B, 1, S, T] (fp32)
         String b = "/model/attention_bias";
         String s = e.node("Gather", b + "/Gather", java.util.List.of(e.node("Shape", b + "/Shape", ids), g.constScalar(1)),
                 java.util.Map.of("axis", 0));
         String t = e.node("Gather", b + "/Gather_1", java.util.List.of(e.node("Shape", b + "/Shape_1", mask),
                 g.constScalar(1)), java.util.Map.of("axis", 0));
-        String qIdx = e.node("Unsqueeze", b + "/Unsqueeze", e.node("Range", b + "/Range",
-                e.node("Sub", b + "/Sub", t, s), t, g.constScalar(1)), g.constInts(1));
+        String qIdx = e.unsqueeze(e.node("Range", b + "/Range", e.node("Sub", b + "/Sub", t, s), t, g.constScalar(1)),
+                b + "/Unsqueeze", 1);
         String kIdx = e.node("Range", b + "/Range_1", g.constScalar(0), t, g.constScalar(1));
         String future = e.node("Greater", b + "/Greater", kIdx, qIdx);
-        String pad = e.node("Unsqueeze", b + "/Unsqueeze_1", e.node("Equal", b + "/Equal", mask, g.constScalar(0)),
-                g.constInts(1, 2));
+        String pad = e.unsqueeze(e.node("Equal", b + "/Equal", mask, g.constScalar(0)), b + "/Unsqueeze_1", 1, 2);
         e.attentionBias = e.node("Where", b + "/Where", e.node("Or", b + "/Or", future, pad),
                 e.constF32(-Float.MAX_VALUE), e.constF32(0f));
         String x = e.node("Gather", "/model/embed_tokens/Gather", e.weight(embedTokens, false, false), ids);

@@ -223,8 +223,8 @@ public final class EncoderModel extends TransformerModel {
         }
         x = embeddingNorm.emit(e, x, p + "/LayerNorm");
         // additive padding bias [B, 1, 1, S], fp32, in the form ONNX Runtime recognises for its attention fusion
-        String u = e.node("Unsqueeze", "/attention_bias/Unsqueeze", mask, g.constInts(1));
-        u = e.node("Unsqueeze", "/attention_bias/Unsqueeze_1", u, g.constInts(2));
+        String u = e.unsqueeze(mask, "/attention_bias/Unsqueeze", 1);
+        u = e.unsqueeze(u, "/attention_bias/Unsqueeze_1", 2);
         String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(u), java.util.Map.of("to", F32.onnxType()));
         String inv = e.node("Sub", "/attention_bias/Sub", e.constF32(1f), m);
         e.attentionBias = e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-10000f));

@@ -128,7 +128,7 @@ public final class LlamaLayer implements HiddenBlock {
             return x;
         }
         var g = e.graph();
-        String u = e.node("Unsqueeze", scope + "/Unsqueeze", x, g.constInts(2));
+        String u = e.unsqueeze(x, scope + "/Unsqueeze", 2);
         String ex = e.node("Expand", scope + "/Expand", u, g.constInts(1, 1, n, 1, 1));
         return e.node("Reshape", scope + "/Reshape", ex, g.constInts(0, (long) kvHeads * n, -1, headDim));
     }

@@ -29,12 +29,27 @@ public final class Norms {
             return dt == DataType.FLOAT32 ? y : y.toType(dt, false);
         }
 
-        /** LayerNormalization-17 in fp32 (casts around it in an fp16 graph). */
+        /**
+         * LayerNormalization-17 in fp32 (casts around it in an fp16 graph); before opset 17 the
+         * same computation written out (mean, variance, epsilon), which ONNX Runtime fuses back.
+         */
         public String emit(io.linforge.core.onnx.OnnxEmitter e, String x, String scope) {
             String x32 = e.toF32(x, scope + "/Cast");
-            String y = e.node("LayerNormalization", scope + "/LayerNormalization",
-                    java.util.List.of(x32, e.weight(weight, false, true), e.weight(bias, false, true)),
-                    java.util.Map.of("axis", -1, "epsilon", eps));
+            String y;
+            if (e.graph().opset() >= 17) {
+                y = e.node("LayerNormalization", scope + "/LayerNormalization",
+                        java.util.List.of(x32, e.weight(weight, false, true), e.weight(bias, false, true)),
+                        java.util.Map.of("axis", -1, "epsilon", eps));
+            } else {
+                var axes = java.util.Map.<String, Object>of("axes", new long[] {-1}, "keepdims", 1);
+                String mean = e.node("ReduceMean", scope + "/ReduceMean", java.util.List.of(x32), axes);
+                String d = e.node("Sub", scope + "/Sub", x32, mean);
+                String var = e.node("ReduceMean", scope + "/ReduceMean_1",
+                        java.util.List.of(e.node("Pow", scope + "/Pow", d, e.constF32(2f))), axes);
+                String den = e.node("Sqrt", scope + "/Sqrt", e.node("Add", scope + "/Add", var, e.constF32(eps)));
+                y = e.node("Add", scope + "/Add_1", e.node("Mul", scope + "/Mul",
+                        e.node("Div", scope + "/Div", d, den), e.weight(weight, false, true)), e.weight(bias, false, true));
+            }
             return e.toAct(y, scope + "/Cast_1");
         }
 

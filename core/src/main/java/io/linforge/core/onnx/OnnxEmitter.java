@@ -111,6 +111,14 @@ public final class OnnxEmitter {
         return fp16 ? cast(x, DType.F16, name) : x;
     }
 
+    /** Unsqueeze with {@code axes} as an input (opset 13+) or an attribute (before). */
+    public String unsqueeze(String x, String name, long... axes) {
+        if (graph.opset() >= 13) {
+            return node("Unsqueeze", name, x, graph.constInts(axes));
+        }
+        return node("Unsqueeze", name, List.of(x), Map.of("axes", axes));
+    }
+
     public String constF(float v) {
         return graph.constFloat(v, act());
     }
