@@ -76,12 +76,33 @@ public final class ExportCommand implements Command {
         j.put("decoder", r.decoder());
         j.put("seconds", seconds);
         if (trt) {
-            TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), r.decoder());
-            j.put("tensorrt_plan", plan.plan().toString());
-            j.put("tensorrt_bytes", plan.bytes());
+            try {
+                TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), r.decoder());
+                putParse(j, plan.parse());
+                j.put("tensorrt_plan", plan.plan().toString());
+                j.put("tensorrt_bytes", plan.bytes());
+                System.out.printf("tensorrt engine %s (%,d bytes)%n", plan.plan(), plan.bytes());
+            } catch (TensorRtBuilder.BuildFailed e) {
+                if (e.parse() != null) {
+                    putParse(j, e.parse());
+                    System.out.printf("tensorrt parse: %s, %d layers, inputs %s%n", e.parse().ok() ? "ok" : "FAILED",
+                            e.parse().layers(), e.parse().inputs());
+                }
+                j.put("tensorrt_error", e.getMessage());
+                CliSupport.writeJson(cmd, j);
+                throw e;
+            }
         }
         CliSupport.writeJson(cmd, j);
         return 0;
+    }
+
+    static void putParse(ObjectNode j, TensorRtBuilder.ParseReport p) {
+        ObjectNode n = j.putObject("tensorrt_parse");
+        n.put("ok", p.ok());
+        n.put("layers", p.layers());
+        n.set("inputs", CliSupport.JSON.valueToTree(p.inputs()));
+        n.set("errors", CliSupport.JSON.valueToTree(p.errors()));
     }
 
 }

@@ -48,6 +48,8 @@ public final class ValidateCommand implements Command {
                 .addOption(Option.builder().longOpt("max-length").hasArg().argName("N").desc("tokens per text (default 128)").build())
                 .addOption(Option.builder().longOpt("batch").hasArg().argName("N").desc("batch size (default 16)").build())
                 .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (default cpu)").build())
+                .addOption(Option.builder().longOpt("reference-provider").hasArg().argName("P")
+                        .desc("provider of the reference when it differs (e.g. cpu while --provider cuda: EP parity)").build())
                 .addOption(Option.builder().longOpt("threads").hasArg().argName("N").desc("intra-op threads").build())
                 .addOption(CliSupport.jsonOption())
                 .addOption(Option.builder().longOpt("junit").hasArg().argName("FILE").desc("write the gates as JUnit XML").build());
@@ -75,18 +77,28 @@ public final class ValidateCommand implements Command {
                 .providers(Provider.parseList(cmd.getOptionValue("provider", "cpu")))
                 .intraOpThreads(threads)
                 .build();
+        SessionConfig refConfig = !cmd.hasOption("reference-provider") ? config : SessionConfig.builder()
+                .providers(Provider.parseList(cmd.getOptionValue("reference-provider")))
+                .intraOpThreads(threads)
+                .build();
         ValidationReport report;
+        java.util.List<String> refProviders;
+        java.util.List<String> candProviders;
         try (Tokenizer tok = Tokenizer.load(tokPath);
-                OrtInferenceSession a = OrtInferenceSession.open(ref, config);
+                OrtInferenceSession a = OrtInferenceSession.open(ref, refConfig);
                 OrtInferenceSession b = OrtInferenceSession.open(cand, config)) {
             Validator v = new Validator(a, b, tok, maxLength, batch, ref, cand);
             Map<String, Integer> labels = v.kind() == ModelKind.CLASSIFIER ? Labels.forModel(ref, data) : Map.of();
             report = v.validate(data, labels, gates);
+            refProviders = a.providers().stream().map(Provider::id).toList();
+            candProviders = b.providers().stream().map(Provider::id).toList();
         }
         ObjectNode out = CliSupport.JSON.createObjectNode();
         out.put("reference", ref.toAbsolutePath().toString());
         out.put("candidate", cand.toAbsolutePath().toString());
         out.put("data", data.file().toAbsolutePath().toString());
+        out.set("reference_providers", CliSupport.JSON.valueToTree(refProviders));
+        out.set("candidate_providers", CliSupport.JSON.valueToTree(candProviders));
         out.put("rows", report.rows());
         out.put("test_split_only", data.testSplitOnly());
         out.put("kind", report.kind().id());

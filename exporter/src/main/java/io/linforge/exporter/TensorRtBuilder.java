@@ -49,6 +49,20 @@ public final class TensorRtBuilder {
     public record Result(Path plan, long bytes, ParseReport parse) {
     }
 
+    /** The engine could not be built; carries what parsing found. */
+    public static final class BuildFailed extends LinforgeException {
+        private final transient ParseReport parse;
+
+        BuildFailed(String message, ParseReport parse) {
+            super(FAILURE, message);
+            this.parse = parse;
+        }
+
+        public ParseReport parse() {
+            return parse;
+        }
+    }
+
     private static String unavailable;
     private static boolean probed;
 
@@ -172,14 +186,15 @@ public final class TensorRtBuilder {
         Log log = new Log();
         IBuilder builder = nvinfer.createInferBuilder(log);
         if (builder == null || builder.isNull()) {
-            throw new LinforgeException(1, "TensorRT: createInferBuilder failed: " + String.join("; ", log.errors));
+            throw new BuildFailed("TensorRT: createInferBuilder failed: " + String.join("; ", log.errors), null);
         }
         try (INetworkDefinition net = builder.createNetworkV2(0); IParser parser = nvonnxparser.createParser(net, log);
                 IBuilderConfig cfg = builder.createBuilderConfig()) {
             ParseReport report = parse(onnx, net, parser, log);
             if (!report.ok()) {
-                throw new LinforgeException(1, "TensorRT could not parse " + onnx + ": " + String.join("; ", report.errors()));
+                throw new BuildFailed("TensorRT could not parse " + onnx + ": " + String.join("; ", report.errors()), report);
             }
+            log.errors.clear();
             cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, 4L << 30);
             IOptimizationProfile profile = builder.createOptimizationProfile();
             for (Map.Entry<String, List<Object>> e : inputDims(onnx).entrySet()) {
@@ -199,7 +214,7 @@ public final class TensorRtBuilder {
             cfg.addOptimizationProfile(profile);
             IHostMemory mem = builder.buildSerializedNetwork(net, cfg);
             if (mem == null || mem.isNull()) {
-                throw new LinforgeException(1, "TensorRT engine build failed: " + String.join("; ", log.errors));
+                throw new BuildFailed("TensorRT engine build failed: " + String.join("; ", log.errors), report);
             }
             try (mem) {
                 byte[] bytes = new byte[(int) mem.size()];
