@@ -32,17 +32,17 @@ for m in minilm bert-base; do
     flag=; [ $p = fp16 ] && flag=--fp16
     L export --model $src --out $W/$m-$p $flag --json "$OUT/export-$m-$p.json" > "$OUT/export-$m-$p.log" 2>&1
     # CUDA EP vs CPU EP on the same export
-    L validate --reference $W/$m-$p --candidate $W/$m-$p --reference-provider cpu --provider cuda \
+    L validate --reference $W/$m-$p --candidate $W/$m-$p --reference-provider cpu --provider cuda,cpu \
       --data "$DATA" --limit 64 --tokenizer $MINILM/tokenizer.json --min-cosine 0.999 \
       --json "$OUT/parity-$m-$p.json" > "$OUT/parity-$m-$p.log" 2>&1
     echo "parity $m $p rc=$?" >> "$OUT/steps.txt"
   done
 done
-L bench --model $W/bert-base-fp16 --provider cuda --batch 32 --seq 128 --warmup 10 --iterations 50 --vocab 30522 \
+L bench --model $W/bert-base-fp16 --provider cuda,cpu --batch 32 --seq 128 --warmup 10 --iterations 50 --vocab 30522 \
   --json "$OUT/bench-bert-base-fp16-cuda.json" > "$OUT/bench-bert-base-fp16-cuda.log" 2>&1
-L bench --model $W/bert-base-fp32 --provider cuda --batch 32 --seq 128 --warmup 10 --iterations 50 --vocab 30522 \
+L bench --model $W/bert-base-fp32 --provider cuda,cpu --batch 32 --seq 128 --warmup 10 --iterations 50 --vocab 30522 \
   --json "$OUT/bench-bert-base-fp32-cuda.json" > "$OUT/bench-bert-base-fp32-cuda.log" 2>&1
-L bench --model $W/minilm-fp16 --provider cuda --batch 1,32 --seq 128 --warmup 10 --iterations 50 \
+L bench --model $W/minilm-fp16 --provider cuda,cpu --batch 1,32 --seq 128 --warmup 10 --iterations 50 \
   --json "$OUT/bench-minilm-fp16-cuda.json" > "$OUT/bench-minilm-fp16-cuda.log" 2>&1
 python3 "$ROOT/tests/gpu/torch_bench.py" $W/bert-base 32 128 "$OUT/torch-bert-base-fp16.json" > "$OUT/torch.log" 2>&1
 if [ -d $TRT ]; then

@@ -123,7 +123,8 @@ public final class OrtInferenceSession implements InferenceSession {
             } catch (OrtException e) {
                 if (gpu) {
                     throw new LinforgeException(LinforgeException.FAILURE, model + ": cannot create a session on "
-                            + joined(requested) + " (CPU fallback disabled): " + firstLine(e), e);
+                            + joined(requested) + " (CPU fallback disabled): " + firstLine(e)
+                            + " (list cpu last, e.g. --provider cuda,cpu, to let ONNX Runtime place shape nodes on the CPU)", e);
                 }
                 throw LinforgeException.badInput(model, "model", "ONNX Runtime cannot load it: " + firstLine(e));
             }
