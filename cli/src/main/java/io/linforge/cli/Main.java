@@ -25,7 +25,7 @@ public final class Main {
                 new RunCommand(),
                 new ImportCommand(),
                 new InfoCommand(),
-                new Unavailable("train", "trains an adapter (LoRA, ReLoRA, SparseGrad, BitFit) or a full fine-tune"),
+                new TrainCommand(),
                 new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),
                 new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),
                 new ExportCommand(),

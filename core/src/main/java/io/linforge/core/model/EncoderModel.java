@@ -27,9 +27,9 @@ public final class EncoderModel extends TransformerModel {
     private final Parameter positionEmbeddings;
     private final Parameter tokenTypeEmbeddings;
     private final Norms.LayerNorm embeddingNorm;
-    private final Linear pooler;
-    private final Linear classifier;
-    private final Linear classifierDense;
+    private Linear pooler;
+    private Linear classifier;
+    private Linear classifierDense;
     private final float hiddenDropout;
     private final int padId;
 
@@ -65,6 +65,51 @@ public final class EncoderModel extends TransformerModel {
             classifier = null;
         }
         padId = c.padTokenId();
+    }
+
+    /**
+     * Gives an encoder without one a sequence-classification head (BERT style: pooler + classifier,
+     * normal(0, 0.02) weights, zero biases, seeded) and updates the config's labels.
+     */
+    public void attachClassifier(java.util.List<String> labels, long seed) {
+        int h = config.hiddenSize();
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        if (pooler == null && !roberta) {
+            pooler = new Linear(prefix + "pooler.dense", newParam(prefix + "pooler.dense.weight", rng, h, h),
+                    newParam(prefix + "pooler.dense.bias", null, h));
+        }
+        if (classifier == null || classifier.outFeatures() != labels.size()) {
+            if (roberta) {
+                classifierDense = new Linear("classifier.dense", newParam("classifier.dense.weight", rng, h, h),
+                        newParam("classifier.dense.bias", null, h));
+                classifier = new Linear("classifier.out_proj", newParam("classifier.out_proj.weight", rng, labels.size(), h),
+                        newParam("classifier.out_proj.bias", null, labels.size()));
+            } else {
+                classifier = new Linear("classifier", newParam("classifier.weight", rng, labels.size(), h),
+                        newParam("classifier.bias", null, labels.size()));
+            }
+        }
+        config = config.toBuilder().architectures(roberta ? "RobertaForSequenceClassification"
+                : "BertForSequenceClassification").labels(labels).build();
+    }
+
+    private Parameter newParam(String name, java.util.SplittableRandom rng, long... shape) {
+        int n = (int) new ai.djl.ndarray.types.Shape(shape).size();
+        float[] v = new float[n];
+        if (rng != null) {
+            for (int i = 0; i < n; i++) {
+                // Box-Muller normal(0, 0.02)
+                double u1 = Math.max(rng.nextDouble(), 1e-12);
+                double u2 = rng.nextDouble();
+                v[i] = (float) (0.02 * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+            }
+        }
+        Parameter p = new Parameter(name, manager.create(v, new ai.djl.ndarray.types.Shape(shape)));
+        if (dtype != DataType.FLOAT32) {
+            p.set(p.array().toType(dtype, false));
+        }
+        addParameter(p);
+        return p;
     }
 
     /** The prefix of the encoder's parameter names: {@code bert.}, {@code roberta.} or empty. */

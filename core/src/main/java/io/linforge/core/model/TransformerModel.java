@@ -22,7 +22,7 @@ import java.util.Map;
  * The layer list is mutable so a layer can be replaced (e.g. by a fitted linear map).
  */
 public abstract class TransformerModel implements AutoCloseable {
-    protected final ModelConfig config;
+    protected ModelConfig config;
     protected final NDManager manager;
     protected final DataType dtype;
     protected final Map<String, Parameter> params;

@@ -35,7 +35,7 @@ public final class Merger {
         LoraAdapter adapter = LoraAdapter.read(dir);
         Path file = dir.resolve(LoraAdapter.WEIGHTS);
         for (LoraAdapter.Module m : adapter.modules().values()) {
-            String key = m.name() + ".weight";
+            String key = resolve(weights, m.name() + ".weight");
             TensorData w = weights.get(key);
             if (w == null) {
                 throw LinforgeException.badInput(file, "base_model.model." + m.name() + ".lora_A.weight",
@@ -60,13 +60,34 @@ public final class Merger {
             weights.put(key, TensorData.ofFloats(ws, v));
         }
         for (Map.Entry<String, TensorData> e : adapter.fullTensors().entrySet()) {
-            TensorData prev = weights.get(e.getKey());
+            String key = resolve(weights, e.getKey());
+            TensorData prev = weights.get(key);
             TensorData t = e.getValue().dtype().isFloating() ? e.getValue().toF32() : e.getValue();
             if (prev != null && !Arrays.equals(prev.shape(), t.shape())) {
                 throw LinforgeException.badInput(file, "base_model.model." + e.getKey(), "shape " + Arrays.toString(t.shape())
                         + " does not match the base " + Arrays.toString(prev.shape()));
             }
-            weights.put(e.getKey(), t);
+            weights.put(key, t);
         }
+    }
+
+    /**
+     * The checkpoint's name for an adapter key: the key itself, or without the base-model prefix
+     * ({@code bert.}, {@code roberta.}) when the checkpoint is the bare encoder (e.g. an import).
+     */
+    static String resolve(Map<String, TensorData> weights, String key) {
+        if (weights.containsKey(key)) {
+            return key;
+        }
+        for (String p : new String[] {"bert.", "roberta."}) {
+            if (key.startsWith(p)) {
+                String bare = key.substring(p.length());
+                boolean bareCheckpoint = weights.keySet().stream().anyMatch(k -> k.startsWith("embeddings."));
+                if (bareCheckpoint) {
+                    return bare;
+                }
+            }
+        }
+        return key;
     }
 }

@@ -1,0 +1,42 @@
+package io.linforge.trainer.lora;
+
+import io.linforge.core.model.Linear;
+import io.linforge.core.model.TransformerModel;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Puts LoRA adapters on the linear layers whose module path matches the targets (PEFT rules). */
+public final class LoraSetup {
+    private LoraSetup() {
+    }
+
+    /** PEFT list semantics: a target matches the full module name or its last dotted segments. */
+    public static boolean matches(String module, List<String> targets) {
+        for (String t : targets) {
+            if (module.equals(t) || module.endsWith("." + t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static Map<String, LoraLinear> inject(TransformerModel model, List<String> targets, List<Linear> exclude,
+            int r, double alpha, boolean rslora, double dropout, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        Map<String, LoraLinear> out = new LinkedHashMap<>();
+        for (Linear l : model.linears().values()) {
+            if (exclude.contains(l) || !matches(l.name(), targets)) {
+                continue;
+            }
+            LoraLinear a = new LoraLinear(l, l.name(), r, alpha, rslora, dropout, model.manager(), rng);
+            l.adapters().add(a);
+            out.put(l.name(), a);
+        }
+        if (out.isEmpty()) {
+            throw io.linforge.core.LinforgeException.badInput("--target-modules: " + targets + " matches no linear layer");
+        }
+        return out;
+    }
+}
