@@ -21,7 +21,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new Unavailable("quickstart", "runs the default recipe on the bundled model and data"),
+                new QuickstartCommand(),
                 new RunCommand(),
                 new ImportCommand(),
                 new InfoCommand(),

@@ -54,10 +54,11 @@ public final class RunCommand implements Command {
         RecipeRunner runner = new RecipeRunner(recipe, out);
         long t0 = System.nanoTime();
         int code = runner.run(results);
+        java.nio.file.Path report = io.linforge.cli.recipe.Report.write(runner.runDir());
         double s = (System.nanoTime() - t0) / 1e9;
         long skipped = results.stream().filter(r -> r.status().equals("skipped")).count();
-        System.err.printf("%s: %d stages (%d skipped) in %.1f s -> %s%n", recipe.name(), results.size(), skipped, s,
-                runner.runDir());
+        System.err.printf("%s: %d stages (%d skipped) in %.1f s -> %s (report %s)%n", recipe.name(), results.size(), skipped,
+                s, runner.runDir(), report.getFileName());
         return code;
     }
 }

@@ -110,6 +110,7 @@ public final class ClassifierTrainer {
             ObjectNode result = JSON.createObjectNode();
             ArrayNode curve = result.putArray("curve");
             double lastLoss = Double.NaN;
+            int skipped = 0;
             long tokens = 0;
             double trainSeconds = 0;
             try (AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, c.weightDecay())) {
@@ -155,9 +156,15 @@ public final class ClassifierTrainer {
                             grads.put(p.name(), g);
                             sq += g.square().sum().getFloat();
                         }
-                        double scale = Schedule.clipScale(Math.sqrt(sq), c.maxGradNorm());
-                        opt.step(trainable, grads, lr, scale);
-                        lastLoss = loss;
+                        if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
+                            // a non-finite loss or gradient would poison the weights: skip this update
+                            grads.values().forEach(AdamW::zero);
+                            skipped++;
+                        } else {
+                            double scale = Schedule.clipScale(Math.sqrt(sq), c.maxGradNorm());
+                            opt.step(trainable, grads, lr, scale);
+                            lastLoss = loss;
+                        }
                     }
                     trainSeconds += (System.nanoTime() - s0) / 1e9;
                     tokens += (long) b.size() * b.seqLen();
@@ -178,6 +185,7 @@ public final class ClassifierTrainer {
                 result.put("eval_rows", data.test().size());
                 result.put("train_rows", data.train().size());
                 result.put("final_loss", lastLoss);
+                result.put("skipped_steps", skipped);
                 result.put("trainable_parameters", trainableCount);
                 result.put("total_parameters", total);
                 result.put("trainable_fraction", (double) trainableCount / total);

@@ -30,25 +30,26 @@ public final class StageSchema {
     private static final Map<String, Stage> STAGES = new LinkedHashMap<>();
 
     static {
-        define("import", true, "onnx", Type.INPUT);
+        define("import", true, "onnx", Type.INPUT, "heads", Type.INT);
         define("train", true, "model", Type.INPUT, "data", Type.INPUT, "method", Type.STRING, "steps", Type.INT,
                 "batch", Type.INT, "lr", Type.FLOAT, "seq", Type.INT, "rank", Type.INT, "alpha", Type.FLOAT,
-                "seed", Type.INT, "eval-every", Type.INT, "target-modules", Type.LIST, "epochs", Type.FLOAT,
-                "block-size", Type.INT, "reset-every", Type.INT, "warmup", Type.INT);
+                "lora-dropout", Type.FLOAT, "rslora", Type.BOOL, "seed", Type.INT, "eval-every", Type.INT,
+                "target-modules", Type.LIST, "warmup", Type.INT, "weight-decay", Type.FLOAT, "max-grad-norm", Type.FLOAT,
+                "limit-train", Type.INT, "limit-test", Type.INT);
         define("analyze", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT, "samples", Type.INT,
                 "seq", Type.INT, "seed", Type.INT);
         define("compress", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT,
-                "max-accuracy-drop", Type.FLOAT, "max-blocks", Type.INT, "heal", Type.STRING, "heal-steps", Type.INT,
-                "samples", Type.INT, "seq", Type.INT, "seed", Type.INT);
+                "max-accuracy-drop", Type.FLOAT, "max-blocks", Type.INT, "heal", Type.STRING, "samples", Type.INT,
+                "seq", Type.INT, "seed", Type.INT);
         define("export", true, "model", Type.INPUT, "adapter", Type.INPUTS, "fp16", Type.BOOL, "opset", Type.INT,
-                "tensorrt", Type.BOOL, "triton", Type.STRING, "kv-cache", Type.BOOL);
+                "no-kv-cache", Type.BOOL, "external-data", Type.BOOL, "tensorrt", Type.BOOL);
         define("validate", false, "reference", Type.INPUT, "candidate", Type.INPUT, "data", Type.INPUT,
-                "max-accuracy-drop", Type.FLOAT, "min-cosine", Type.FLOAT, "max-perplexity-ratio", Type.FLOAT,
-                "limit", Type.INT, "provider", Type.STRING);
+                "tokenizer", Type.INPUT, "max-accuracy-drop", Type.FLOAT, "min-cosine", Type.FLOAT,
+                "max-perplexity-ratio", Type.FLOAT, "limit", Type.INT, "max-length", Type.INT, "batch", Type.INT,
+                "provider", Type.STRING, "reference-provider", Type.STRING, "threads", Type.INT);
         define("bench", false, "model", Type.INPUT, "provider", Type.STRING, "batch", Type.LIST, "seq", Type.LIST,
-                "warmup", Type.INT, "iterations", Type.INT, "threads", Type.INT);
-        define("generate", false, "model", Type.INPUT, "prompt", Type.STRING, "max-new-tokens", Type.INT,
-                "top-p", Type.FLOAT, "temperature", Type.FLOAT, "seed", Type.INT, "provider", Type.STRING);
+                "warmup", Type.INT, "iterations", Type.INT, "threads", Type.INT, "opt-level", Type.STRING,
+                "compare", Type.INPUT);
     }
 
     private StageSchema() {

@@ -180,11 +180,11 @@ public final class EncoderModel extends TransformerModel {
         return BertLayer.dropout(x, hiddenDropout, ctx);
     }
 
-    /** Additive attention bias [B, 1, 1, S]: 0 for tokens, the fp32 minimum for padding. */
+    /** Additive attention bias [B, 1, 1, S]: 0 for tokens, -10000 for padding (as the ONNX export writes it). */
     static NDArray paddingBias(NDArray mask) {
         long b = mask.getShape().get(0);
         long s = mask.getShape().get(1);
-        return mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE).reshape(b, 1, 1, s);
+        return mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-10000f).reshape(b, 1, 1, s);
     }
 
     /**

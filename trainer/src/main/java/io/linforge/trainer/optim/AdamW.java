@@ -88,7 +88,7 @@ public final class AdamW implements AutoCloseable {
                 }
                 w.subi(upd);
                 w.setRequiresGradient(true);
-                g.muli(0);
+                zero(g);
             }
         }
     }
@@ -97,8 +97,16 @@ public final class AdamW implements AutoCloseable {
     public void reset(String name) {
         State s = state.get(name);
         if (s != null) {
-            s.m.muli(0);
-            s.v.muli(0);
+            zero(s.m);
+            zero(s.v);
+        }
+    }
+
+    /** Fills with zeros in place (multiplying by 0 would keep NaN and inf). */
+    public static void zero(NDArray a) {
+        a.muli(0);
+        try (NDArray nan = a.isNaN()) {
+            a.set(nan, 0f);
         }
     }
 
