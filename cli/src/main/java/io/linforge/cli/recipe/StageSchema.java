@@ -49,7 +49,7 @@ public final class StageSchema {
                 "provider", Type.STRING, "reference-provider", Type.STRING, "threads", Type.INT);
         define("bench", false, "model", Type.INPUT, "provider", Type.STRING, "batch", Type.LIST, "seq", Type.LIST,
                 "warmup", Type.INT, "iterations", Type.INT, "threads", Type.INT, "opt-level", Type.STRING,
-                "compare", Type.INPUT);
+                "compare", Type.INPUT, "vocab", Type.INT);
     }
 
     private StageSchema() {
