@@ -69,7 +69,6 @@ public final class OnnxExporter {
         if (o.opset() < 12 || o.opset() > 21) {
             throw LinforgeException.badInput("--opset: " + o.opset() + " is outside the supported 12..21");
         }
-        Path tmp = null;
         try (Checkpoint ckpt = Checkpoint.open(modelDir); NDManager root = NDManager.newBaseManager()) {
             ModelConfig config = mergedConfig(ckpt, adapters);
             Map<String, TensorData> tensors = mergedTensors(ckpt, adapters);
@@ -81,28 +80,20 @@ public final class OnnxExporter {
                 params = model.parameterCount();
                 decoder = model instanceof DecoderModel;
             }
-            tmp = AtomicFiles.tempDirFor(out);
-            Path onnx = tmp.resolve("model.onnx");
-            GraphBuilder.save(proto, onnx, o.externalData());
-            config.write(tmp.resolve(Checkpoint.CONFIG));
-            if (ckpt.tokenizerJson().isPresent()) {
-                Files.copy(ckpt.tokenizerJson().get(), tmp.resolve(Checkpoint.TOKENIZER));
-            }
-            long bytes = Files.size(onnx) + (Files.exists(tmp.resolve("model.onnx.data"))
-                    ? Files.size(tmp.resolve("model.onnx.data")) : 0);
-            AtomicFiles.publishDir(tmp, out);
-            tmp = null;
-            return new Result(out, out.resolve("model.onnx"), config, params, bytes, decoder);
+            long[] bytes = new long[1];
+            AtomicFiles.writeDir(out, tmp -> {
+                Path onnx = tmp.resolve("model.onnx");
+                GraphBuilder.save(proto, onnx, o.externalData());
+                config.write(tmp.resolve(Checkpoint.CONFIG));
+                if (ckpt.tokenizerJson().isPresent()) {
+                    Files.copy(ckpt.tokenizerJson().get(), tmp.resolve(Checkpoint.TOKENIZER));
+                }
+                Path data = tmp.resolve("model.onnx.data");
+                bytes[0] = Files.size(onnx) + (Files.exists(data) ? Files.size(data) : 0);
+            });
+            return new Result(out, out.resolve("model.onnx"), config, params, bytes[0], decoder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    AtomicFiles.deleteRecursively(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
         }
     }
 }

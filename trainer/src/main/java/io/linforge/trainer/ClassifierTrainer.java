@@ -256,67 +256,52 @@ public final class ClassifierTrainer {
 
     static void write(Path out, Checkpoint base, EncoderModel model, Map<String, LoraLinear> lora, List<Linear> head,
             Config c, ObjectNode result) {
-        Path tmp = null;
         try {
-            tmp = AtomicFiles.tempDirFor(out);
-            if (c.method().equals("lora")) {
-                Map<String, TensorData> t = new LinkedHashMap<>();
-                for (Map.Entry<String, LoraLinear> e : lora.entrySet()) {
-                    String mod = "base_model.model." + hfModule(model, e.getKey());
-                    t.put(mod + ".lora_A.weight", TransformerModel.toTensorData(e.getValue().a().array()));
-                    t.put(mod + ".lora_B.weight", TransformerModel.toTensorData(e.getValue().b().array()));
-                }
-                List<String> modulesToSave = new ArrayList<>();
-                for (Linear l : head) {
-                    String mod = hfModule(model, l.name());
-                    modulesToSave.add(l.name().startsWith("classifier") ? "classifier" : "pooler");
-                    for (Parameter p : l.parameters()) {
-                        String leaf = p.name().substring(l.name().length());
-                        t.put("base_model.model." + mod + leaf, TransformerModel.toTensorData(p.array()));
+            AtomicFiles.writeDir(out, tmp -> {
+                if (c.method().equals("lora")) {
+                    Map<String, TensorData> t = new LinkedHashMap<>();
+                    for (Map.Entry<String, LoraLinear> e : lora.entrySet()) {
+                        String mod = "base_model.model." + hfModule(model, e.getKey());
+                        t.put(mod + ".lora_A.weight", TransformerModel.toTensorData(e.getValue().a().array()));
+                        t.put(mod + ".lora_B.weight", TransformerModel.toTensorData(e.getValue().b().array()));
                     }
-                }
-                Safetensors.write(tmp.resolve("adapter_model.safetensors"), t, Map.of("format", "pt"));
-                ObjectNode cfg = JSON.createObjectNode();
-                cfg.putObject("alpha_pattern");
-                cfg.put("base_model_name_or_path", base.dir().toAbsolutePath().toString());
-                cfg.put("bias", "none");
-                cfg.put("fan_in_fan_out", false);
-                cfg.put("inference_mode", true);
-                cfg.put("init_lora_weights", true);
-                cfg.put("lora_alpha", c.alpha());
-                cfg.put("lora_dropout", c.loraDropout());
-                cfg.set("modules_to_save", JSON.valueToTree(modulesToSave.stream().distinct().toList()));
-                cfg.put("peft_type", "LORA");
-                cfg.put("r", c.rank());
-                cfg.putObject("rank_pattern");
-                cfg.set("target_modules", JSON.valueToTree(c.targets()));
-                cfg.put("task_type", "SEQ_CLS");
-                cfg.put("use_rslora", c.rslora());
-                AtomicFiles.writeString(tmp.resolve("adapter_config.json"), JSON.writeValueAsString(sorted(cfg)) + "\n");
-                model.config().write(tmp.resolve(Checkpoint.CONFIG));
-            } else {
-                Map<String, TensorData> all = model.stateDict();
-                Checkpoint.save(tmp.resolve("ckpt"), model.config(), all, base.tokenizerJson().orElse(null));
-                try (var s = Files.list(tmp.resolve("ckpt"))) {
-                    for (Path p : (Iterable<Path>) s::iterator) {
-                        Files.move(p, tmp.resolve(p.getFileName()));
+                    List<String> modulesToSave = new ArrayList<>();
+                    for (Linear l : head) {
+                        String mod = hfModule(model, l.name());
+                        modulesToSave.add(l.name().startsWith("classifier") ? "classifier" : "pooler");
+                        for (Parameter p : l.parameters()) {
+                            String leaf = p.name().substring(l.name().length());
+                            t.put("base_model.model." + mod + leaf, TransformerModel.toTensorData(p.array()));
+                        }
                     }
+                    Safetensors.write(tmp.resolve("adapter_model.safetensors"), t, Map.of("format", "pt"));
+                    ObjectNode cfg = JSON.createObjectNode();
+                    cfg.putObject("alpha_pattern");
+                    cfg.put("base_model_name_or_path", base.dir().toAbsolutePath().toString());
+                    cfg.put("bias", "none");
+                    cfg.put("fan_in_fan_out", false);
+                    cfg.put("inference_mode", true);
+                    cfg.put("init_lora_weights", true);
+                    cfg.put("lora_alpha", c.alpha());
+                    cfg.put("lora_dropout", c.loraDropout());
+                    cfg.set("modules_to_save", JSON.valueToTree(modulesToSave.stream().distinct().toList()));
+                    cfg.put("peft_type", "LORA");
+                    cfg.put("r", c.rank());
+                    cfg.putObject("rank_pattern");
+                    cfg.set("target_modules", JSON.valueToTree(c.targets()));
+                    cfg.put("task_type", "SEQ_CLS");
+                    cfg.put("use_rslora", c.rslora());
+                    AtomicFiles.writeString(tmp.resolve("adapter_config.json"), JSON.writeValueAsString(sorted(cfg)) + "\n");
+                    model.config().write(tmp.resolve(Checkpoint.CONFIG));
+                } else {
+                    Map<String, TensorData> all = model.stateDict();
+                    Checkpoint.writeFolder(tmp, model.config(), all, base.tokenizerJson().orElse(null),
+                            Checkpoint.DEFAULT_SHARD_BYTES);
                 }
-                Files.delete(tmp.resolve("ckpt"));
-            }
-            AtomicFiles.writeString(tmp.resolve("training.json"), JSON.writeValueAsString(result) + "\n");
-            AtomicFiles.publishDir(tmp, out);
-            tmp = null;
+                AtomicFiles.writeString(tmp.resolve("training.json"), JSON.writeValueAsString(result) + "\n");
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    AtomicFiles.deleteRecursively(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
         }
     }
 

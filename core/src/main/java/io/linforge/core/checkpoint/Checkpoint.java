@@ -172,57 +172,51 @@ public final class Checkpoint implements AutoCloseable {
      */
     public static void save(Path dir, ModelConfig config, Map<String, TensorData> tensors, Path tokenizerJsonOrNull,
             long maxShardBytes) {
-        Path tmp = null;
         try {
-            tmp = AtomicFiles.tempDirFor(dir);
-            config.write(tmp.resolve(CONFIG));
-            List<Map<String, TensorData>> shards = new ArrayList<>();
-            Map<String, TensorData> cur = new LinkedHashMap<>();
-            long curBytes = 0;
-            long total = 0;
-            for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
-                long b = e.getValue().byteSize();
-                if (!cur.isEmpty() && curBytes + b > maxShardBytes) {
-                    shards.add(cur);
-                    cur = new LinkedHashMap<>();
-                    curBytes = 0;
-                }
-                cur.put(e.getKey(), e.getValue());
-                curBytes += b;
-                total += b;
-            }
-            shards.add(cur);
-            Map<String, String> meta = Map.of("format", "pt");
-            if (shards.size() == 1) {
-                Safetensors.write(tmp.resolve(WEIGHTS), shards.get(0), meta);
-            } else {
-                ObjectNode index = JSON.createObjectNode();
-                index.putObject("metadata").put("total_size", total);
-                ObjectNode wm = index.putObject("weight_map");
-                for (int i = 0; i < shards.size(); i++) {
-                    String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                    Safetensors.write(tmp.resolve(name), shards.get(i), meta);
-                    for (String k : shards.get(i).keySet()) {
-                        wm.put(k, name);
-                    }
-                }
-                AtomicFiles.writeString(tmp.resolve(INDEX), JSON.writeValueAsString(index) + "\n");
-            }
-            if (tokenizerJsonOrNull != null) {
-                Files.copy(tokenizerJsonOrNull, tmp.resolve(TOKENIZER));
-            }
-            AtomicFiles.publishDir(tmp, dir);
-            tmp = null;
+            AtomicFiles.writeDir(dir, tmp -> writeFolder(tmp, config, tensors, tokenizerJsonOrNull, maxShardBytes));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    AtomicFiles.deleteRecursively(tmp);
-                } catch (IOException ignored) {
-                    // best effort
+        }
+    }
+
+    /** Writes the checkpoint files into an existing (temporary) folder; {@link #save} publishes it atomically. */
+    public static void writeFolder(Path tmp, ModelConfig config, Map<String, TensorData> tensors, Path tokenizerJsonOrNull,
+            long maxShardBytes) throws IOException {
+        config.write(tmp.resolve(CONFIG));
+        List<Map<String, TensorData>> shards = new ArrayList<>();
+        Map<String, TensorData> cur = new LinkedHashMap<>();
+        long curBytes = 0;
+        long total = 0;
+        for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
+            long b = e.getValue().byteSize();
+            if (!cur.isEmpty() && curBytes + b > maxShardBytes) {
+                shards.add(cur);
+                cur = new LinkedHashMap<>();
+                curBytes = 0;
+            }
+            cur.put(e.getKey(), e.getValue());
+            curBytes += b;
+            total += b;
+        }
+        shards.add(cur);
+        Map<String, String> meta = Map.of("format", "pt");
+        if (shards.size() == 1) {
+            Safetensors.write(tmp.resolve(WEIGHTS), shards.get(0), meta);
+        } else {
+            ObjectNode index = JSON.createObjectNode();
+            index.putObject("metadata").put("total_size", total);
+            ObjectNode wm = index.putObject("weight_map");
+            for (int i = 0; i < shards.size(); i++) {
+                String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+                Safetensors.write(tmp.resolve(name), shards.get(i), meta);
+                for (String k : shards.get(i).keySet()) {
+                    wm.put(k, name);
                 }
             }
+            AtomicFiles.writeString(tmp.resolve(INDEX), JSON.writeValueAsString(index) + "\n");
+        }
+        if (tokenizerJsonOrNull != null) {
+            Files.copy(tokenizerJsonOrNull, tmp.resolve(TOKENIZER));
         }
     }
 

@@ -63,6 +63,24 @@ public final class AtomicFiles {
     }
 
     /**
+     * Writes a whole folder atomically: {@code body} fills a temporary sibling, which then replaces
+     * {@code finalDir}; on any failure the temporary folder is removed and {@code finalDir} is untouched.
+     */
+    public static void writeDir(Path finalDir, IoConsumer<Path> body) throws IOException {
+        Path tmp = tempDirFor(finalDir);
+        boolean done = false;
+        try {
+            body.accept(tmp);
+            publishDir(tmp, finalDir);
+            done = true;
+        } finally {
+            if (!done) {
+                deleteRecursively(tmp);
+            }
+        }
+    }
+
+    /**
      * Renames a fully written temporary folder to {@code finalDir}, replacing an existing folder
      * of that name (the old one is removed only after the new one is complete).
      */
