@@ -112,6 +112,21 @@ public final class TensorData {
         return out;
     }
 
+    /** A rank-2 integer tensor as rows (e.g. a batch of token ids). */
+    public long[][] toLongMatrix() {
+        if (shape.length != 2) {
+            throw new IllegalStateException("toLongMatrix needs rank 2, got " + Arrays.toString(shape));
+        }
+        long[] v = toLongs();
+        int b = Math.toIntExact(shape[0]);
+        int s = Math.toIntExact(shape[1]);
+        long[][] out = new long[b][s];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(v, i * s, out[i], 0, s);
+        }
+        return out;
+    }
+
     /** This tensor in fp32 (itself when it already is). BF16 must be converted before DJL sees it. */
     public TensorData toF32() {
         return dtype == DType.F32 ? this : ofFloats(shape, toFloats());

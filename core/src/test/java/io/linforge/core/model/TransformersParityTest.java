@@ -35,14 +35,7 @@ class TransformersParityTest {
     }
 
     static long[][] rows(TensorData t) {
-        long[] v = t.toLongs();
-        int b = (int) t.shape()[0];
-        int s = (int) t.shape()[1];
-        long[][] out = new long[b][s];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(v, i * s, out[i], 0, s);
-        }
-        return out;
+        return t.toLongMatrix();
     }
 
     /** max |a − b| over all elements, after checking the shapes agree. */

@@ -31,14 +31,7 @@ class MergerTest {
     Path tmp;
 
     static long[][] rows(TensorData t) {
-        long[] v = t.toLongs();
-        int b = (int) t.shape()[0];
-        int s = (int) t.shape()[1];
-        long[][] out = new long[b][s];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(v, i * s, out[i], 0, s);
-        }
-        return out;
+        return t.toLongMatrix();
     }
 
     static double maxAbs(NDArray a, TensorData ref) {
