@@ -18,10 +18,8 @@ import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Generation;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
-import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,68 +147,12 @@ class OnnxExporterTest {
         assertTrue(maxAbs(ort.get("logits"), in.get("logits").toFloats()) > 1e-2);
     }
 
-    /** Greedy decoding on ONNX Runtime with the exported key/value cache. */
-    static long[] ortGreedy(Path onnx, long[] prompt, int newTokens, int layers, int kvHeads, int headDim, boolean fp16)
-            throws Exception {
-        List<Long> seq = new ArrayList<>();
-        for (long t : prompt) {
-            seq.add(t);
+    /** Decoding on ONNX Runtime with the exported key/value cache, through the runtime's generator. */
+    static long[] ortGenerate(Path onnx, long[] prompt, int newTokens, double topP, long seed) {
+        try (io.linforge.runtime.OrtInferenceSession s = io.linforge.runtime.OrtInferenceSession.open(onnx,
+                io.linforge.runtime.SessionConfig.builder().intraOpThreads(2).build())) {
+            return new io.linforge.runtime.Generator(s).generate(prompt, newTokens, topP, 1.0, seed, -1);
         }
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(2);
-            try (OrtSession s = ENV.createSession(onnx.toString(), so)) {
-                Map<String, OnnxTensor> past = new HashMap<>();
-                for (int i = 0; i < layers; i++) {
-                    for (String kv : new String[] {"key", "value"}) {
-                        long[] shape = {1, kvHeads, 0, headDim};
-                        past.put("past_key_values." + i + "." + kv, fp16
-                                ? OnnxTensor.createTensor(ENV, ShortBuffer.allocate(0), shape, ai.onnxruntime.OnnxJavaType.FLOAT16)
-                                : OnnxTensor.createTensor(ENV, java.nio.FloatBuffer.allocate(0), shape));
-                    }
-                }
-                int pastLen = 0;
-                List<OrtSession.Result> keep = new ArrayList<>();
-                for (int step = 0; step < newTokens; step++) {
-                    int n = step == 0 ? seq.size() : 1;
-                    long[][] ids = new long[1][n];
-                    long[][] pos = new long[1][n];
-                    for (int i = 0; i < n; i++) {
-                        ids[0][i] = seq.get(seq.size() - n + i);
-                        pos[0][i] = pastLen + i;
-                    }
-                    long[][] mask = new long[1][pastLen + n];
-                    java.util.Arrays.fill(mask[0], 1);
-                    Map<String, OnnxTensor> in = new HashMap<>(past);
-                    OnnxTensor tIds = OnnxTensor.createTensor(ENV, ids);
-                    OnnxTensor tPos = OnnxTensor.createTensor(ENV, pos);
-                    OnnxTensor tMask = OnnxTensor.createTensor(ENV, mask);
-                    in.put("input_ids", tIds);
-                    in.put("position_ids", tPos);
-                    in.put("attention_mask", tMask);
-                    OrtSession.Result r = s.run(in);
-                    keep.add(r);
-                    tIds.close();
-                    tPos.close();
-                    tMask.close();
-                    float[] logits = floats(r.get("logits").get());
-                    int vocab = logits.length / n;
-                    int best = 0;
-                    for (int v = 1; v < vocab; v++) {
-                        if (logits[(n - 1) * vocab + v] > logits[(n - 1) * vocab + best]) {
-                            best = v;
-                        }
-                    }
-                    seq.add((long) best);
-                    pastLen += n;
-                    for (int i = 0; i < layers; i++) {
-                        past.put("past_key_values." + i + ".key", (OnnxTensor) r.get("present." + i + ".key").get());
-                        past.put("past_key_values." + i + ".value", (OnnxTensor) r.get("present." + i + ".value").get());
-                    }
-                }
-                keep.forEach(OrtSession.Result::close);
-            }
-        }
-        return seq.stream().mapToLong(Long::longValue).toArray();
     }
 
     @Test
@@ -258,11 +200,14 @@ class OnnxExporterTest {
                 TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32)) {
             djl = Generation.greedy((DecoderModel) tm, root, prompt, 32, false);
         }
-        long[] ort = ortGreedy(fp32, prompt, 32, 2, 2, 16, false);
+        long[] ort = ortGenerate(fp32, prompt, 32, 0, 0);
         assertArrayEquals(djl, ort, "32 greedy tokens: ORT with KV cache vs DJL full recomputation");
+        // nucleus sampling: reproducible under a seed, and a tiny top-p keeps only the best token (greedy)
+        assertArrayEquals(ortGenerate(fp32, prompt, 12, 0.9, 5), ortGenerate(fp32, prompt, 12, 0.9, 5));
+        assertArrayEquals(java.util.Arrays.copyOf(djl, prompt.length + 12), ortGenerate(fp32, prompt, 12, 1e-9, 5));
         Path fp16 = export("llama", List.of(), true);
         OnnxChecker.check(fp16);
-        long[] half = ortGreedy(fp16, prompt, 8, 2, 2, 16, true);
+        long[] half = ortGenerate(fp16, prompt, 8, 0, 0);
         assertEquals(prompt.length + 8, half.length);
         System.out.printf("llama export: logits vs HF %.2e, 32 greedy tokens equal%n", d);
     }

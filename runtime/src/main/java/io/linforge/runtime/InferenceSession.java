@@ -40,6 +40,18 @@ public interface InferenceSession extends AutoCloseable {
      */
     Map<String, FloatTensor> run(Map<String, long[][]> inputs, Set<String> outputNames);
 
+    /**
+     * Runs with token inputs and floating inputs (e.g. a decoder's past key/value tensors, given in
+     * fp32 and converted to the model's type).
+     */
+    default Map<String, FloatTensor> run(Map<String, long[][]> inputs, Map<String, FloatTensor> floatInputs,
+            Set<String> outputNames) {
+        if (!floatInputs.isEmpty()) {
+            throw new UnsupportedOperationException(engine() + " sessions take token inputs only");
+        }
+        return run(inputs, outputNames);
+    }
+
     default Map<String, FloatTensor> run(Map<String, long[][]> inputs) {
         return run(inputs, Set.of());
     }

@@ -227,6 +227,12 @@ public final class OrtInferenceSession implements InferenceSession {
 
     @Override
     public Map<String, FloatTensor> run(Map<String, long[][]> given, Set<String> outputNames) {
+        return run(given, Map.of(), outputNames);
+    }
+
+    @Override
+    public Map<String, FloatTensor> run(Map<String, long[][]> given, Map<String, FloatTensor> floats,
+            Set<String> outputNames) {
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
             int batch = -1;
@@ -237,6 +243,11 @@ public final class OrtInferenceSession implements InferenceSession {
                 break;
             }
             for (IoInfo in : inputs) {
+                FloatTensor f = floats.get(in.name());
+                if (f != null) {
+                    feed.put(in.name(), floatTensor(in.name(), f));
+                    continue;
+                }
                 long[][] values = given.get(in.name());
                 if (values == null && in.name().equals("position_ids") && batch >= 0) {
                     values = new long[batch][seq];
@@ -267,6 +278,27 @@ public final class OrtInferenceSession implements InferenceSession {
                 t.close();
             }
         }
+    }
+
+    private OnnxTensor floatTensor(String name, FloatTensor f) throws OrtException {
+        OnnxJavaType type = inputTypes.getOrDefault(name, OnnxJavaType.FLOAT);
+        if (type == OnnxJavaType.FLOAT16) {
+            java.nio.ShortBuffer buf = ByteBuffer.allocateDirect(f.data().length * 2).order(ByteOrder.nativeOrder())
+                    .asShortBuffer();
+            for (float v : f.data()) {
+                buf.put(io.linforge.core.tensor.Half.fromFloat(v));
+            }
+            buf.rewind();
+            return OnnxTensor.createTensor(env, buf, f.shape(), OnnxJavaType.FLOAT16);
+        }
+        if (type != OnnxJavaType.FLOAT) {
+            throw LinforgeException.badInput(path, "inputs", "input '" + name + "' has type " + dtypeName(type)
+                    + "; floating inputs must be float or float16");
+        }
+        java.nio.FloatBuffer buf = ByteBuffer.allocateDirect(f.data().length * 4).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        buf.put(f.data()).rewind();
+        return OnnxTensor.createTensor(env, buf, f.shape());
     }
 
     private OnnxTensor tensor(String name, long[][] values) throws OrtException {

@@ -1,0 +1,131 @@
+package io.linforge.runtime;
+
+import io.linforge.core.LinforgeException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Text generation with an exported decoder and its key/value cache: the prompt runs once with an
+ * empty cache, then one token per step with the {@code present.N.*} outputs fed back as
+ * {@code past_key_values.N.*}. Greedy decoding, or nucleus (top-p) sampling with temperature
+ * under a seed.
+ */
+public final class Generator {
+    private final InferenceSession session;
+    private final int layers;
+    private final long kvHeads;
+    private final long headDim;
+
+    public Generator(InferenceSession session) {
+        this.session = session;
+        int n = 0;
+        while (session.hasInput("past_key_values." + n + ".key")) {
+            n++;
+        }
+        if (n == 0 || !session.hasOutput("logits")) {
+            throw LinforgeException.badInput("generation needs a decoder exported with its key/value cache "
+                    + "(inputs past_key_values.N.key/value, output logits)");
+        }
+        this.layers = n;
+        IoInfo k = session.inputs().stream().filter(i -> i.name().equals("past_key_values.0.key")).findFirst().orElseThrow();
+        this.kvHeads = k.fixedDim(1);
+        this.headDim = k.fixedDim(3);
+    }
+
+    /** Greedy decoding: the prompt followed by up to {@code maxNew} tokens (stops after {@code eos} if >= 0). */
+    public long[] greedy(long[] prompt, int maxNew, long eos) {
+        return generate(prompt, maxNew, 0, 1, 0, eos);
+    }
+
+    /**
+     * {@code topP <= 0} decodes greedily; otherwise samples from the smallest set of tokens whose
+     * probabilities (after {@code temperature}) sum to at least {@code topP}.
+     */
+    public long[] generate(long[] prompt, int maxNew, double topP, double temperature, long seed, long eos) {
+        if (prompt.length == 0) {
+            throw LinforgeException.badInput("generation needs a prompt of at least one token");
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        long[] seq = Arrays.copyOf(prompt, prompt.length + maxNew);
+        int len = prompt.length;
+        Map<String, FloatTensor> past = new HashMap<>();
+        for (int i = 0; i < layers; i++) {
+            past.put("past_key_values." + i + ".key", new FloatTensor(new long[] {1, kvHeads, 0, headDim}, new float[0]));
+            past.put("past_key_values." + i + ".value", new FloatTensor(new long[] {1, kvHeads, 0, headDim}, new float[0]));
+        }
+        int pastLen = 0;
+        for (int step = 0; step < maxNew; step++) {
+            int n = step == 0 ? len : 1;
+            long[][] ids = {Arrays.copyOfRange(seq, len - n, len)};
+            long[][] pos = new long[1][n];
+            for (int i = 0; i < n; i++) {
+                pos[0][i] = pastLen + i;
+            }
+            long[][] mask = new long[1][pastLen + n];
+            Arrays.fill(mask[0], 1);
+            Map<String, FloatTensor> out = session.run(Map.of("input_ids", ids, "position_ids", pos, "attention_mask", mask),
+                    past, Set.of());
+            FloatTensor logits = out.get("logits");
+            int vocab = logits.dim(2);
+            float[] last = Arrays.copyOfRange(logits.data(), (n - 1) * vocab, n * vocab);
+            long next = topP <= 0 ? argMax(last) : sample(last, topP, temperature, rng);
+            seq[len++] = next;
+            pastLen += n;
+            for (int i = 0; i < layers; i++) {
+                past.put("past_key_values." + i + ".key", out.get("present." + i + ".key"));
+                past.put("past_key_values." + i + ".value", out.get("present." + i + ".value"));
+            }
+            if (eos >= 0 && next == eos) {
+                break;
+            }
+        }
+        return Arrays.copyOf(seq, len);
+    }
+
+    static int argMax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    static int sample(float[] logits, double topP, double temperature, SplittableRandom rng) {
+        int n = logits.length;
+        double max = Double.NEGATIVE_INFINITY;
+        for (float f : logits) {
+            max = Math.max(max, f);
+        }
+        double[] p = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            p[i] = Math.exp((logits[i] - max) / temperature);
+            sum += p[i];
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            p[i] /= sum;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        double cum = 0;
+        int keep = 0;
+        while (keep < n && cum < topP) {
+            cum += p[order[keep++]];
+        }
+        double r = rng.nextDouble() * cum;
+        double acc = 0;
+        for (int i = 0; i < keep; i++) {
+            acc += p[order[i]];
+            if (r < acc) {
+                return order[i];
+            }
+        }
+        return order[keep - 1];
+    }
+}
