@@ -37,6 +37,10 @@ public final class ExportCommand implements Command {
                         .desc("ONNX opset, 12..21 (default " + GraphBuilder.DEFAULT_OPSET + "; 12 lets ONNX Runtime fuse attention on CPU)").build())
                 .addOption(Option.builder().longOpt("no-kv-cache").desc("decoders: no past/present key-value tensors").build())
                 .addOption(Option.builder().longOpt("external-data").desc("weights in model.onnx.data (automatic past 2 GB)").build())
+                .addOption(Option.builder().longOpt("triton").hasArg().argName("REPO")
+                        .desc("also write a Triton model repository entry REPO/<name>/{config.pbtxt,1/model.onnx}").build())
+                .addOption(Option.builder().longOpt("triton-name").hasArg().argName("NAME")
+                        .desc("model name in the Triton repository (default: the output folder's name)").build())
                 .addOption(Option.builder().longOpt("tensorrt").desc("also build a TensorRT engine (model.plan); needs an NVIDIA GPU").build())
                 .addOption(CliSupport.jsonOption());
     }
@@ -75,6 +79,12 @@ public final class ExportCommand implements Command {
         j.put("bytes", r.bytes());
         j.put("decoder", r.decoder());
         j.put("seconds", seconds);
+        if (cmd.hasOption("triton")) {
+            Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")),
+                    cmd.getOptionValue("triton-name", out.toAbsolutePath().getFileName().toString()), r.onnx(), 32);
+            j.put("triton", t.toAbsolutePath().toString());
+            System.out.printf("triton repository entry %s%n", t);
+        }
         if (trt) {
             try {
                 TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), r.decoder());

@@ -42,7 +42,8 @@ public final class StageSchema {
                 "max-accuracy-drop", Type.FLOAT, "max-blocks", Type.INT, "heal", Type.STRING, "samples", Type.INT,
                 "seq", Type.INT, "seed", Type.INT);
         define("export", true, "model", Type.INPUT, "adapter", Type.INPUTS, "fp16", Type.BOOL, "opset", Type.INT,
-                "no-kv-cache", Type.BOOL, "external-data", Type.BOOL, "tensorrt", Type.BOOL);
+                "no-kv-cache", Type.BOOL, "external-data", Type.BOOL, "tensorrt", Type.BOOL, "triton", Type.STRING,
+                "triton-name", Type.STRING);
         define("validate", false, "reference", Type.INPUT, "candidate", Type.INPUT, "data", Type.INPUT,
                 "tokenizer", Type.INPUT, "max-accuracy-drop", Type.FLOAT, "min-cosine", Type.FLOAT,
                 "max-perplexity-ratio", Type.FLOAT, "limit", Type.INT, "max-length", Type.INT, "batch", Type.INT,
