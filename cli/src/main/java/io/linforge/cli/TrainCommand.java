@@ -48,6 +48,8 @@ public final class TrainCommand implements Command {
                 .addOption(opt("max-grad-norm", "X", "global gradient-norm clip (default 1.0)"))
                 .addOption(opt("limit-train", "N", "use the first N training rows"))
                 .addOption(opt("limit-test", "N", "use the first N test rows"))
+                .addOption(opt("save-every", "N", "write a training checkpoint (<out>.ckpt) every N steps (default 50)"))
+                .addOption(Option.builder().longOpt("resume").desc("continue from <out>.ckpt when it exists").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -69,7 +71,8 @@ public final class TrainCommand implements Command {
                 CliSupport.intOption(cmd, "seed", 42), CliSupport.intOption(cmd, "eval-every", 0),
                 CliSupport.intOption(cmd, "warmup", Math.max(1, steps / 10)), CliSupport.doubleOption(cmd, "weight-decay", 0.01),
                 CliSupport.doubleOption(cmd, "max-grad-norm", 1.0), CliSupport.intOption(cmd, "limit-train", 0),
-                CliSupport.intOption(cmd, "limit-test", 0));
+                CliSupport.intOption(cmd, "limit-test", 0), CliSupport.intOption(cmd, "save-every", 50),
+                cmd.hasOption("resume"));
         Path out = CliSupport.requiredPath(cmd, "out");
         ObjectNode r = ClassifierTrainer.train(CliSupport.requiredPath(cmd, "model"), CliSupport.requiredPath(cmd, "data"),
                 out, c);

@@ -21,6 +21,7 @@ import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.ClassificationData;
+import io.linforge.trainer.data.DataOrder;
 import io.linforge.trainer.lora.LoraLinear;
 import io.linforge.trainer.lora.LoraSetup;
 import io.linforge.trainer.optim.AdamW;
@@ -44,7 +45,7 @@ public final class ClassifierTrainer {
     /** Training settings. */
     public record Config(String method, int steps, int batch, double lr, int seq, int rank, double alpha,
             double loraDropout, boolean rslora, List<String> targets, long seed, int evalEvery, int warmup,
-            double weightDecay, double maxGradNorm, int limitTrain, int limitTest) {
+            double weightDecay, double maxGradNorm, int limitTrain, int limitTest, int saveEvery, boolean resume) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -114,24 +115,23 @@ public final class ClassifierTrainer {
             long tokens = 0;
             double trainSeconds = 0;
             try (AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, c.weightDecay())) {
-                int cursor = 0;
-                List<ClassificationData.Example> train = new ArrayList<>(data.train());
-                java.util.SplittableRandom shuffler = new java.util.SplittableRandom(c.seed() + 7);
+                DataOrder order = new DataOrder(data.train(), c.seed());
+                Path ckptDir = TrainingCheckpoint.dirFor(out);
+                int start = 0;
+                if (c.resume()) {
+                    start = TrainingCheckpoint.restore(ckptDir, trainable, opt, curve);
+                    if (start > 0) {
+                        System.err.printf("resuming from step %d (%s)%n", start, ckptDir);
+                    }
+                }
                 Progress progress = new Progress("train", c.steps());
-                for (int step = 0; step < c.steps(); step++) {
+                for (int step = start; step < c.steps(); step++) {
+                    // dropout masks depend only on (seed, step), so a resumed run draws the same ones
+                    Engine.getInstance().setRandomSeed((int) (c.seed() * 1_000_003L + step));
                     List<String> texts = new ArrayList<>();
                     long[] labels = new long[c.batch()];
                     for (int i = 0; i < c.batch(); i++) {
-                        if (cursor == train.size()) {
-                            cursor = 0;
-                            for (int k = train.size() - 1; k > 0; k--) {
-                                int j = shuffler.nextInt(k + 1);
-                                ClassificationData.Example e = train.get(k);
-                                train.set(k, train.get(j));
-                                train.set(j, e);
-                            }
-                        }
-                        ClassificationData.Example e = train.get(cursor++);
+                        ClassificationData.Example e = order.get((long) step * c.batch() + i);
                         texts.add(e.text());
                         labels[i] = e.label();
                     }
@@ -177,6 +177,9 @@ public final class ClassifierTrainer {
                     }
                     progress.update(step + 1, String.format("loss %.4f lr %.2e %6.0f tok/s", lastLoss, lr,
                             tokens / Math.max(trainSeconds, 1e-9)));
+                    if (c.saveEvery() > 0 && (step + 1) % c.saveEvery() == 0 && step + 1 < c.steps()) {
+                        TrainingCheckpoint.save(ckptDir, step + 1, trainable, opt, curve);
+                    }
                 }
                 progress.done();
                 double acc = evaluate(model, tok, data.test(), c.seq());
@@ -201,6 +204,7 @@ public final class ClassifierTrainer {
                 result.put("seconds", (System.nanoTime() - t0) / 1e9);
                 result.set("labels", JSON.valueToTree(data.labels()));
                 write(out, ckpt, model, lora, head, c, result);
+                TrainingCheckpoint.delete(TrainingCheckpoint.dirFor(out));
             }
             return result;
         }

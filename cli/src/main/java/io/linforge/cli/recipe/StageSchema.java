@@ -35,7 +35,7 @@ public final class StageSchema {
                 "batch", Type.INT, "lr", Type.FLOAT, "seq", Type.INT, "rank", Type.INT, "alpha", Type.FLOAT,
                 "lora-dropout", Type.FLOAT, "rslora", Type.BOOL, "seed", Type.INT, "eval-every", Type.INT,
                 "target-modules", Type.LIST, "warmup", Type.INT, "weight-decay", Type.FLOAT, "max-grad-norm", Type.FLOAT,
-                "limit-train", Type.INT, "limit-test", Type.INT);
+                "limit-train", Type.INT, "limit-test", Type.INT, "save-every", Type.INT, "resume", Type.BOOL);
         define("analyze", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT, "samples", Type.INT,
                 "seq", Type.INT, "seed", Type.INT);
         define("compress", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT,

@@ -93,7 +93,7 @@ public final class ClassificationData {
         return new ClassificationData(train, test, labels);
     }
 
-    static <T> void shuffle(List<T> l, SplittableRandom r) {
+    public static <T> void shuffle(List<T> l, SplittableRandom r) {
         for (int i = l.size() - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             T t = l.get(i);

@@ -93,6 +93,17 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** Restores the moments and step count of one parameter (from a training checkpoint). */
+    public void restore(String name, float[] m, float[] v, ai.djl.ndarray.types.Shape shape, long step) {
+        State s = new State(manager.create(m, shape), manager.create(v, shape));
+        s.step = step;
+        State old = state.put(name, s);
+        if (old != null) {
+            old.m.close();
+            old.v.close();
+        }
+    }
+
     /** Zeroes a fraction of the state entries of the parameters named (ReLoRA's optimizer reset). */
     public void reset(String name) {
         State s = state.get(name);
