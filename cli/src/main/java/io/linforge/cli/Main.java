@@ -26,7 +26,7 @@ public final class Main {
                 new ImportCommand(),
                 new InfoCommand(),
                 new TrainCommand(),
-                new Unavailable("analyze", "per-layer linearity and importance scores, JSON + CSV + plot"),
+                new AnalyzeCommand(),
                 new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),
                 new ExportCommand(),
                 new ValidateCommand(),

@@ -26,7 +26,7 @@ public final class Report {
     }
 
     /** A line chart of (x, y) series as SVG; {@code ids} name the polylines for tests. */
-    static String lineChart(String title, String xLabel, List<String> names, List<double[][]> series) {
+    public static String lineChart(String title, String xLabel, List<String> names, List<double[][]> series) {
         double minX = Double.MAX_VALUE;
         double maxX = -Double.MAX_VALUE;
         double minY = Double.MAX_VALUE;

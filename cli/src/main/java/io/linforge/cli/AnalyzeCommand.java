@@ -1,0 +1,160 @@
+package io.linforge.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.cli.recipe.Report;
+import io.linforge.compressor.Capture;
+import io.linforge.compressor.LayerStatistics;
+import io.linforge.compressor.Linearity;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.text.Tokenizer;
+import io.linforge.exporter.OnnxExporter;
+import java.io.BufferedReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+/** {@code linforge analyze --model DIR --data FILE --out ODIR}: per-layer linearity and importance scores. */
+public final class AnalyzeCommand implements Command {
+    @Override
+    public String name() {
+        return "analyze";
+    }
+
+    @Override
+    public String summary() {
+        return "per-layer linearity and importance scores, JSON + CSV + plot";
+    }
+
+    private static Option opt(String name, String arg, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc).build();
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(opt("model", "DIR", "checkpoint folder (with tokenizer.json)"))
+                .addOption(opt("adapter", "ADIR", "PEFT adapter to fold in first (repeatable)"))
+                .addOption(opt("data", "FILE", "JSON lines with a text field, or plain text (cut into 512-character runs)"))
+                .addOption(opt("samples", "N", "calibration texts (default 128)"))
+                .addOption(opt("seq", "N", "tokens per text (default 128)"))
+                .addOption(opt("seed", "S", "accepted for recipes; the first N texts are used"))
+                .addOption(Option.builder().longOpt("include-first").desc("keep position 0 (CLS/BOS) in the statistics").build())
+                .addOption(opt("out", "ODIR", "output folder: scores.json, scores.csv, profile.svg"))
+                .addOption(CliSupport.jsonOption());
+    }
+
+    static List<String> texts(Path file, int n) throws Exception {
+        if (!Files.isRegularFile(file)) {
+            throw LinforgeException.badInput(file, "file", "no such data file");
+        }
+        List<String> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        if (file.toString().endsWith(".jsonl") || file.toString().endsWith(".json")) {
+            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                String line;
+                int k = 0;
+                while ((line = r.readLine()) != null && out.size() < n) {
+                    k++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode o = json.readTree(line);
+                    if (!o.path("text").isTextual()) {
+                        throw LinforgeException.badInput(file + ":" + k, "text", "missing or not a string");
+                    }
+                    out.add(o.get("text").asText());
+                }
+            }
+        } else {
+            String all = Files.readString(file, StandardCharsets.UTF_8);
+            for (int i = 0; i + 512 <= all.length() && out.size() < n; i += 512) {
+                out.add(all.substring(i, i + 512));
+            }
+        }
+        if (out.isEmpty()) {
+            throw LinforgeException.badInput(file, "text", "no texts found");
+        }
+        return out;
+    }
+
+    @Override
+    public int run(CommandLine cmd) throws Exception {
+        Path modelDir = CliSupport.requiredPath(cmd, "model");
+        Path out = CliSupport.requiredPath(cmd, "out");
+        int samples = CliSupport.intOption(cmd, "samples", 128);
+        int seq = CliSupport.intOption(cmd, "seq", 128);
+        List<Path> adapters = new ArrayList<>();
+        if (cmd.getOptionValues("adapter") != null) {
+            for (String a : cmd.getOptionValues("adapter")) {
+                adapters.add(Path.of(a));
+            }
+        }
+        List<String> texts = texts(CliSupport.requiredPath(cmd, "data"), samples);
+        List<LayerStatistics> stats;
+        long t0 = System.nanoTime();
+        try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
+                NDManager root = NDManager.newBaseManager();
+                TransformerModel model = TransformerModel.load(OnnxExporter.mergedConfig(ckpt, adapters),
+                        OnnxExporter.mergedTensors(ckpt, adapters), modelDir, root, DataType.FLOAT32)) {
+            io.linforge.trainer.Progress p = new io.linforge.trainer.Progress("analyze", texts.size());
+            stats = Capture.layers(model, tok, texts, seq, 16, !cmd.hasOption("include-first"), done -> p.update(done, ""));
+            p.done();
+        }
+        ObjectNode result = CliSupport.JSON.createObjectNode();
+        result.put("model", modelDir.toAbsolutePath().toString());
+        result.put("texts", texts.size());
+        result.put("tokens", stats.get(0).count());
+        result.put("seconds", (System.nanoTime() - t0) / 1e9);
+        ArrayNode layers = result.putArray("layers");
+        StringBuilder csv = new StringBuilder("layer,linearity,linearity_residual_removed,block_influence,angular_distance\n");
+        List<double[]> ls = new ArrayList<>();
+        List<double[]> lr = new ArrayList<>();
+        List<double[]> bi = new ArrayList<>();
+        List<double[]> ang = new ArrayList<>();
+        for (int l = 0; l < stats.size(); l++) {
+            LayerStatistics s = stats.get(l);
+            double a = Linearity.score(s);
+            double b = Linearity.residualRemovedScore(s);
+            double c = Linearity.blockInfluence(s);
+            double d = Linearity.angularDistance(s);
+            ObjectNode n = layers.addObject();
+            n.put("layer", l);
+            n.put("linearity", a);
+            n.put("linearity_residual_removed", b);
+            n.put("block_influence", c);
+            n.put("angular_distance", d);
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f%n", l, a, b, c, d));
+            ls.add(new double[] {l, a});
+            lr.add(new double[] {l, b});
+            bi.add(new double[] {l, c});
+            ang.add(new double[] {l, d});
+            System.out.printf(Locale.ROOT, "layer %2d  linearity %.4f  residual-removed %.4f  BI %.4f  angular %.4f%n", l, a, b,
+                    c, d);
+        }
+        String svg = Report.lineChart("layer profile (" + stats.get(0).count() + " tokens)", "layer",
+                List.of("linearity", "linearity (residual removed)", "block influence", "angular distance"),
+                List.<double[][]>of(ls.toArray(new double[0][]), lr.toArray(new double[0][]), bi.toArray(new double[0][]),
+                        ang.toArray(new double[0][])));
+        AtomicFiles.writeDir(out, tmp -> {
+            AtomicFiles.writeString(tmp.resolve("scores.json"), CliSupport.JSON.writeValueAsString(result) + "\n");
+            AtomicFiles.writeString(tmp.resolve("scores.csv"), csv.toString());
+            AtomicFiles.writeString(tmp.resolve("profile.svg"), svg + "\n");
+        });
+        CliSupport.writeJson(cmd, result);
+        return 0;
+    }
+}
