@@ -27,7 +27,7 @@ public final class Main {
                 new InfoCommand(),
                 new TrainCommand(),
                 new AnalyzeCommand(),
-                new Unavailable("compress", "replaces near-linear blocks with fitted linear maps under a budget"),
+                new CompressCommand(),
                 new ExportCommand(),
                 new ValidateCommand(),
                 new BenchCommand())) {
@@ -97,36 +97,5 @@ public final class Main {
         f.printHelp(w, 100, "linforge " + c.name() + (c.positional().isEmpty() ? "" : " " + c.positional())
                 + " [options]", c.summary(), options, 2, 2, "", false);
         w.flush();
-    }
-
-    /** A command whose stage has not landed yet: exits 2 with a clear message. */
-    static final class Unavailable implements Command {
-        private final String name;
-        private final String summary;
-
-        Unavailable(String name, String summary) {
-            this.name = name;
-            this.summary = summary;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String summary() {
-            return summary + " [not yet available]";
-        }
-
-        @Override
-        public Options options() {
-            return new Options();
-        }
-
-        @Override
-        public int run(CommandLine cmd) {
-            throw new LinforgeException(LinforgeException.BAD_INPUT, "not yet available in this build");
-        }
     }
 }

@@ -238,6 +238,16 @@ public final class ModelConfig {
         return id2label().size();
     }
 
+    /** Layers replaced by fitted linear maps ({@code linforge_linear_layers}). */
+    public java.util.Set<Integer> linearLayers() {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        JsonNode v = json.get("linforge_linear_layers");
+        if (v != null && v.isArray()) {
+            v.forEach(x -> out.add(x.asInt()));
+        }
+        return out;
+    }
+
     public Builder toBuilder() {
         return new Builder(json.deepCopy());
     }
@@ -297,6 +307,12 @@ public final class ModelConfig {
                 l2i.put(labels.get(i), i);
             }
             n.remove("num_labels");
+            return this;
+        }
+
+        public Builder linearLayers(java.util.Collection<Integer> layers) {
+            ArrayNode a = n.putArray("linforge_linear_layers");
+            layers.stream().sorted().forEach(a::add);
             return this;
         }
 

@@ -33,9 +33,11 @@ public final class DecoderModel extends TransformerModel {
         int h = c.hiddenSize();
         headDim = c.headDim();
         embedTokens = w.get(prefix + "embed_tokens.weight", c.vocabSize(), h);
+        java.util.Set<Integer> linear = c.linearLayers();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
-            layers.add(new LlamaLayer(i, prefix + "layers." + i + ".", w, h, c.numAttentionHeads(),
-                    c.numKeyValueHeads(), headDim, c.intermediateSize(), c.rmsNormEps(), c.hiddenAct()));
+            String lp = prefix + "layers." + i + ".";
+            layers.add(linear.contains(i) ? LinearMapBlock.load(i, lp, w, h) : new LlamaLayer(i, lp, w, h,
+                    c.numAttentionHeads(), c.numKeyValueHeads(), headDim, c.intermediateSize(), c.rmsNormEps(), c.hiddenAct()));
         }
         norm = new Norms.RmsNorm(w.get(prefix + "norm.weight", h), c.rmsNormEps());
         if (w.has("lm_head.weight")) {
@@ -52,6 +54,11 @@ public final class DecoderModel extends TransformerModel {
         for (int i = 0; i < invFreq.length; i++) {
             invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / headDim));
         }
+    }
+
+    @Override
+    public String layerPrefix(int i) {
+        return prefix + "layers." + i + ".";
     }
 
     public boolean tiedEmbeddings() {
@@ -72,6 +79,8 @@ public final class DecoderModel extends TransformerModel {
         for (HiddenBlock b : layers) {
             if (b instanceof LlamaLayer l) {
                 ls.addAll(l.linears());
+            } else if (b instanceof LinearMapBlock m) {
+                ls.add(m.map());
             }
         }
         if (!tied) {
@@ -171,6 +180,9 @@ public final class DecoderModel extends TransformerModel {
         String pos = g.input("position_ids", I64, "batch", "sequence");
         if (withCache) {
             for (int i = 0; i < layers.size(); i++) {
+                if (!(layers.get(i) instanceof LlamaLayer)) {
+                    continue;
+                }
                 e.past.put(i, new String[] {
                     g.input("past_key_values." + i + ".key", e.act(), "batch", kv, "past_sequence", headDim),
                     g.input("past_key_values." + i + ".value", e.act(), "batch", kv, "past_sequence", headDim)});
@@ -218,7 +230,7 @@ public final class DecoderModel extends TransformerModel {
                 fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
         g.output("logits", F32, "batch", "sequence", config.vocabSize());
         if (withCache) {
-            for (int i = 0; i < layers.size(); i++) {
+            for (int i : e.present.keySet().stream().sorted().toList()) {
                 g.output("present." + i + ".key", e.act(), "batch", kv, "total_sequence", headDim);
                 g.output("present." + i + ".value", e.act(), "batch", kv, "total_sequence", headDim);
             }

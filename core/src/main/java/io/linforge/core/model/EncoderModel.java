@@ -48,9 +48,11 @@ public final class EncoderModel extends TransformerModel {
                 c.layerNormEps());
         double attnDrop = c.number("attention_probs_dropout_prob", 0.1);
         hiddenDropout = (float) c.number("hidden_dropout_prob", 0.1);
+        java.util.Set<Integer> linear = c.linearLayers();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
-            layers.add(new BertLayer(i, prefix + "encoder.layer." + i + ".", w, h, c.numAttentionHeads(),
-                    c.intermediateSize(), c.layerNormEps(), c.hiddenAct(), attnDrop, hiddenDropout));
+            String lp = prefix + "encoder.layer." + i + ".";
+            layers.add(linear.contains(i) ? LinearMapBlock.load(i, lp, w, h) : new BertLayer(i, lp, w, h,
+                    c.numAttentionHeads(), c.intermediateSize(), c.layerNormEps(), c.hiddenAct(), attnDrop, hiddenDropout));
         }
         pooler = w.has(prefix + "pooler.dense.weight") ? BertLayer.linear(w, prefix + "pooler.dense", h, h) : null;
         int labels = c.numLabels();
@@ -112,6 +114,12 @@ public final class EncoderModel extends TransformerModel {
         return p;
     }
 
+    /** The module path of layer {@code i} (e.g. {@code encoder.layer.3.}). */
+    @Override
+    public String layerPrefix(int i) {
+        return prefix + "encoder.layer." + i + ".";
+    }
+
     /** The prefix of the encoder's parameter names: {@code bert.}, {@code roberta.} or empty. */
     public String prefix() {
         return prefix;
@@ -131,6 +139,8 @@ public final class EncoderModel extends TransformerModel {
         for (HiddenBlock b : layers) {
             if (b instanceof BertLayer l) {
                 ls.addAll(l.linears());
+            } else if (b instanceof LinearMapBlock m) {
+                ls.add(m.map());
             }
         }
         if (pooler != null) {

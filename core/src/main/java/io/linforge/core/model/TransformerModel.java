@@ -98,6 +98,50 @@ public abstract class TransformerModel implements AutoCloseable {
         }
     }
 
+    /** The module path of layer {@code i}, with its trailing dot. */
+    public abstract String layerPrefix(int i);
+
+    /**
+     * Replaces layer {@code i} with the linear map {@code h ↦ h Wᵀ + b} (weight [hidden, hidden],
+     * PyTorch layout, row-major): the layer's parameters are dropped, the map's are added, and the
+     * config records the layer under {@code linforge_linear_layers}.
+     */
+    public void replaceWithLinearMap(int i, float[] weight, float[] bias) {
+        commitLinearMap(linearMap(i, weight, bias));
+    }
+
+    /** Installs a block made by {@link #linearMap} for good (drops the old layer's parameters). */
+    public void commitLinearMap(LinearMapBlock block) {
+        int i = block.index();
+        HiddenBlock old = layers.get(i);
+        if (old == block) {
+            throw new IllegalStateException("layer " + i + ": put the original layer back before committing its replacement");
+        }
+        for (Parameter p : old.parameters()) {
+            removeParameter(p.name());
+        }
+        for (Parameter p : block.parameters()) {
+            addParameter(p);
+        }
+        layers.set(i, block);
+        java.util.Set<Integer> lin = new java.util.TreeSet<>(config.linearLayers());
+        lin.add(i);
+        config = config.toBuilder().linearLayers(lin).build();
+    }
+
+    /** A linear-map block for layer {@code i}, not yet installed (set it in {@link #layers()} to try it). */
+    public LinearMapBlock linearMap(int i, float[] weight, float[] bias) {
+        int h = config.hiddenSize();
+        String name = layerPrefix(i) + "linear_map";
+        NDArray w = manager.create(weight, new ai.djl.ndarray.types.Shape(h, h));
+        NDArray b = manager.create(bias, new ai.djl.ndarray.types.Shape(h));
+        if (dtype != DataType.FLOAT32) {
+            w = w.toType(dtype, false);
+            b = b.toType(dtype, false);
+        }
+        return new LinearMapBlock(i, new Linear(name, new Parameter(name + ".weight", w), new Parameter(name + ".bias", b)));
+    }
+
     /** Every linear layer by module path (for adapters). */
     public abstract Map<String, Linear> linears();
 
