@@ -39,26 +39,30 @@ public final class QuickstartCommand implements Command {
             return code;
         }
         JsonNode train = metrics(results, "train");
+        JsonNode compress = metrics(results, "compress");
         JsonNode validate = metrics(results, "validate");
-        JsonNode fp32 = metrics(results, "export-fp32");
-        JsonNode fp16 = metrics(results, "export-fp16");
+        JsonNode ft = metrics(results, "export-finetuned");
+        JsonNode cp = metrics(results, "export-compressed");
         JsonNode bench = metrics(results, "bench");
         System.out.println();
         System.out.println("quickstart summary");
         System.out.printf("  fine-tune      LoRA r=8 on %d spam/ham rows: eval accuracy %.4f (%,d trainable parameters)%n",
                 train.path("train_rows").asInt(), train.path("eval_accuracy").asDouble(),
                 train.path("trainable_parameters").asLong());
-        System.out.printf("  accuracy       fp32 export %.4f, fp16 export %.4f (drop %.4f), logit cosine %.6f -> gates %s%n",
+        System.out.printf("  compress       layers %s of %d replaced by linear maps%n", compress.path("replaced_layers"),
+                compress.path("layers").asInt());
+        System.out.printf("  accuracy       fine-tuned %.4f, compressed %.4f (drop %.4f) -> gate %s%n",
                 validate.path("metrics").path("reference_accuracy").asDouble(),
                 validate.path("metrics").path("candidate_accuracy").asDouble(),
                 validate.path("metrics").path("accuracy_drop").asDouble(),
-                validate.path("metrics").path("logit_cosine_mean").asDouble(),
                 validate.path("passed").asBoolean() ? "passed" : "FAILED");
-        System.out.printf("  size           fp32 %.1f MB, fp16 %.1f MB%n", fp32.path("bytes").asDouble() / 1e6,
-                fp16.path("bytes").asDouble() / 1e6);
+        System.out.printf("  size           fine-tuned %.1f MB, compressed %.1f MB (%,d -> %,d parameters)%n",
+                ft.path("bytes").asDouble() / 1e6, cp.path("bytes").asDouble() / 1e6, ft.path("parameters").asLong(),
+                cp.path("parameters").asLong());
         for (JsonNode r : bench.path("results")) {
-            System.out.printf("  latency (cpu)  batch %d x %d tokens: p50 %.1f ms, %.0f tokens/s%n", r.path("batch").asInt(),
-                    r.path("seq").asInt(), r.path("p50_ms").asDouble(), r.path("tokens_per_s").asDouble());
+            System.out.printf("  latency (cpu)  batch %d x %d: compressed p50 %.1f ms vs fine-tuned %.1f ms (ratio %.3f)%n",
+                    r.path("batch").asInt(), r.path("seq").asInt(), r.path("candidate_p50_ms").asDouble(),
+                    r.path("baseline_p50_ms").asDouble(), r.path("ratio_p50").asDouble());
         }
         System.out.printf("  report         %s%n", out.toAbsolutePath().resolve("report.html"));
         return 0;

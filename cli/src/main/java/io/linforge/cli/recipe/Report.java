@@ -147,7 +147,17 @@ public final class Report {
                         "<tr><td>%s</td><td>%.6g</td></tr>", esc(e.getKey()), e.getValue().asDouble())));
                 html.append("</table><p>gates: ").append(m.path("passed").asBoolean() ? "passed" : "FAILED").append("</p>");
             }
-            if (s.path("type").asText().equals("bench")) {
+            if (s.path("type").asText().equals("bench") && m.path("results").path(0).has("ratio_p50")) {
+                html.append("<h2>Latency: ").append(esc(s.path("name").asText())).append("</h2><table><tr><th>batch</th>"
+                        + "<th>seq</th><th>candidate p50 ms</th><th>baseline p50 ms</th><th>ratio</th></tr>");
+                for (JsonNode r : m.path("results")) {
+                    html.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.2f</td><td>%.2f</td>"
+                            + "<td>%.3f</td></tr>", r.path("batch").asInt(), r.path("seq").asInt(),
+                            r.path("candidate_p50_ms").asDouble(), r.path("baseline_p50_ms").asDouble(),
+                            r.path("ratio_p50").asDouble()));
+                }
+                html.append("</table>");
+            } else if (s.path("type").asText().equals("bench")) {
                 html.append("<h2>Latency: ").append(esc(s.path("name").asText())).append("</h2><table><tr><th>batch</th>"
                         + "<th>seq</th><th>p50 ms</th><th>p90 ms</th><th>tokens/s</th></tr>");
                 for (JsonNode r : m.path("results")) {
@@ -156,6 +166,20 @@ public final class Report {
                             r.path("p90_ms").asDouble(), r.path("tokens_per_s").asDouble()));
                 }
                 html.append("</table>");
+            }
+        }
+        for (JsonNode s : manifest.path("stages")) {
+            JsonNode m = s.path("metrics");
+            if (s.path("type").asText().equals("analyze") && m.has("layers")) {
+                List<double[]> ls = new ArrayList<>();
+                List<double[]> bi = new ArrayList<>();
+                for (JsonNode l : m.path("layers")) {
+                    ls.add(new double[] {l.path("layer").asDouble(), l.path("linearity").asDouble()});
+                    bi.add(new double[] {l.path("layer").asDouble(), l.path("block_influence").asDouble()});
+                }
+                html.append("<h2>Linearity profile</h2>").append(lineChart("per-layer scores", "layer",
+                        List.of("linearity", "block influence"),
+                        List.<double[][]>of(ls.toArray(new double[0][]), bi.toArray(new double[0][]))));
             }
         }
         html.append("</body></html>\n");
