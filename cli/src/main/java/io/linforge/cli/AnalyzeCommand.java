@@ -97,12 +97,7 @@ public final class AnalyzeCommand implements Command {
         Path out = CliSupport.requiredPath(cmd, "out");
         int samples = CliSupport.intOption(cmd, "samples", 128);
         int seq = CliSupport.intOption(cmd, "seq", 128);
-        List<Path> adapters = new ArrayList<>();
-        if (cmd.getOptionValues("adapter") != null) {
-            for (String a : cmd.getOptionValues("adapter")) {
-                adapters.add(Path.of(a));
-            }
-        }
+        List<Path> adapters = CliSupport.paths(cmd, "adapter");
         List<String> texts = texts(CliSupport.requiredPath(cmd, "data"), samples);
         List<LayerStatistics> stats;
         long t0 = System.nanoTime();

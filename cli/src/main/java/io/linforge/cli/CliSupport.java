@@ -52,6 +52,17 @@ public final class CliSupport {
         }
     }
 
+    /** Every value of a repeatable path option (e.g. --adapter), in order. */
+    public static java.util.List<Path> paths(CommandLine cmd, String name) {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        if (cmd.getOptionValues(name) != null) {
+            for (String v : cmd.getOptionValues(name)) {
+                out.add(Path.of(v));
+            }
+        }
+        return out;
+    }
+
     public static Path requiredPath(CommandLine cmd, String name) {
         String v = cmd.getOptionValue(name);
         if (v == null) {

@@ -5,7 +5,6 @@ import io.linforge.compressor.Compressor;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.exporter.OnnxExporter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -50,12 +49,7 @@ public final class CompressCommand implements Command {
             throw io.linforge.core.LinforgeException.badInput("--heal: healing is not available in this build");
         }
         Path model = CliSupport.requiredPath(cmd, "model");
-        List<Path> adapters = new ArrayList<>();
-        if (cmd.getOptionValues("adapter") != null) {
-            for (String a : cmd.getOptionValues("adapter")) {
-                adapters.add(Path.of(a));
-            }
-        }
+        List<Path> adapters = CliSupport.paths(cmd, "adapter");
         Compressor.Config c = new Compressor.Config(CliSupport.doubleOption(cmd, "max-accuracy-drop", 0.01),
                 CliSupport.intOption(cmd, "max-blocks", Integer.MAX_VALUE), CliSupport.intOption(cmd, "samples", 128),
                 CliSupport.intOption(cmd, "seq", 128), CliSupport.intOption(cmd, "seed", 42),

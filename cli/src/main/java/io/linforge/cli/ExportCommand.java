@@ -5,7 +5,6 @@ import io.linforge.core.onnx.GraphBuilder;
 import io.linforge.exporter.OnnxExporter;
 import io.linforge.exporter.TensorRtBuilder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -49,12 +48,7 @@ public final class ExportCommand implements Command {
     public int run(CommandLine cmd) throws Exception {
         Path model = CliSupport.requiredPath(cmd, "model");
         Path out = CliSupport.requiredPath(cmd, "out");
-        List<Path> adapters = new ArrayList<>();
-        if (cmd.getOptionValues("adapter") != null) {
-            for (String a : cmd.getOptionValues("adapter")) {
-                adapters.add(Path.of(a));
-            }
-        }
+        List<Path> adapters = CliSupport.paths(cmd, "adapter");
         boolean trt = cmd.hasOption("tensorrt");
         if (trt) {
             // fail before any work when no engine can be built here

@@ -105,6 +105,7 @@ public final class BertLayer implements HiddenBlock {
         return outputNorm.forward(dropout(output.forward(inter, ctx), hiddenDropout, ctx).add(a));
     }
 
+    @Override
     public List<Linear> linears() {
         return List.of(query, key, value, attentionOutput, intermediate, output);
     }

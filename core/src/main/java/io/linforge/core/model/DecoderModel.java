@@ -77,11 +77,7 @@ public final class DecoderModel extends TransformerModel {
     public Map<String, Linear> linears() {
         List<Linear> ls = new ArrayList<>();
         for (HiddenBlock b : layers) {
-            if (b instanceof LlamaLayer l) {
-                ls.addAll(l.linears());
-            } else if (b instanceof LinearMapBlock m) {
-                ls.add(m.map());
-            }
+            ls.addAll(b.linears());
         }
         if (!tied) {
             ls.add(lmHead);

@@ -137,11 +137,7 @@ public final class EncoderModel extends TransformerModel {
     public Map<String, Linear> linears() {
         List<Linear> ls = new ArrayList<>();
         for (HiddenBlock b : layers) {
-            if (b instanceof BertLayer l) {
-                ls.addAll(l.linears());
-            } else if (b instanceof LinearMapBlock m) {
-                ls.add(m.map());
-            }
+            ls.addAll(b.linears());
         }
         if (pooler != null) {
             ls.add(pooler);

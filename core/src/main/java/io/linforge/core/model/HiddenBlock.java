@@ -15,6 +15,11 @@ public interface HiddenBlock {
     /** Writes this block's ONNX nodes; returns the name of the output value. */
     String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden);
 
+    /** The linear layers of this block (where adapters can go). */
+    default java.util.List<Linear> linears() {
+        return java.util.List.of();
+    }
+
     /** The parameters of this block. */
     java.util.List<Parameter> parameters();
 }

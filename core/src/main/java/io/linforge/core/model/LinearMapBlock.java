@@ -27,6 +27,11 @@ public final class LinearMapBlock implements HiddenBlock {
     }
 
     @Override
+    public List<Linear> linears() {
+        return List.of(map);
+    }
+
+    @Override
     public int index() {
         return index;
     }

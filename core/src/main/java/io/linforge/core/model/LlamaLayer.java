@@ -95,6 +95,7 @@ public final class LlamaLayer implements HiddenBlock {
         return x.add(mlp);
     }
 
+    @Override
     public List<Linear> linears() {
         return List.of(q, k, v, o, gate, up, down);
     }
