@@ -49,8 +49,11 @@ public final class QuickstartCommand implements Command {
         System.out.printf("  fine-tune      LoRA r=8 on %d spam/ham rows: eval accuracy %.4f (%,d trainable parameters)%n",
                 train.path("train_rows").asInt(), train.path("eval_accuracy").asDouble(),
                 train.path("trainable_parameters").asLong());
-        System.out.printf("  compress       layers %s of %d replaced by linear maps%n", compress.path("replaced_layers"),
-                compress.path("layers").asInt());
+        System.out.printf("  compress       layers %s of %d replaced by linear maps (test accuracy %.4f before healing)%n",
+                compress.path("replaced_layers"), compress.path("layers").asInt(),
+                compress.path("test_accuracy_after").asDouble());
+        System.out.printf("  heal           LoRA, %d steps: test accuracy %.4f%n", metrics(results, "heal").path("steps").asInt(),
+                metrics(results, "heal").path("eval_accuracy").asDouble());
         System.out.printf("  accuracy       fine-tuned %.4f, compressed %.4f (drop %.4f) -> gate %s%n",
                 validate.path("metrics").path("reference_accuracy").asDouble(),
                 validate.path("metrics").path("candidate_accuracy").asDouble(),
