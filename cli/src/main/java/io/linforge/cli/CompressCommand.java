@@ -38,15 +38,17 @@ public final class CompressCommand implements Command {
                 .addOption(opt("validation", "N", "validation rows held out of the training rows (default 200)"))
                 .addOption(opt("seq", "N", "tokens per text (default 128)"))
                 .addOption(opt("seed", "S", "seed (default 42)"))
-                .addOption(opt("heal", "M", "not available in this build"))
+                .addOption(opt("heal", "M", "lora: heal the compressed model with a short LoRA fine-tune and fold it in"))
+                .addOption(opt("heal-steps", "N", "healing steps (default 20)"))
                 .addOption(opt("out", "ODIR", "compressed checkpoint folder"))
                 .addOption(CliSupport.jsonOption());
     }
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        if (cmd.hasOption("heal")) {
-            throw io.linforge.core.LinforgeException.badInput("--heal: healing is not available in this build");
+        String heal = cmd.getOptionValue("heal");
+        if (heal != null && !heal.equals("lora")) {
+            throw io.linforge.core.LinforgeException.badInput("--heal: '" + heal + "' is not available (lora is)");
         }
         Path model = CliSupport.requiredPath(cmd, "model");
         List<Path> adapters = CliSupport.paths(cmd, "adapter");
@@ -54,10 +56,36 @@ public final class CompressCommand implements Command {
                 CliSupport.intOption(cmd, "max-blocks", Integer.MAX_VALUE), CliSupport.intOption(cmd, "samples", 128),
                 CliSupport.intOption(cmd, "seq", 128), CliSupport.intOption(cmd, "seed", 42),
                 CliSupport.intOption(cmd, "validation", 200));
+        Path out = CliSupport.requiredPath(cmd, "out");
+        Path data = CliSupport.requiredPath(cmd, "data");
+        Path compressed = heal == null ? out : out.toAbsolutePath().resolveSibling(out.getFileName() + ".unhealed");
         ObjectNode r;
         try (Checkpoint ckpt = Checkpoint.open(model)) {
             r = Compressor.compress(model, OnnxExporter.mergedConfig(ckpt, adapters), OnnxExporter.mergedTensors(ckpt, adapters),
-                    CliSupport.requiredPath(cmd, "data"), CliSupport.requiredPath(cmd, "out"), c);
+                    data, compressed, c);
+        }
+        if (heal != null) {
+            Path adapter = out.toAbsolutePath().resolveSibling(out.getFileName() + ".heal");
+            try {
+                ObjectNode h = io.linforge.trainer.ClassifierTrainer.train(compressed, data, adapter,
+                        new io.linforge.trainer.ClassifierTrainer.Config("lora", CliSupport.intOption(cmd, "heal-steps", 20), 16,
+                                3e-4, c.seq(), 8, 16, 0.1, false, List.of("query", "value"), c.seed() + 1, 0, 2, 0.01, 1.0,
+                                0, 0, 0, false));
+                try (Checkpoint ck = Checkpoint.open(compressed)) {
+                    Checkpoint.save(out, OnnxExporter.mergedConfig(ck, List.of(adapter)),
+                            OnnxExporter.mergedTensors(ck, List.of(adapter)), ck.tokenizerJson().orElse(null));
+                }
+                r.put("heal", "lora");
+                r.put("heal_steps", h.get("steps").asInt());
+                r.put("test_accuracy_after_healing", h.get("eval_accuracy").asDouble());
+            } finally {
+                io.linforge.core.io.AtomicFiles.deleteRecursively(adapter);
+                io.linforge.core.io.AtomicFiles.deleteRecursively(compressed);
+            }
+        }
+        if (r.has("test_accuracy_after_healing")) {
+            System.out.printf("healed with LoRA (%d steps): test accuracy %.4f%n", r.get("heal_steps").asInt(),
+                    r.get("test_accuracy_after_healing").asDouble());
         }
         System.out.printf("replaced layers %s of %d: validation accuracy %.4f -> %.4f, test %.4f -> %.4f, parameters %,d -> %,d%n",
                 r.get("replaced_layers"), r.get("layers").asInt(), r.get("validation_accuracy_before").asDouble(),
