@@ -12,7 +12,7 @@ import java.util.Map;
  * AdamW (Loshchilov and Hutter) with decoupled weight decay, as torch.optim.AdamW computes it:
  * {@code w ← w·(1 − lr·wd)}, then {@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²},
  * {@code w ← w − lr · (m / (1−β1ᵗ)) / (sqrt(v / (1−β2ᵗ)) + ε)}. The state is kept per parameter
- * name, so it can be saved, restored, and pruned (ReLoRA resets).
+ * name, so it can be saved, restored and reset.
  */
 public final class AdamW implements AutoCloseable {
     /** The moments and step count of one parameter. */
@@ -104,7 +104,7 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Zeroes a fraction of the state entries of the parameters named (ReLoRA's optimizer reset). */
+    /** Zeroes the moments of one parameter (an optimizer reset). */
     public void reset(String name) {
         State s = state.get(name);
         if (s != null) {
