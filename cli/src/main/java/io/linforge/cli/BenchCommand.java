@@ -3,11 +3,13 @@ package io.linforge.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
+import io.linforge.runtime.InferenceSession;
 import io.linforge.runtime.IoInfo;
 import io.linforge.runtime.ModelFiles;
 import io.linforge.runtime.OrtInferenceSession;
 import io.linforge.runtime.Provider;
 import io.linforge.runtime.SessionConfig;
+import io.linforge.runtime.Sessions;
 import io.linforge.runtime.bench.Benchmark;
 import io.linforge.runtime.bench.MachineInfo;
 import java.nio.file.Path;
@@ -35,10 +37,10 @@ public final class BenchCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("model").hasArg().argName("M").desc("ONNX file, or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("model").hasArg().argName("M").desc("ONNX file, TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
                 .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").desc("tokenizer.json (for the vocabulary size; found next to the model when omitted)").build())
                 .addOption(Option.builder().longOpt("vocab").hasArg().argName("N").desc("vocabulary size for the random ids when there is no tokenizer").build())
-                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (a comma list sets the priority; default cpu)").build())
+                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (a comma list sets the priority; default cpu); tensorrt-plan for a TensorRT engine, which a .plan model selects by itself").build())
                 .addOption(Option.builder().longOpt("device").hasArg().argName("N").desc("GPU device id (default 0)").build())
                 .addOption(Option.builder().longOpt("batch").hasArg().argName("LIST").desc("batch sizes (default 1,8,32)").build())
                 .addOption(Option.builder().longOpt("seq").hasArg().argName("LIST").desc("sequence lengths (default 32,128,512)").build())
@@ -90,14 +92,17 @@ public final class BenchCommand implements Command {
         ObjectNode out = CliSupport.JSON.createObjectNode();
         out.put("candidate", cand.toAbsolutePath().toString());
         out.put("baseline", base.toAbsolutePath().toString());
-        out.put("onnxruntime", OrtInferenceSession.ortVersion());
         out.put("intra_op_threads", config.intraOpThreads());
         out.put("opt_level", config.optLevel().name().toLowerCase(java.util.Locale.ROOT));
         out.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString());
         out.set("machine", CliSupport.JSON.valueToTree(MachineInfo.describe()));
         ArrayNode rows = out.putArray("results");
-        try (OrtInferenceSession a = OrtInferenceSession.open(cand, config);
-                OrtInferenceSession b = OrtInferenceSession.open(base, config)) {
+        try (InferenceSession a = Sessions.open(cand, config); InferenceSession b = Sessions.open(base, config)) {
+            out.put("candidate_engine", a.engine());
+            out.put("baseline_engine", b.engine());
+            if (a instanceof OrtInferenceSession || b instanceof OrtInferenceSession) {
+                out.put("onnxruntime", OrtInferenceSession.ortVersion());
+            }
             System.out.printf("candidate %s%nbaseline  %s%n", cand, base);
             System.out.printf("%6s %6s %14s %14s %8s%n", "batch", "seq", "cand p50 ms", "base p50 ms", "ratio");
             Benchmark gen = new Benchmark(a, vocab, seed);
@@ -137,7 +142,8 @@ public final class BenchCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path onnx = ModelFiles.onnx(CliSupport.requiredPath(cmd, "model"), "--model");
+        List<Provider> providers = Provider.parseList(cmd.getOptionValue("provider", "cpu"));
+        Path onnx = ModelFiles.model(CliSupport.requiredPath(cmd, "model"), "--model", providers);
         List<Integer> batches = intList(cmd, "batch", "1,8,32");
         List<Integer> seqs = intList(cmd, "seq", "32,128,512");
         int warmup = CliSupport.intOption(cmd, "warmup", 5);
@@ -161,22 +167,26 @@ public final class BenchCommand implements Command {
             vocabFrom = tok.toString();
         }
         SessionConfig config = SessionConfig.builder()
-                .providers(Provider.parseList(cmd.getOptionValue("provider", "cpu")))
+                .providers(providers)
                 .deviceId(CliSupport.intOption(cmd, "device", 0))
                 .intraOpThreads(threads)
                 .optLevel(optLevel(cmd.getOptionValue("opt-level", "extended")))
                 .build();
+        Sessions.check(onnx, config);
         if (cmd.hasOption("compare")) {
-            return compare(cmd, onnx, ModelFiles.onnx(Path.of(cmd.getOptionValue("compare")), "--compare"), config, vocab,
-                    seed, batches, seqs, warmup, iterations);
+            Path base = ModelFiles.model(Path.of(cmd.getOptionValue("compare")), "--compare", providers);
+            Sessions.check(base, config);
+            return compare(cmd, onnx, base, config, vocab, seed, batches, seqs, warmup, iterations);
         }
 
         ObjectNode out = CliSupport.JSON.createObjectNode();
-        try (OrtInferenceSession session = OrtInferenceSession.open(onnx, config)) {
+        try (InferenceSession session = Sessions.open(onnx, config)) {
             out.put("model", onnx.toAbsolutePath().toString());
             out.set("providers", CliSupport.JSON.valueToTree(session.providers().stream().map(Provider::id).toList()));
             out.put("engine", session.engine());
-            out.put("onnxruntime", OrtInferenceSession.ortVersion());
+            if (session instanceof OrtInferenceSession) {
+                out.put("onnxruntime", OrtInferenceSession.ortVersion());
+            }
             out.put("intra_op_threads", threads);
             out.put("vocab", vocab);
             out.put("vocab_from", vocabFrom);

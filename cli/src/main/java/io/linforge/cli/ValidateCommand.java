@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.runtime.InferenceSession;
 import io.linforge.runtime.ModelFiles;
-import io.linforge.runtime.OrtInferenceSession;
 import io.linforge.runtime.Provider;
 import io.linforge.runtime.SessionConfig;
+import io.linforge.runtime.Sessions;
 import io.linforge.runtime.validate.GateResult;
 import io.linforge.runtime.validate.Gates;
 import io.linforge.runtime.validate.JUnitXml;
@@ -37,8 +38,8 @@ public final class ValidateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("reference").hasArg().argName("A").desc("reference ONNX file, or a folder containing model.onnx").build())
-                .addOption(Option.builder().longOpt("candidate").hasArg().argName("B").desc("candidate ONNX file, or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("reference").hasArg().argName("A").desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("candidate").hasArg().argName("B").desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
                 .addOption(Option.builder().longOpt("data").hasArg().argName("FILE").desc("JSON lines with text and label (rows with split=test are used when present)").build())
                 .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").desc("tokenizer.json (found next to the reference when omitted)").build())
                 .addOption(Option.builder().longOpt("max-accuracy-drop").hasArg().argName("X").desc("gate: reference accuracy - candidate accuracy <= X (fraction)").build())
@@ -47,7 +48,7 @@ public final class ValidateCommand implements Command {
                 .addOption(Option.builder().longOpt("limit").hasArg().argName("N").desc("use the first N rows").build())
                 .addOption(Option.builder().longOpt("max-length").hasArg().argName("N").desc("tokens per text (default 128)").build())
                 .addOption(Option.builder().longOpt("batch").hasArg().argName("N").desc("batch size (default 16)").build())
-                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (default cpu)").build())
+                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (default cpu); tensorrt-plan for a TensorRT engine, which a .plan model selects by itself").build())
                 .addOption(Option.builder().longOpt("reference-provider").hasArg().argName("P")
                         .desc("provider of the reference when it differs (e.g. cpu while --provider cuda: EP parity)").build())
                 .addOption(Option.builder().longOpt("threads").hasArg().argName("N").desc("intra-op threads").build())
@@ -61,8 +62,11 @@ public final class ValidateCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path ref = ModelFiles.onnx(CliSupport.requiredPath(cmd, "reference"), "--reference");
-        Path cand = ModelFiles.onnx(CliSupport.requiredPath(cmd, "candidate"), "--candidate");
+        java.util.List<Provider> providers = Provider.parseList(cmd.getOptionValue("provider", "cpu"));
+        java.util.List<Provider> refProvidersWanted = cmd.hasOption("reference-provider")
+                ? Provider.parseList(cmd.getOptionValue("reference-provider")) : providers;
+        Path ref = ModelFiles.model(CliSupport.requiredPath(cmd, "reference"), "--reference", refProvidersWanted);
+        Path cand = ModelFiles.model(CliSupport.requiredPath(cmd, "candidate"), "--candidate", providers);
         Gates gates = new Gates(gate(cmd, "max-accuracy-drop"), gate(cmd, "min-cosine"), gate(cmd, "max-perplexity-ratio"));
         int limit = CliSupport.intOption(cmd, "limit", 0);
         int maxLength = CliSupport.intOption(cmd, "max-length", 128);
@@ -71,22 +75,25 @@ public final class ValidateCommand implements Command {
         if (limit < 0 || maxLength < 2 || batch < 1 || threads < 0) {
             throw LinforgeException.badInput("--limit >= 0, --max-length >= 2, --batch >= 1 and --threads >= 0 needed");
         }
-        ValidationData data = ValidationData.read(CliSupport.requiredPath(cmd, "data"), limit);
-        Path tokPath = ModelFiles.tokenizer(ref, cmd.getOptionValue("tokenizer"));
         SessionConfig config = SessionConfig.builder()
-                .providers(Provider.parseList(cmd.getOptionValue("provider", "cpu")))
+                .providers(providers)
                 .intraOpThreads(threads)
                 .build();
         SessionConfig refConfig = !cmd.hasOption("reference-provider") ? config : SessionConfig.builder()
-                .providers(Provider.parseList(cmd.getOptionValue("reference-provider")))
+                .providers(refProvidersWanted)
                 .intraOpThreads(threads)
                 .build();
+        // a .plan that cannot run here fails before the data and the models are read
+        Sessions.check(ref, refConfig);
+        Sessions.check(cand, config);
+        ValidationData data = ValidationData.read(CliSupport.requiredPath(cmd, "data"), limit);
+        Path tokPath = ModelFiles.tokenizer(ref, cmd.getOptionValue("tokenizer"));
         ValidationReport report;
         java.util.List<String> refProviders;
         java.util.List<String> candProviders;
         try (Tokenizer tok = Tokenizer.load(tokPath);
-                OrtInferenceSession a = OrtInferenceSession.open(ref, refConfig);
-                OrtInferenceSession b = OrtInferenceSession.open(cand, config)) {
+                InferenceSession a = Sessions.open(ref, refConfig);
+                InferenceSession b = Sessions.open(cand, config)) {
             Validator v = new Validator(a, b, tok, maxLength, batch, ref, cand);
             Map<String, Integer> labels = v.kind() == ModelKind.CLASSIFIER ? Labels.forModel(ref, data) : Map.of();
             report = v.validate(data, labels, gates);

@@ -180,8 +180,18 @@ public final class TensorRtBuilder {
         return new ParseReport(ok && parser.getNbErrors() == 0, net.getNbLayers(), inputs, errors);
     }
 
-    /** Builds a serialized engine for {@code onnx} into {@code plan} (written atomically). */
+    /** Builds a serialized engine for {@code onnx} into {@code plan} (written atomically), TF32 allowed. */
     public static Result build(Path onnx, Path plan, boolean decoder) {
+        return build(onnx, plan, decoder, true);
+    }
+
+    /**
+     * Builds a serialized engine for {@code onnx} into {@code plan} (written atomically). With
+     * {@code tf32} false, fp32 matmuls and convolutions run in full fp32 (TensorRT allows TF32 by
+     * default and TF32 rounds matmul inputs to 10 mantissa bits), for parity checks against fp32 CPU
+     * results.
+     */
+    public static Result build(Path onnx, Path plan, boolean decoder, boolean tf32) {
         requireAvailable();
         Log log = new Log();
         IBuilder builder = nvinfer.createInferBuilder(log);
@@ -196,6 +206,9 @@ public final class TensorRtBuilder {
             }
             log.errors.clear();
             cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, 4L << 30);
+            if (!tf32) {
+                cfg.clearFlag(nvinfer.BuilderFlag.kTF32);
+            }
             IOptimizationProfile profile = builder.createOptimizationProfile();
             for (Map.Entry<String, List<Object>> e : inputDims(onnx).entrySet()) {
                 long[][] sel = new long[3][e.getValue().size()];

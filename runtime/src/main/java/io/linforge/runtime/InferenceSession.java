@@ -6,8 +6,9 @@ import java.util.Set;
 
 /**
  * A loaded model that runs batches of integer inputs ({@code input_ids}, {@code attention_mask},
- * ...) and returns fp32 outputs. {@link OrtInferenceSession} runs ONNX files on ONNX Runtime;
- * other engines (e.g. serialized TensorRT plans) implement the same interface.
+ * ...) and returns fp32 outputs. {@link OrtInferenceSession} runs ONNX files on ONNX Runtime,
+ * {@link TensorRtSession} runs serialized TensorRT engines; {@link Sessions#open} picks one by the
+ * model file.
  */
 public interface InferenceSession extends AutoCloseable {
     List<IoInfo> inputs();

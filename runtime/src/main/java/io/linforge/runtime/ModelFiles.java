@@ -6,13 +6,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
-/** Finding the ONNX file and the tokenizer of a model given on the command line. */
+/** Finding the model file (ONNX or TensorRT engine) and the tokenizer of a model given on the command line. */
 public final class ModelFiles {
     public static final String MODEL_ONNX = "model.onnx";
+    /** The serialized TensorRT engine {@code linforge export --tensorrt} writes next to model.onnx. */
+    public static final String MODEL_PLAN = "model.plan";
+    public static final String PLAN_SUFFIX = ".plan";
     public static final String BUNDLED_JAR = "all-minilm-l6-v2.jar";
     public static final String BUNDLED_ONNX = "all-minilm-l6-v2.onnx";
     public static final String BUNDLED_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
@@ -39,17 +43,41 @@ public final class ModelFiles {
             }
             throw LinforgeException.badInput(path, option, "folder has no " + MODEL_ONNX);
         }
-        throw LinforgeException.badInput(path, option, "missing (an ONNX file or a folder containing " + MODEL_ONNX + ")");
+        throw LinforgeException.badInput(path, option, "missing (an ONNX file, a TensorRT engine (.plan) or a folder "
+                + "containing " + MODEL_ONNX + ")");
+    }
+
+    /** Whether {@code path} names a serialized TensorRT engine (its extension is {@code .plan}). */
+    public static boolean isPlan(Path path) {
+        Path f = path.getFileName();
+        return f != null && f.toString().toLowerCase(java.util.Locale.ROOT).endsWith(PLAN_SUFFIX);
     }
 
     /**
-     * The tokenizer of an ONNX file: {@code tokenizer.json} in its folder, or {@code <stem>-tokenizer.json}
+     * The model file to run: {@code path} itself when it is a file (an ONNX file, or an engine when
+     * it ends in {@code .plan}); for a folder, {@code model.plan} when {@code providers} asks for
+     * {@code tensorrt-plan}, else {@code model.onnx}. Exit 2 when there is none.
+     */
+    public static Path model(Path path, String option, List<Provider> providers) {
+        if (Files.isDirectory(path) && providers.contains(Provider.TENSORRT_PLAN)) {
+            Path m = path.resolve(MODEL_PLAN);
+            if (Files.isRegularFile(m)) {
+                return m;
+            }
+            throw LinforgeException.badInput(path, option, "folder has no " + MODEL_PLAN
+                    + " (build the engine with linforge export --tensorrt on an NVIDIA GPU)");
+        }
+        return onnx(path, option);
+    }
+
+    /**
+     * The tokenizer of a model file: {@code tokenizer.json} in its folder, or {@code <stem>-tokenizer.json}
      * next to it (the bundled model's naming).
      */
     public static Optional<Path> tokenizerFor(Path onnx) {
         Path dir = onnx.toAbsolutePath().getParent();
         String name = onnx.getFileName().toString();
-        String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+        String stem = name.endsWith(".onnx") || name.endsWith(PLAN_SUFFIX) ? name.substring(0, name.length() - 5) : name;
         for (Path p : new Path[] {dir.resolve(stem + "-tokenizer.json"), dir.resolve("tokenizer.json")}) {
             if (Files.isRegularFile(p)) {
                 return Optional.of(p);

@@ -69,7 +69,7 @@ public final class OrtInferenceSession implements InferenceSession {
         EnumSet<OrtProvider> av = OrtEnvironment.getAvailableProviders();
         List<Provider> out = new ArrayList<>();
         for (Provider p : Provider.values()) {
-            if (av.contains(ortProvider(p))) {
+            if (p.isOrt() && av.contains(ortProvider(p))) {
                 out.add(p);
             }
         }
@@ -81,6 +81,7 @@ public final class OrtInferenceSession implements InferenceSession {
             case CPU -> OrtProvider.CPU;
             case CUDA -> OrtProvider.CUDA;
             case TENSORRT -> OrtProvider.TENSOR_RT;
+            case TENSORRT_PLAN -> throw new IllegalArgumentException("tensorrt-plan is not an ONNX Runtime provider");
         };
     }
 
@@ -89,8 +90,11 @@ public final class OrtInferenceSession implements InferenceSession {
         if (!Files.isRegularFile(model)) {
             throw LinforgeException.badInput(model, "file", "missing (an ONNX model file is needed)");
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<Provider> requested = config.providers();
+        if (requested.contains(Provider.TENSORRT_PLAN)) {
+            throw Sessions.planProviderOnOnnx(model);
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<Provider> available = availableProviders();
         for (Provider p : requested) {
             if (!available.contains(p)) {
@@ -154,6 +158,7 @@ public final class OrtInferenceSession implements InferenceSession {
                     }
                     so.addCUDA(o);
                 }
+                case TENSORRT_PLAN -> throw new IllegalArgumentException("tensorrt-plan is not an ONNX Runtime provider");
                 case TENSORRT -> {
                     OrtTensorRTProviderOptions o = new OrtTensorRTProviderOptions(config.deviceId());
                     for (Map.Entry<String, String> e : config.tensorrtOptions().entrySet()) {

@@ -1,0 +1,323 @@
+package io.linforge.runtime;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.core.tensor.Half;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A serialized TensorRT engine ({@code model.plan}, as {@code linforge export --tensorrt} writes
+ * it) run through the TensorRT runtime: deserialized once, then per call the input shapes are set
+ * within the engine's optimization profile, the inputs are copied to the GPU, the engine is
+ * enqueued on a CUDA stream and the outputs are copied back as fp32.
+ *
+ * <p>Types follow the engine: token inputs are written as int64 or int32 (TensorRT may have
+ * narrowed int64 ids to int32), floating inputs as fp32, fp16 or bf16, and fp16/bf16/integer
+ * outputs are converted to float. A shape outside the profile is bad input (exit 2) naming the
+ * input. One call runs at a time per session.
+ *
+ * <p>Opening never touches the CUDA or TensorRT classes unless {@link TensorRtProbe} found them
+ * usable; otherwise it fails with exit 2 and the probe's reason.
+ */
+public final class TensorRtSession implements InferenceSession {
+    private final Path path;
+    private final TensorRtEngine engine;
+    private final List<TensorRtEngine.Tensor> inputTensors = new ArrayList<>();
+    private final List<TensorRtEngine.Tensor> outputTensors = new ArrayList<>();
+    private final List<IoInfo> inputs;
+    private final List<IoInfo> outputs;
+    private final Set<String> outputNames = new LinkedHashSet<>();
+
+    private TensorRtSession(Path path, TensorRtEngine engine) {
+        this.path = path;
+        this.engine = engine;
+        List<IoInfo> in = new ArrayList<>();
+        List<IoInfo> out = new ArrayList<>();
+        for (TensorRtEngine.Tensor t : engine.tensors()) {
+            IoInfo info = new IoInfo(t.name(), t.type() == TensorType.UNSUPPORTED ? t.trtType() : t.type().id(), dimNames(t.dims()));
+            if (t.input()) {
+                inputTensors.add(t);
+                in.add(info);
+            } else {
+                outputTensors.add(t);
+                out.add(info);
+                outputNames.add(t.name());
+            }
+        }
+        this.inputs = List.copyOf(in);
+        this.outputs = List.copyOf(out);
+    }
+
+    /** Exit 2 with the probe's reason when TensorRT engines cannot run here. */
+    public static void requireAvailable(Path plan) {
+        String why = TensorRtProbe.unavailableReason();
+        if (why != null) {
+            throw LinforgeException.badInput(plan, "tensorrt-plan", "cannot run a TensorRT engine here: " + why);
+        }
+    }
+
+    /** Opens a serialized engine on GPU {@code config.deviceId()}. */
+    public static TensorRtSession open(Path plan, SessionConfig config) {
+        if (!Files.isRegularFile(plan)) {
+            throw LinforgeException.badInput(plan, "file", "missing (a serialized TensorRT engine, e.g. model.plan, is needed)");
+        }
+        requireAvailable(plan);
+        TensorRtEngine e = TensorRtEngine.open(plan, config.deviceId(), TensorRtProbe.version());
+        try {
+            for (TensorRtEngine.Tensor t : e.tensors()) {
+                if (t.type() == TensorType.UNSUPPORTED || (t.input() && !t.type().isTokenType() && !t.type().isFloating())) {
+                    throw LinforgeException.badInput(plan, (t.input() ? "input '" : "output '") + t.name() + "'",
+                            "has type " + t.trtType() + ", which linforge cannot " + (t.input() ? "feed" : "read")
+                                    + " (inputs: int64, int32, fp32, fp16, bf16)");
+                }
+            }
+            return new TensorRtSession(plan, e);
+        } catch (RuntimeException ex) {
+            e.close();
+            throw ex;
+        }
+    }
+
+    static List<String> dimNames(long[] dims) {
+        List<String> out = new ArrayList<>();
+        for (long d : dims) {
+            out.add(d < 0 ? "?" : Long.toString(d));
+        }
+        return List.copyOf(out);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The shapes each input accepts (the engine's optimization profile). */
+    public Map<String, String> profile() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (TensorRtEngine.Tensor t : inputTensors) {
+            out.put(t.name(), t.range().toString());
+        }
+        return out;
+    }
+
+    @Override
+    public List<IoInfo> inputs() {
+        return inputs;
+    }
+
+    @Override
+    public List<IoInfo> outputs() {
+        return outputs;
+    }
+
+    @Override
+    public List<Provider> providers() {
+        return List.of(Provider.TENSORRT_PLAN);
+    }
+
+    @Override
+    public String engine() {
+        return "tensorrt " + engine.version();
+    }
+
+    @Override
+    public Map<String, FloatTensor> run(Map<String, long[][]> given, Set<String> wanted) {
+        return run(given, Map.of(), wanted);
+    }
+
+    @Override
+    public synchronized Map<String, FloatTensor> run(Map<String, long[][]> given, Map<String, FloatTensor> floats,
+            Set<String> wanted) {
+        for (String w : wanted) {
+            if (!outputNames.contains(w)) {
+                throw LinforgeException.badInput(path, "outputs", "no output '" + w + "' (outputs: " + outputNames + ")");
+            }
+        }
+        Set<String> want = wanted.isEmpty() ? outputNames : wanted;
+        int batch = -1;
+        int seq = -1;
+        for (long[][] a : given.values()) {
+            batch = a.length;
+            seq = a.length == 0 ? 0 : a[0].length;
+            break;
+        }
+        // Shapes first: every input's shape must lie within the profile before any is set.
+        Map<TensorRtEngine.Tensor, Object> values = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (TensorRtEngine.Tensor t : inputTensors) {
+            FloatTensor f = floats.get(t.name());
+            Object v;
+            long[] shape;
+            if (f != null) {
+                if (f.data().length != elements(f.shape())) {
+                    throw new IllegalArgumentException("input " + t.name() + ": " + f.data().length + " values for shape "
+                            + java.util.Arrays.toString(f.shape()));
+                }
+                v = f;
+                shape = f.shape();
+            } else {
+                long[][] ids = given.get(t.name());
+                if (ids == null && t.name().equals("position_ids") && batch >= 0) {
+                    ids = positions(batch, seq);
+                }
+                if (ids == null) {
+                    throw LinforgeException.badInput(path, "inputs", "the engine needs input '" + t.name() + "' "
+                            + t.type().id() + dimNames(t.dims()) + " which is not provided (given: " + given.keySet() + ")");
+                }
+                v = ids;
+                shape = new long[] {ids.length, ids.length == 0 ? 0 : ids[0].length};
+            }
+            t.range().check(path, shape);
+            values.put(t, v);
+            shapes.put(t.name(), shape);
+        }
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            if (!engine.setInputShape(e.getKey(), e.getValue())) {
+                throw LinforgeException.badInput(path, "input '" + e.getKey() + "'", "TensorRT rejects shape "
+                        + java.util.Arrays.toString(e.getValue()) + ": " + engine.errors());
+            }
+        }
+        for (Map.Entry<TensorRtEngine.Tensor, Object> e : values.entrySet()) {
+            TensorRtEngine.Tensor t = e.getKey();
+            long n = elements(shapes.get(t.name()));
+            ByteBuffer dst = engine.stage(t.name(), n * t.type().bytes());
+            if (e.getValue() instanceof FloatTensor f) {
+                if (!t.type().isFloating()) {
+                    throw LinforgeException.badInput(path, "inputs", "input '" + t.name() + "' has type " + t.type().id()
+                            + "; floating inputs must be float32, float16 or bfloat16");
+                }
+                encodeFloats(f.data(), t.type(), dst);
+            } else {
+                if (!t.type().isTokenType()) {
+                    throw LinforgeException.badInput(path, "inputs", "input '" + t.name() + "' has type " + t.type().id()
+                            + "; token inputs must be int64 or int32");
+                }
+                encodeTokens(path, t.name(), (long[][]) e.getValue(), t.type(), dst);
+            }
+        }
+        Map<String, long[]> outShapes = new LinkedHashMap<>();
+        Map<String, Long> outBytes = new LinkedHashMap<>();
+        for (TensorRtEngine.Tensor t : outputTensors) {
+            long[] shape = engine.shape(t.name());
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new LinforgeException(LinforgeException.FAILURE, path + ": output '" + t.name() + "' has shape "
+                            + java.util.Arrays.toString(shape) + " after the input shapes are set; outputs whose size "
+                            + "depends on the data are not supported");
+                }
+            }
+            outShapes.put(t.name(), shape);
+            outBytes.put(t.name(), elements(shape) * t.type().bytes());
+        }
+        Map<String, ByteBuffer> raw = engine.execute(outBytes, want);
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (TensorRtEngine.Tensor t : outputTensors) {
+            ByteBuffer b = raw.get(t.name());
+            if (b != null) {
+                long[] shape = outShapes.get(t.name());
+                out.put(t.name(), new FloatTensor(shape, decode(b, t.type(), Math.toIntExact(elements(shape)))));
+            }
+        }
+        return out;
+    }
+
+    static long[][] positions(int batch, int seq) {
+        long[][] p = new long[batch][seq];
+        for (long[] row : p) {
+            for (int j = 0; j < seq; j++) {
+                row[j] = j;
+            }
+        }
+        return p;
+    }
+
+    static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    /**
+     * Writes token ids row by row into {@code dst} as int64, or as int32 when the engine narrowed
+     * the input (ids outside the int32 range are bad input).
+     */
+    static void encodeTokens(Path plan, String name, long[][] values, TensorType type, ByteBuffer dst) {
+        int s = values.length == 0 ? 0 : values[0].length;
+        for (long[] row : values) {
+            if (row.length != s) {
+                throw LinforgeException.badInput(plan, "inputs", "input '" + name + "' has rows of different lengths ("
+                        + s + " and " + row.length + ")");
+            }
+            for (long v : row) {
+                if (type == TensorType.INT64) {
+                    dst.putLong(v);
+                } else if (type == TensorType.INT32) {
+                    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                        throw LinforgeException.badInput(plan, "inputs", "input '" + name + "' is int32 in the engine but "
+                                + "holds " + v + ", outside the int32 range");
+                    }
+                    dst.putInt((int) v);
+                } else {
+                    throw new IllegalArgumentException("token inputs are int64 or int32, not " + type.id());
+                }
+            }
+        }
+        dst.flip();
+    }
+
+    /** Writes fp32 values into {@code dst} as float32, float16 or bfloat16 (round to nearest even). */
+    static void encodeFloats(float[] values, TensorType type, ByteBuffer dst) {
+        for (float v : values) {
+            switch (type) {
+                case FLOAT32 -> dst.putFloat(v);
+                case FLOAT16 -> dst.putShort(Half.fromFloat(v));
+                case BFLOAT16 -> dst.putShort(toBf16(v));
+                default -> throw new IllegalArgumentException("floating inputs are float32, float16 or bfloat16, not " + type.id());
+            }
+        }
+        dst.flip();
+    }
+
+    /** Reads {@code n} elements of {@code type} from {@code src} (from its position) as floats. */
+    static float[] decode(ByteBuffer src, TensorType type, int n) {
+        float[] out = new float[n];
+        ByteBuffer b = src.duplicate().order(src.order());
+        for (int i = 0; i < n; i++) {
+            out[i] = switch (type) {
+                case FLOAT32 -> b.getFloat();
+                case FLOAT16 -> Half.toFloat(b.getShort());
+                case BFLOAT16 -> Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
+                case INT64 -> b.getLong();
+                case INT32 -> b.getInt();
+                case INT8 -> b.get();
+                case UINT8 -> b.get() & 0xff;
+                case BOOL -> b.get() != 0 ? 1f : 0f;
+                case UNSUPPORTED -> throw new IllegalArgumentException("unsupported output type");
+            };
+        }
+        return out;
+    }
+
+    /** fp32 to bfloat16 bits, rounding to nearest even (NaN stays NaN). */
+    static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fffffff) > 0x7f800000) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
+        return (short) (rounded >>> 16);
+    }
+
+    @Override
+    public synchronized void close() {
+        engine.close();
+    }
+}
