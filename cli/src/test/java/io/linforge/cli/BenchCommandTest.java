@@ -52,4 +52,25 @@ class BenchCommandTest {
         assertEquals(2, c.code());
         assertTrue(c.err().contains("export"), c.err());
     }
+
+    /** A .plan model selects the TensorRT engine; where it cannot run, bench says why in one line. */
+    @Test
+    void aTensorRtPlanThatCannotRunHereExitsTwoWithOneLine() throws Exception {
+        Path plan = dir.resolve("model.plan");
+        Files.write(plan, new byte[] {1, 2, 3, 4});
+        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", plan.toString(), "--vocab", "100", "--batch", "1",
+                "--seq", "8", "--iterations", "1");
+        assertEquals(2, r.code(), r.err() + r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("linforge bench: " + plan + ": "), r.err());
+        String why = io.linforge.runtime.TensorRtProbe.unavailableReason();
+        if (why != null) {
+            assertTrue(r.err().contains("tensorrt-plan: cannot run a TensorRT engine here: " + why), r.err());
+        }
+        Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));
+        InfoCommandTest.Run p = InfoCommandTest.run("bench", "--model", onnx.toString(), "--provider", "tensorrt-plan",
+                "--batch", "1", "--seq", "8", "--iterations", "1");
+        assertEquals(2, p.code());
+        assertTrue(p.err().contains("--provider: tensorrt-plan runs serialized TensorRT engines (.plan files)"), p.err());
+    }
 }

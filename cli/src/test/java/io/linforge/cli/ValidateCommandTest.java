@@ -145,4 +145,37 @@ class ValidateCommandTest {
         assertEquals(2, d.code());
         assertTrue(d.err().contains("bad.jsonl: line 2: text"), d.err());
     }
+
+    /** A .plan candidate runs on TensorRT; where it cannot, validate stops in one line before reading the data. */
+    @Test
+    void aTensorRtPlanCandidateThatCannotRunHereExitsTwoWithOneLine() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("export-plan"));
+        Path plan = out.resolve("model.plan");
+        Files.write(plan, new byte[] {1, 2, 3, 4});
+        Path nodata = dir.resolve("absent.jsonl");
+        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                plan.toString(), "--data", data.toString(), "--limit", "2");
+        assertEquals(2, r.code(), r.err() + r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("linforge validate: " + plan + ": "), r.err());
+        String why = io.linforge.runtime.TensorRtProbe.unavailableReason();
+        if (why != null) {
+            assertTrue(r.err().contains("tensorrt-plan: cannot run a TensorRT engine here: " + why), r.err());
+            // the engine is checked before the data is read
+            InfoCommandTest.Run early = InfoCommandTest.run("validate", "--reference", original.toString(),
+                    "--candidate", plan.toString(), "--data", nodata.toString());
+            assertEquals(r.err(), early.err());
+        }
+        // the folder form: --provider tensorrt-plan takes the folder's model.plan, the reference stays on ONNX Runtime
+        InfoCommandTest.Run f = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                out.toString(), "--provider", "tensorrt-plan", "--reference-provider", "cpu", "--data", data.toString());
+        assertEquals(2, f.code());
+        assertEquals(r.err(), f.err());
+        Path onnxOnly = Files.createDirectories(dir.resolve("export-onnx"));
+        Files.copy(original, onnxOnly.resolve("model.onnx"));
+        InfoCommandTest.Run g = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                onnxOnly.toString(), "--provider", "tensorrt-plan", "--reference-provider", "cpu", "--data", data.toString());
+        assertEquals(2, g.code());
+        assertTrue(g.err().contains("folder has no model.plan"), g.err());
+    }
 }

@@ -54,7 +54,10 @@ final class TensorRtEngine implements AutoCloseable {
         long bytes;
     }
 
-    /** TensorRT's messages: warnings and errors to stderr; the last errors kept for error reports. */
+    /**
+     * TensorRT's messages: warnings to stderr; errors kept (the last 8) for the one-line message of
+     * the failure they explain.
+     */
     static final class Log extends ILogger {
         private final Deque<String> errors = new ArrayDeque<>();
 
@@ -68,8 +71,8 @@ final class TensorRtEngine implements AutoCloseable {
                     }
                 }
             }
-            if (severity.value <= Severity.kWARNING.value) {
-                System.err.println("tensorrt [" + severity + "] " + msg);
+            if (severity.value == Severity.kWARNING.value) {
+                System.err.println("tensorrt [warning] " + msg);
             }
         }
 

@@ -140,6 +140,7 @@ public final class TensorRtSession implements InferenceSession {
             }
         }
         Set<String> want = wanted.isEmpty() ? outputNames : wanted;
+        engine.errors(); // errors of earlier calls do not explain this one
         int batch = -1;
         int seq = -1;
         for (long[][] a : given.values()) {
