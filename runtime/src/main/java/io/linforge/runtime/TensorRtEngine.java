@@ -2,8 +2,10 @@ package io.linforge.runtime;
 
 import io.linforge.core.LinforgeException;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,9 +174,20 @@ final class TensorRtEngine implements AutoCloseable {
         if (size == 0) {
             throw LinforgeException.badInput(plan, "engine", "empty file (a serialized TensorRT engine is needed)");
         }
-        try (BytePointer blob = new BytePointer(size)) {
-            read(plan, blob, size);
-            engine = runtime.deserializeCudaEngine(blob, size);
+        if (size <= Integer.MAX_VALUE) {
+            // memory-mapped: TensorRT copies what it keeps, so no second copy of the file is made
+            try (FileChannel ch = FileChannel.open(plan, StandardOpenOption.READ)) {
+                MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+                engine = runtime.deserializeCudaEngine(new Pointer(mapped), size);
+                Reference.reachabilityFence(mapped);
+            } catch (IOException e) {
+                throw LinforgeException.badInput(plan, "file", "cannot read it: " + e.getMessage());
+            }
+        } else {
+            try (BytePointer blob = new BytePointer(size)) {
+                read(plan, blob, size);
+                engine = runtime.deserializeCudaEngine(blob, size);
+            }
         }
         if (engine == null || engine.isNull()) {
             engine = null;
@@ -198,7 +211,7 @@ final class TensorRtEngine implements AutoCloseable {
         describe();
     }
 
-    /** Reads the file into native memory, 1 GiB at a time (engines may pass 2 GiB). */
+    /** Reads a file of more than 2 GiB into native memory, 1 GiB at a time. */
     private static void read(Path plan, BytePointer blob, long size) {
         try (FileChannel ch = FileChannel.open(plan, StandardOpenOption.READ)) {
             long off = 0;
