@@ -153,6 +153,14 @@ public final class BenchCommand implements Command {
         if (warmup < 0 || iterations < 1 || threads < 0) {
             throw LinforgeException.badInput("--warmup >= 0, --iterations >= 1 and --threads >= 0 needed");
         }
+        SessionConfig config = SessionConfig.builder()
+                .providers(providers)
+                .deviceId(CliSupport.intOption(cmd, "device", 0))
+                .intraOpThreads(threads)
+                .optLevel(optLevel(cmd.getOptionValue("opt-level", "extended")))
+                .build();
+        // a .plan that cannot run here fails before anything else is read
+        Sessions.check(onnx, config);
         int vocab;
         String vocabFrom;
         if (cmd.hasOption("vocab")) {
@@ -166,13 +174,6 @@ public final class BenchCommand implements Command {
             vocab = ModelFiles.vocabSize(tok);
             vocabFrom = tok.toString();
         }
-        SessionConfig config = SessionConfig.builder()
-                .providers(providers)
-                .deviceId(CliSupport.intOption(cmd, "device", 0))
-                .intraOpThreads(threads)
-                .optLevel(optLevel(cmd.getOptionValue("opt-level", "extended")))
-                .build();
-        Sessions.check(onnx, config);
         if (cmd.hasOption("compare")) {
             Path base = ModelFiles.model(Path.of(cmd.getOptionValue("compare")), "--compare", providers);
             Sessions.check(base, config);

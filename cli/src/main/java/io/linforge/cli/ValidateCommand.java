@@ -91,6 +91,8 @@ public final class ValidateCommand implements Command {
         ValidationReport report;
         java.util.List<String> refProviders;
         java.util.List<String> candProviders;
+        String refEngine;
+        String candEngine;
         try (Tokenizer tok = Tokenizer.load(tokPath);
                 InferenceSession a = Sessions.open(ref, refConfig);
                 InferenceSession b = Sessions.open(cand, config)) {
@@ -99,6 +101,8 @@ public final class ValidateCommand implements Command {
             report = v.validate(data, labels, gates);
             refProviders = a.providers().stream().map(Provider::id).toList();
             candProviders = b.providers().stream().map(Provider::id).toList();
+            refEngine = a.engine();
+            candEngine = b.engine();
         }
         ObjectNode out = CliSupport.JSON.createObjectNode();
         out.put("reference", ref.toAbsolutePath().toString());
@@ -106,6 +110,8 @@ public final class ValidateCommand implements Command {
         out.put("data", data.file().toAbsolutePath().toString());
         out.set("reference_providers", CliSupport.JSON.valueToTree(refProviders));
         out.set("candidate_providers", CliSupport.JSON.valueToTree(candProviders));
+        out.put("reference_engine", refEngine);
+        out.put("candidate_engine", candEngine);
         out.put("rows", report.rows());
         out.put("test_split_only", data.testSplitOnly());
         out.put("kind", report.kind().id());

@@ -58,8 +58,9 @@ class BenchCommandTest {
     void aTensorRtPlanThatCannotRunHereExitsTwoWithOneLine() throws Exception {
         Path plan = dir.resolve("model.plan");
         Files.write(plan, new byte[] {1, 2, 3, 4});
-        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", plan.toString(), "--vocab", "100", "--batch", "1",
-                "--seq", "8", "--iterations", "1");
+        // no --vocab and no tokenizer: the engine is checked first
+        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", plan.toString(), "--batch", "1", "--seq", "8",
+                "--iterations", "1");
         assertEquals(2, r.code(), r.err() + r.out());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().startsWith("linforge bench: " + plan + ": "), r.err());

@@ -97,6 +97,7 @@ class ValidateCommandTest {
         assertEquals(1.0, n.get("metrics").get("embedding_cosine_min").asDouble(), 1e-6);
         assertTrue(n.get("metrics").get("hidden_max_abs_diff").asDouble() < 1e-5);
         assertTrue(n.get("passed").asBoolean());
+        assertTrue(n.get("candidate_engine").asText().startsWith("onnxruntime "), n.toString());
         String xml = Files.readString(junit);
         assertTrue(xml.contains("tests=\"1\" failures=\"0\""), xml);
         assertTrue(xml.contains("<testcase classname=\"linforge.validate\" name=\"min-cosine\"/>"), xml);
