@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.cli.recipe.Report;
 import io.linforge.compressor.Capture;
 import io.linforge.compressor.LayerStatistics;
 import io.linforge.compressor.Linearity;
@@ -53,7 +52,9 @@ public final class AnalyzeCommand implements Command {
                 .addOption(opt("seq", "N", "tokens per text (default 128)"))
                 .addOption(opt("seed", "S", "accepted for recipes; the first N texts are used"))
                 .addOption(Option.builder().longOpt("include-first").desc("keep position 0 (CLS/BOS) in the statistics").build())
-                .addOption(opt("out", "ODIR", "output folder: scores.json, scores.csv, profile.svg"))
+                .addOption(opt("plot-width", "PX", "width of the profile plot (default 800)"))
+                .addOption(opt("plot-height", "PX", "height of the profile plot (default 450)"))
+                .addOption(opt("out", "ODIR", "output folder: scores.json, scores.csv, profile.png, profile.svg"))
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -91,6 +92,14 @@ public final class AnalyzeCommand implements Command {
         return out;
     }
 
+    private static int plotSize(CommandLine cmd, String name, int dflt) {
+        int v = CliSupport.intOption(cmd, name, dflt);
+        if (v < 200 || v > 8000) {
+            throw LinforgeException.badInput("--" + name + ": expected 200..8000 pixels, got " + v);
+        }
+        return v;
+    }
+
     @Override
     public int run(CommandLine cmd) throws Exception {
         Path modelDir = CliSupport.requiredPath(cmd, "model");
@@ -98,6 +107,8 @@ public final class AnalyzeCommand implements Command {
         int samples = CliSupport.intOption(cmd, "samples", 128);
         int seq = CliSupport.intOption(cmd, "seq", 128);
         List<Path> adapters = CliSupport.paths(cmd, "adapter");
+        int plotWidth = plotSize(cmd, "plot-width", 800);
+        int plotHeight = plotSize(cmd, "plot-height", 450);
         List<String> texts = texts(CliSupport.requiredPath(cmd, "data"), samples);
         List<LayerStatistics> stats;
         long t0 = System.nanoTime();
@@ -116,10 +127,12 @@ public final class AnalyzeCommand implements Command {
         result.put("seconds", (System.nanoTime() - t0) / 1e9);
         ArrayNode layers = result.putArray("layers");
         StringBuilder csv = new StringBuilder("layer,linearity,linearity_residual_removed,block_influence,angular_distance\n");
-        List<double[]> ls = new ArrayList<>();
-        List<double[]> lr = new ArrayList<>();
-        List<double[]> bi = new ArrayList<>();
-        List<double[]> ang = new ArrayList<>();
+        int nl = stats.size();
+        double[] xs = new double[nl];
+        double[] ls = new double[nl];
+        double[] lr = new double[nl];
+        double[] bi = new double[nl];
+        double[] ang = new double[nl];
         for (int l = 0; l < stats.size(); l++) {
             LayerStatistics s = stats.get(l);
             double a = Linearity.score(s);
@@ -133,21 +146,24 @@ public final class AnalyzeCommand implements Command {
             n.put("block_influence", c);
             n.put("angular_distance", d);
             csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f%n", l, a, b, c, d));
-            ls.add(new double[] {l, a});
-            lr.add(new double[] {l, b});
-            bi.add(new double[] {l, c});
-            ang.add(new double[] {l, d});
+            xs[l] = l;
+            ls[l] = a;
+            lr[l] = b;
+            bi[l] = c;
+            ang[l] = d;
             System.out.printf(Locale.ROOT, "layer %2d  linearity %.4f  residual-removed %.4f  BI %.4f  angular %.4f%n", l, a, b,
                     c, d);
         }
-        String svg = Report.lineChart("layer profile (" + stats.get(0).count() + " tokens)", "layer",
-                List.of("linearity", "linearity (residual removed)", "block influence", "angular distance"),
-                List.<double[][]>of(ls.toArray(new double[0][]), lr.toArray(new double[0][]), bi.toArray(new double[0][]),
-                        ang.toArray(new double[0][])));
+        ProfileChart chart = ProfileChart.of(String.format(Locale.ROOT, "layer profile (%,d tokens)", stats.get(0).count()),
+                "layer", "score", xs, List.of("linearity", "linearity (residual removed)", "block influence",
+                        "angular distance"), List.of(ls, lr, bi, ang), plotWidth, plotHeight);
+        byte[] png = chart.png();
+        String svg = chart.svg();
         AtomicFiles.writeDir(out, tmp -> {
             AtomicFiles.writeString(tmp.resolve("scores.json"), CliSupport.JSON.writeValueAsString(result) + "\n");
             AtomicFiles.writeString(tmp.resolve("scores.csv"), csv.toString());
-            AtomicFiles.writeString(tmp.resolve("profile.svg"), svg + "\n");
+            AtomicFiles.write(tmp.resolve("profile.png"), o -> o.write(png));
+            AtomicFiles.writeString(tmp.resolve("profile.svg"), svg);
         });
         CliSupport.writeJson(cmd, result);
         return 0;

@@ -37,7 +37,7 @@ public final class StageSchema {
                 "target-modules", Type.LIST, "warmup", Type.INT, "weight-decay", Type.FLOAT, "max-grad-norm", Type.FLOAT,
                 "limit-train", Type.INT, "limit-test", Type.INT, "save-every", Type.INT, "resume", Type.BOOL);
         define("analyze", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT, "samples", Type.INT,
-                "seq", Type.INT, "seed", Type.INT, "include-first", Type.BOOL);
+                "seq", Type.INT, "seed", Type.INT, "include-first", Type.BOOL, "plot-width", Type.INT, "plot-height", Type.INT);
         define("compress", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT,
                 "max-accuracy-drop", Type.FLOAT, "max-blocks", Type.INT, "heal", Type.STRING, "samples", Type.INT,
                 "seq", Type.INT, "seed", Type.INT, "validation", Type.INT, "heal-steps", Type.INT);
