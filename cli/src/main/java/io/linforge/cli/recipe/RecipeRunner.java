@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  * {@code manifest.json} records the inputs with sha256, the recipe, versions, metrics and
  * durations, and is rewritten atomically after every stage. A stage whose key (its type, its
  * resolved options, the sha256 of its input files and the keys of the stages it reads from) is
- * unchanged since a successful run is skipped. A failing stage leaves earlier stages' folders as
- * they were.
+ * unchanged since a successful run is skipped. A stage is recorded as running before it starts,
+ * so a run killed mid-stage never leaves it marked done; its outputs appear only when complete
+ * (commands write atomically). A failing stage leaves earlier stages' folders as they were.
  */
 public final class RecipeRunner {
     /** References every recipe may use besides stage names. */
@@ -158,6 +159,13 @@ public final class RecipeRunner {
             deleteRecursively(out);
             Files.deleteIfExists(resultJson);
             cleanTemps(spec.name());
+            // A checkpoint left by an interrupted attempt is resumed (by stages that take --resume)
+            // only when that attempt ran with the same key; any other is stale and goes.
+            boolean sameAttempt = prev != null && "running".equals(prev.path("status").asText())
+                    && key.equals(prev.path("key").asText());
+            if (!sameAttempt) {
+                deleteRecursively(runDir.resolve(spec.name() + ".ckpt"));
+            }
             if (schema.writesFolder()) {
                 args.add("--out");
                 args.add(out.toString());
@@ -170,6 +178,11 @@ public final class RecipeRunner {
                 args.add("--junit");
                 args.add(out.resolve("junit.xml").toString());
             }
+            // Recorded before the stage starts: a run killed here leaves it marked running, never ok.
+            entry.put("status", "running");
+            entry.put("started", Instant.now().toString());
+            stages.add(entry);
+            writeManifest(manifestFile, manifest, previous, i);
             System.err.printf("[%d/%d] %s: linforge %s%n", i, n, spec.name(), String.join(" ", args));
             long t0 = System.nanoTime();
             int code = Main.execute(args.toArray(String[]::new));
@@ -182,24 +195,15 @@ public final class RecipeRunner {
             entry.put("seconds", Math.round(seconds * 1000) / 1000.0);
             entry.put("finished", Instant.now().toString());
             entry.set("metrics", metrics);
-            stages.add(entry);
             results.add(new StageResult(spec.name(), spec.type(), code == 0 ? "ok" : "failed", seconds, metrics));
             System.err.printf("[%d/%d] %s: %s in %.1f s%n", i, n, spec.name(), code == 0 ? "done" : "FAILED (exit "
                     + code + ")", seconds);
+            writeManifest(manifestFile, manifest, previous, i);
             if (code != 0) {
-                // Keep what earlier runs recorded for the stages not reached, so a rerun can still skip them.
-                for (StageSpec later : recipe.stages().subList(i, n)) {
-                    JsonNode p = previous.get(later.name());
-                    if (p != null) {
-                        stages.add(p);
-                    }
-                }
-                writeManifest(manifestFile, manifest);
                 return code;
             }
-            writeManifest(manifestFile, manifest);
         }
-        writeManifest(manifestFile, manifest);
+        writeManifest(manifestFile, manifest, previous, n);
         return 0;
     }
 
@@ -291,15 +295,30 @@ public final class RecipeRunner {
         return out;
     }
 
-    private void writeManifest(Path file, ObjectNode manifest) throws IOException {
-        AtomicFiles.writeString(file, JSON.writeValueAsString(manifest));
+    /**
+     * Writes the manifest with the stages so far and, for the stages not reached yet (after the
+     * first {@code reached}), what earlier runs recorded, so that a run that stops early (a failure,
+     * a kill) does not lose the records a rerun needs to skip unchanged stages. Stage keys chain
+     * through references, so a kept record only matches when everything it read is unchanged.
+     */
+    private void writeManifest(Path file, ObjectNode manifest, Map<String, JsonNode> previous, int reached)
+            throws IOException {
+        ObjectNode m = manifest.deepCopy();
+        ArrayNode stages = (ArrayNode) m.get("stages");
+        for (StageSpec later : recipe.stages().subList(reached, recipe.stages().size())) {
+            JsonNode p = previous.get(later.name());
+            if (p != null) {
+                stages.add(p);
+            }
+        }
+        AtomicFiles.writeString(file, JSON.writeValueAsString(m));
     }
 
     private void cleanTemps(String name) throws IOException {
         try (Stream<Path> s = Files.list(runDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String f = p.getFileName().toString();
-                if (f.startsWith("." + name + ".") && f.contains("tmp")) {
+                if (f.startsWith("." + name + ".") && (f.contains("tmp") || f.contains(".old-"))) {
                     deleteRecursively(p);
                 }
             }
