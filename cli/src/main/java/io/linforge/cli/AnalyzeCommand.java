@@ -2,8 +2,6 @@ package io.linforge.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.compressor.Capture;
@@ -11,11 +9,11 @@ import io.linforge.compressor.LayerStatistics;
 import io.linforge.compressor.Linearity;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.data.TextRows;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.exporter.OnnxExporter;
-import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,22 +61,9 @@ public final class AnalyzeCommand implements Command {
             throw LinforgeException.badInput(file, "file", "no such data file");
         }
         List<String> out = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
         if (file.toString().endsWith(".jsonl") || file.toString().endsWith(".json")) {
-            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String line;
-                int k = 0;
-                while ((line = r.readLine()) != null && out.size() < n) {
-                    k++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    JsonNode o = json.readTree(line);
-                    if (!o.path("text").isTextual()) {
-                        throw LinforgeException.badInput(file + ":" + k, "text", "missing or not a string");
-                    }
-                    out.add(o.get("text").asText());
-                }
+            for (TextRows.Row row : TextRows.read(file, false, n)) {
+                out.add(row.text());
             }
         } else {
             String all = Files.readString(file, StandardCharsets.UTF_8);

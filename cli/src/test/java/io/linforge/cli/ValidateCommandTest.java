@@ -144,7 +144,7 @@ class ValidateCommandTest {
         InfoCommandTest.Run d = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
                 faithful.toString(), "--data", bad.toString());
         assertEquals(2, d.code());
-        assertTrue(d.err().contains("bad.jsonl: line 2: text"), d.err());
+        assertTrue(d.err().contains("bad.jsonl:2: text: missing or not a string"), d.err());
     }
 
     /** A .plan candidate runs on TensorRT; where it cannot, validate stops in one line before reading the data. */

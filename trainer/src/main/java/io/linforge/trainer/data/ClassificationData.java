@@ -1,12 +1,7 @@
 package io.linforge.trainer.data;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.core.LinforgeException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.linforge.core.data.TextRows;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * Sequence classification data from JSON lines with {@code text}, {@code label} and optional
- * {@code split}: rows marked {@code test} are the evaluation set; without splits a seeded 10 %
+ * {@code split} (read by {@link TextRows}): rows marked {@code test} are the evaluation set; without splits a seeded 10 %
  * is held out. Labels are sorted for stable ids.
  */
 public final class ClassificationData {
@@ -34,41 +29,12 @@ public final class ClassificationData {
     }
 
     public static ClassificationData read(Path file, long seed, int limitTrain, int limitTest) {
-        ObjectMapper json = new ObjectMapper();
-        List<String[]> rows = new ArrayList<>();
+        List<TextRows.Row> rows = TextRows.read(file, true);
         TreeSet<String> labelSet = new TreeSet<>();
         boolean anySplit = false;
-        if (!Files.isRegularFile(file)) {
-            throw LinforgeException.badInput(file, "file", "no such data file");
-        }
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode o;
-                try {
-                    o = json.readTree(line);
-                } catch (IOException e) {
-                    throw LinforgeException.badInput(file + ":" + n, "json", "malformed line");
-                }
-                if (o == null || !o.path("text").isTextual()) {
-                    throw LinforgeException.badInput(file + ":" + n, "text", "missing or not a string");
-                }
-                if (!o.hasNonNull("label")) {
-                    throw LinforgeException.badInput(file + ":" + n, "label", "missing");
-                }
-                String split = o.path("split").asText("");
-                anySplit |= !split.isEmpty();
-                String label = o.get("label").asText();
-                labelSet.add(label);
-                rows.add(new String[] {o.get("text").asText(), label, split});
-            }
-        } catch (IOException e) {
-            throw LinforgeException.badInput(file, "file", "cannot read: " + e.getMessage());
+        for (TextRows.Row row : rows) {
+            labelSet.add(row.label());
+            anySplit |= !row.split().isEmpty();
         }
         if (labelSet.size() < 2) {
             throw LinforgeException.badInput(file, "label", "needs at least two distinct labels, found " + labelSet);
@@ -77,9 +43,9 @@ public final class ClassificationData {
         List<Example> train = new ArrayList<>();
         List<Example> test = new ArrayList<>();
         SplittableRandom rng = new SplittableRandom(seed);
-        for (String[] row : rows) {
-            Example e = new Example(row[0], labels.indexOf(row[1]));
-            boolean isTest = anySplit ? row[2].equals("test") : rng.nextDouble() < 0.1;
+        for (TextRows.Row row : rows) {
+            Example e = new Example(row.text(), labels.indexOf(row.label()));
+            boolean isTest = anySplit ? row.isTest() : rng.nextDouble() < 0.1;
             (isTest ? test : train).add(e);
         }
         shuffle(train, new SplittableRandom(seed + 1));

@@ -1,0 +1,86 @@
+package io.linforge.core.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.linforge.core.LinforgeException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Text data in JSON lines: one object per line with a string {@code text}, a {@code label}
+ * (required or optional, as the caller says; numbers are taken as their text) and an optional
+ * {@code split}. Blank lines are skipped. Bad input fails with exit code 2 and one line naming
+ * {@code file:line} and the field.
+ */
+public final class TextRows {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One row. {@code line} is 1-based in the file; {@code label} is null when absent,
+     * {@code split} is empty when absent.
+     */
+    public record Row(int line, String text, String label, String split) {
+        public boolean isTest() {
+            return split.equals("test");
+        }
+    }
+
+    private TextRows() {
+    }
+
+    /** Every row of {@code file}. */
+    public static List<Row> read(Path file, boolean labelRequired) {
+        return read(file, labelRequired, 0);
+    }
+
+    /** The first {@code maxRows} rows of {@code file} (all when {@code maxRows <= 0}); lines after them are not read. */
+    public static List<Row> read(Path file, boolean labelRequired, int maxRows) {
+        if (!Files.isRegularFile(file)) {
+            throw LinforgeException.badInput(file, "file", "no such data file (JSON lines with text"
+                    + (labelRequired ? " and label)" : ")"));
+        }
+        List<Row> rows = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int no = 0;
+            while ((maxRows <= 0 || rows.size() < maxRows) && (line = r.readLine()) != null) {
+                no++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                rows.add(parse(file, no, line, labelRequired));
+            }
+        } catch (IOException e) {
+            throw LinforgeException.badInput(file, "file", "cannot read: " + e.getMessage());
+        }
+        return rows;
+    }
+
+    private static Row parse(Path file, int no, String line, boolean labelRequired) {
+        String where = file + ":" + no;
+        JsonNode o;
+        try {
+            o = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw LinforgeException.badInput(where, "json", "not JSON: " + e.getOriginalMessage().split("\n")[0]);
+        }
+        if (o == null || !o.isObject() || !o.path("text").isTextual()) {
+            throw LinforgeException.badInput(where, "text", "missing or not a string");
+        }
+        JsonNode l = o.get("label");
+        if (l != null && (l.isObject() || l.isArray())) {
+            throw LinforgeException.badInput(where, "label", "not a string or number");
+        }
+        String label = l == null || l.isNull() ? null : l.asText();
+        if (label == null && labelRequired) {
+            throw LinforgeException.badInput(where, "label", "missing");
+        }
+        return new Row(no, o.get("text").asText(), label, o.path("split").asText(""));
+    }
+}

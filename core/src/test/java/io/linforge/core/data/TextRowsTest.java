@@ -1,0 +1,62 @@
+package io.linforge.core.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.linforge.core.LinforgeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TextRowsTest {
+    @TempDir
+    Path dir;
+
+    Path file(String text) throws Exception {
+        Path f = dir.resolve("d.jsonl");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void readsTextLabelSplitAndLineNumbers() throws Exception {
+        Path f = file("""
+                {"text": "a", "label": "ham", "split": "train", "id": 7}
+
+                {"text": "b", "label": 1, "split": "test"}
+                {"text": "c", "label": null}
+                """);
+        List<TextRows.Row> rows = TextRows.read(f, false);
+        assertEquals(List.of(new TextRows.Row(1, "a", "ham", "train"), new TextRows.Row(3, "b", "1", "test"),
+                new TextRows.Row(4, "c", null, "")), rows);
+        assertEquals(List.of(false, true, false), rows.stream().map(TextRows.Row::isTest).toList());
+        assertEquals(2, TextRows.read(f, false, 2).size());
+    }
+
+    static String fails(Path f, boolean labelRequired, int max) {
+        LinforgeException e = assertThrows(LinforgeException.class, () -> TextRows.read(f, labelRequired, max));
+        assertEquals(LinforgeException.BAD_INPUT, e.exitCode());
+        return e.getMessage();
+    }
+
+    @Test
+    void badRowsNameFileLineAndField() throws Exception {
+        Path f = file("{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\"}\n{\"text\": 3, \"label\": \"x\"}\n{oops\n");
+        assertEquals(f + ":2: label: missing", fails(f, true, 0));
+        assertEquals(f + ":3: text: missing or not a string", fails(f, false, 0));
+        // Lines past the requested rows are not read.
+        assertEquals(2, TextRows.read(f, false, 2).size());
+        Path g = file("{\"text\": \"a\"}\n\n{oops\n");
+        String m = fails(g, false, 0);
+        assertEquals(g + ":3: json: not JSON: ", m.substring(0, (g + ":3: json: not JSON: ").length()));
+        Path h = file("[1, 2]\n");
+        assertEquals(h + ":1: text: missing or not a string", fails(h, false, 0));
+        Path k = file("{\"text\": \"a\", \"label\": [\"x\"]}\n");
+        assertEquals(k + ":1: label: not a string or number", fails(k, false, 0));
+        Path missing = dir.resolve("none.jsonl");
+        assertEquals(missing + ": file: no such data file (JSON lines with text and label)", fails(missing, true, 0));
+    }
+}
