@@ -68,7 +68,7 @@ public final class CompressCommand implements Command {
             Path adapter = out.toAbsolutePath().resolveSibling(out.getFileName() + ".heal");
             try {
                 ObjectNode h = io.linforge.trainer.ClassifierTrainer.train(compressed, data, adapter,
-                        new io.linforge.trainer.ClassifierTrainer.Config("lora", CliSupport.intOption(cmd, "heal-steps", 20), 16,
+                        new io.linforge.trainer.TrainConfig("lora", CliSupport.intOption(cmd, "heal-steps", 20), 16,
                                 3e-4, c.seq(), 8, 16, 0.1, false, List.of("query", "value"), c.seed() + 1, 0, 2, 0.01, 1.0,
                                 0, 0, 0, false));
                 try (Checkpoint ck = Checkpoint.open(compressed)) {

@@ -25,6 +25,7 @@ public final class Main {
                 new RunCommand(),
                 new ImportCommand(),
                 new InfoCommand(),
+                new InitCommand(),
                 new TrainCommand(),
                 new AnalyzeCommand(),
                 new CompressCommand(),

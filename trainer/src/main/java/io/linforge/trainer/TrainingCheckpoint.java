@@ -23,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A training checkpoint next to the output folder ({@code <out>.ckpt}): the trainable parameters,
- * the AdamW moments and step counts, the step reached and the curve so far; written atomically,
+ * A training checkpoint next to the output folder ({@code <out>.ckpt}): the parameters training
+ * changes, the AdamW moments and step counts, the method's own state (SparseGrad bases and moments), the step reached and the curve so far; written atomically,
  * removed when the run completes. With the data order and dropout seeds derived from the step,
  * resuming from it gives the same final weights as an uninterrupted run.
  */
@@ -39,20 +39,21 @@ public final class TrainingCheckpoint {
         return abs.resolveSibling(abs.getFileName() + ".ckpt");
     }
 
-    static void save(Path dir, int step, List<Parameter> trainable, AdamW opt, ArrayNode curve) {
+    static void save(Path dir, int step, List<Parameter> params, AdamW opt, Map<String, NDArray> extra,
+            ArrayNode curve) {
         Map<String, TensorData> t = new LinkedHashMap<>();
         ObjectNode state = JSON.createObjectNode();
         state.put("step", step);
         ObjectNode steps = state.putObject("optimizer_steps");
-        for (Parameter p : trainable) {
+        for (Parameter p : params) {
             t.put("param." + p.name(), TransformerModel.toTensorData(p.array()));
-            AdamW.State s = opt.state().get(p.name());
-            if (s != null) {
-                t.put("adam_m." + p.name(), TransformerModel.toTensorData(s.m));
-                t.put("adam_v." + p.name(), TransformerModel.toTensorData(s.v));
-                steps.put(p.name(), s.step);
-            }
         }
+        for (Map.Entry<String, AdamW.State> e : opt.state().entrySet()) {
+            t.put("adam_m." + e.getKey(), TransformerModel.toTensorData(e.getValue().m));
+            t.put("adam_v." + e.getKey(), TransformerModel.toTensorData(e.getValue().v));
+            steps.put(e.getKey(), e.getValue().step);
+        }
+        extra.forEach((k, v) -> t.put("extra." + k, TransformerModel.toTensorData(v)));
         state.set("curve", curve);
         try {
             AtomicFiles.writeDir(dir, tmp -> {
@@ -64,8 +65,12 @@ public final class TrainingCheckpoint {
         }
     }
 
-    /** Loads the checkpoint into the parameters and optimizer; returns the step to continue from (0 when none). */
-    static int restore(Path dir, List<Parameter> trainable, AdamW opt, ArrayNode curve) {
+    /**
+     * Loads the checkpoint into the parameters and optimizer and hands the method its extra state;
+     * returns the step to continue from (0 when there is none).
+     */
+    static int restore(Path dir, List<Parameter> params, AdamW opt, java.util.function.Consumer<Map<String, TensorData>> extra,
+            ArrayNode curve) {
         Path json = dir.resolve("state.json");
         if (!Files.isRegularFile(json)) {
             return 0;
@@ -77,19 +82,26 @@ public final class TrainingCheckpoint {
             throw LinforgeException.badInput(json, "json", "unreadable checkpoint: " + e.getMessage());
         }
         Map<String, TensorData> t = Safetensors.readAll(dir.resolve("state.safetensors"));
-        for (Parameter p : trainable) {
+        for (Parameter p : params) {
             TensorData v = t.get("param." + p.name());
             if (v == null) {
                 throw LinforgeException.badInput(dir.resolve("state.safetensors"), "param." + p.name(),
                         "missing: the checkpoint belongs to another run configuration");
             }
             copyInto(p.array(), v);
-            TensorData m = t.get("adam_m." + p.name());
-            if (m != null) {
-                opt.restore(p.name(), m.toFloats(), t.get("adam_v." + p.name()).toFloats(),
-                        new Shape(m.shape()), state.path("optimizer_steps").path(p.name()).asLong());
+        }
+        Map<String, TensorData> rest = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorData> e : t.entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("adam_m.")) {
+                String name = k.substring("adam_m.".length());
+                opt.restore(name, e.getValue().toFloats(), t.get("adam_v." + name).toFloats(),
+                        new Shape(e.getValue().shape()), state.path("optimizer_steps").path(name).asLong());
+            } else if (k.startsWith("extra.")) {
+                rest.put(k.substring("extra.".length()), e.getValue());
             }
         }
+        extra.accept(rest);
         state.path("curve").forEach(curve::add);
         return state.path("step").asInt();
     }

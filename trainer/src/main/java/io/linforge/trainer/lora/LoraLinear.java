@@ -26,15 +26,48 @@ public final class LoraLinear implements LinearAdapter {
         this.base = base;
         int in = (int) base.inFeatures();
         int out = (int) base.outFeatures();
+        this.a = new Parameter(moduleName + ".lora_A.weight", m.create(kaiming(r, in, rng), new Shape(r, in)));
+        this.b = new Parameter(moduleName + ".lora_B.weight", m.zeros(new Shape(out, r)));
+        this.scaling = rslora ? alpha / Math.sqrt(r) : alpha / r;
+        this.dropout = (float) dropout;
+    }
+
+    /** Kaiming-uniform with a = √5 on a [r, in] matrix: U(−1/√in, 1/√in). */
+    private static float[] kaiming(int r, int in, SplittableRandom rng) {
         float bound = (float) (1.0 / Math.sqrt(in));
         float[] av = new float[r * in];
         for (int i = 0; i < av.length; i++) {
             av[i] = (float) (rng.nextDouble() * 2 - 1) * bound;
         }
-        this.a = new Parameter(moduleName + ".lora_A.weight", m.create(av, new Shape(r, in)));
-        this.b = new Parameter(moduleName + ".lora_B.weight", m.zeros(new Shape(out, r)));
-        this.scaling = rslora ? alpha / Math.sqrt(r) : alpha / r;
-        this.dropout = (float) dropout;
+        return av;
+    }
+
+    /** The adapter's contribution to the base weight, {@code scaling · B·A} [out, in]. */
+    public NDArray deltaWeight() {
+        return b.array().matMul(a.array()).mul((float) scaling);
+    }
+
+    /**
+     * ReLoRA's merge-and-reinit: {@code W ← W + scaling·B·A}, then A is drawn again
+     * (Kaiming-uniform) and B set to zero, so the layer computes the same function afterwards.
+     */
+    public void mergeAndReinit(SplittableRandom rng) {
+        NDArray w = base.weight().array();
+        boolean grad = w.hasGradient();
+        try (NDArray d = deltaWeight()) {
+            w.setRequiresGradient(false);
+            w.addi(d);
+            w.setRequiresGradient(grad);
+        }
+        NDArray av = a.array();
+        long[] shape = av.getShape().getShape();
+        av.setRequiresGradient(false);
+        av.set(java.nio.FloatBuffer.wrap(kaiming((int) shape[0], (int) shape[1], rng)));
+        av.setRequiresGradient(a.trainable());
+        NDArray bv = b.array();
+        bv.setRequiresGradient(false);
+        bv.muli(0);
+        bv.setRequiresGradient(b.trainable());
     }
 
     public Linear base() {

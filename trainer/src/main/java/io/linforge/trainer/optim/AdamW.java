@@ -113,6 +113,15 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** Drops the state of one parameter: its next update starts from fresh moments and step 1. */
+    public void forget(String name) {
+        State s = state.remove(name);
+        if (s != null) {
+            s.m.close();
+            s.v.close();
+        }
+    }
+
     /** Fills with zeros in place (multiplying by 0 would keep NaN and inf). */
     public static void zero(NDArray a) {
         a.muli(0);

@@ -1,0 +1,71 @@
+package io.linforge.core.model;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.tensor.TensorData;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Freshly initialised weights for pre-training from scratch, as Hugging Face initialises a LLaMA:
+ * embeddings and linear weights from N(0, initializer_range²) (default 0.02), RMSNorm weights one.
+ * Deterministic under the seed.
+ */
+public final class ModelInit {
+    private ModelInit() {
+    }
+
+    public static Map<String, TensorData> llama(ModelConfig c, long seed) {
+        if (!c.modelType().equals("llama")) {
+            throw LinforgeException.badInput("config.json", "model_type", "initialisation from scratch supports llama, not "
+                    + c.modelType());
+        }
+        double std = c.number("initializer_range", 0.02);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int h = c.hiddenSize();
+        int q = c.numAttentionHeads() * c.headDim();
+        int kv = c.numKeyValueHeads() * c.headDim();
+        int inter = c.intermediateSize();
+        Map<String, TensorData> t = new LinkedHashMap<>();
+        t.put("model.embed_tokens.weight", normal(rng, std, c.vocabSize(), h));
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            t.put(p + "input_layernorm.weight", ones(h));
+            t.put(p + "self_attn.q_proj.weight", normal(rng, std, q, h));
+            t.put(p + "self_attn.k_proj.weight", normal(rng, std, kv, h));
+            t.put(p + "self_attn.v_proj.weight", normal(rng, std, kv, h));
+            t.put(p + "self_attn.o_proj.weight", normal(rng, std, h, q));
+            t.put(p + "post_attention_layernorm.weight", ones(h));
+            t.put(p + "mlp.gate_proj.weight", normal(rng, std, inter, h));
+            t.put(p + "mlp.up_proj.weight", normal(rng, std, inter, h));
+            t.put(p + "mlp.down_proj.weight", normal(rng, std, h, inter));
+        }
+        t.put("model.norm.weight", ones(h));
+        if (!c.tieWordEmbeddings()) {
+            t.put("lm_head.weight", normal(rng, std, c.vocabSize(), h));
+        }
+        return t;
+    }
+
+    private static TensorData normal(SplittableRandom rng, double std, long rows, long cols) {
+        float[] v = new float[(int) (rows * cols)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (gaussian(rng) * std);
+        }
+        return TensorData.ofFloats(new long[] {rows, cols}, v);
+    }
+
+    private static double gaussian(SplittableRandom rng) {
+        // Box–Muller: deterministic for a given generator state
+        double u1 = rng.nextDouble();
+        double u2 = rng.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    private static TensorData ones(long n) {
+        float[] v = new float[(int) n];
+        java.util.Arrays.fill(v, 1f);
+        return TensorData.ofFloats(new long[] {n}, v);
+    }
+}

@@ -1,0 +1,174 @@
+package io.linforge.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.model.DecoderModel;
+import io.linforge.core.model.ForwardContext;
+import io.linforge.core.model.HiddenBlock;
+import io.linforge.core.model.Linear;
+import io.linforge.core.model.Parameter;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.text.Tokenizer;
+import io.linforge.trainer.data.DataOrder;
+import io.linforge.trainer.data.TextBlocks;
+import io.linforge.trainer.lora.LoraLinear;
+import io.linforge.trainer.optim.Schedule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Causal language modelling on plain text (next-token cross-entropy over packed blocks) for the
+ * LLaMA decoder, with any method: full, LoRA, ReLoRA, SparseGrad, BitFit. The low-rank and sparse
+ * methods also train what is not a linear layer of a block (token embeddings, norms, LM head) in
+ * full, as ReLoRA does for pre-training. The output is always a plain checkpoint with adapters
+ * and sparse changes folded into the weights; the metric is held-out perplexity.
+ */
+public final class CausalLmTrainer {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CausalLmTrainer() {
+    }
+
+    public static ObjectNode train(Path modelDir, Path textFile, Path out, TrainConfig c, double heldOut) {
+        c.validate();
+        Engine.getInstance().setRandomSeed((int) c.seed());
+        long t0 = System.nanoTime();
+        try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
+                NDManager root = NDManager.newBaseManager();
+                TransformerModel tm = TransformerModel.load(ckpt, root, DataType.FLOAT32)) {
+            if (!(tm instanceof DecoderModel model)) {
+                throw LinforgeException.badInput(modelDir.resolve(Checkpoint.CONFIG), "model_type",
+                        "causal language modelling needs a decoder (llama)");
+            }
+            TextBlocks data = TextBlocks.read(textFile, tok, c.seq(), heldOut);
+            List<long[]> test = c.limitTest() > 0 && data.test().size() > c.limitTest()
+                    ? data.test().subList(0, c.limitTest()) : data.test();
+            List<Linear> noAdapters = model.tiedEmbeddings() ? List.of() : List.of(model.lmHead());
+            TrainLoop.Task task = task(model, data.train(), test, c);
+            ObjectNode result = JSON.createObjectNode();
+            try (TrainingMethod method = Methods.create(model, c, others(model), noAdapters)) {
+                Schedule.Kind kind = c.schedule() != null ? c.schedule()
+                        : c.method().equals("relora") ? Schedule.Kind.JAGGED : Schedule.Kind.COSINE;
+                TrainLoop.run(c, task, method, model.manager(), out, kind, result);
+                result.put("eval_perplexity", perplexity(model, test));
+                result.put("eval_blocks", test.size());
+                result.put("train_blocks", data.train().size());
+                result.put("text_tokens", data.tokens());
+                result.put("total_parameters", model.parameterCount());
+                result.put("trainable_fraction", (double) result.get("trainable_parameters").asLong() / model.parameterCount());
+                result.put("peak_rss_bytes", TrainLoop.peakRss());
+                result.put("seconds", (System.nanoTime() - t0) / 1e9);
+                fold(method, c.seed());
+                write(out, ckpt, model, result);
+                TrainingCheckpoint.delete(TrainingCheckpoint.dirFor(out));
+            }
+            return result;
+        }
+    }
+
+    /** Embeddings, norms and the LM head: every parameter that is not in a linear layer of a block. */
+    public static List<Parameter> others(DecoderModel model) {
+        Set<Parameter> blockLinear = new HashSet<>();
+        for (HiddenBlock b : model.layers()) {
+            for (Linear l : b.linears()) {
+                blockLinear.addAll(l.parameters());
+            }
+        }
+        List<Parameter> others = new ArrayList<>();
+        model.parameters().values().stream().filter(p -> !blockLinear.contains(p)).forEach(others::add);
+        return others;
+    }
+
+    /** Next-token prediction over shuffled training blocks; held-out perplexity as the metric. */
+    public static TrainLoop.Task task(DecoderModel model, List<long[]> train, List<long[]> test, TrainConfig c) {
+        DataOrder<long[]> order = new DataOrder<>(train, c.seed());
+        return new TrainLoop.Task() {
+            @Override
+            public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
+                long[][] ids = new long[c.batch()][];
+                for (int i = 0; i < c.batch(); i++) {
+                    ids[i] = order.get(first + i);
+                }
+                NDArray x = ctx.manager().create(ids);
+                DecoderModel.Output o = model.forward(x, null, ctx, wantHidden, null);
+                return new TrainLoop.MicroBatch(nextTokenLoss(o.logits(), x), o.hiddenStates(), null,
+                        (long) ids.length * ids[0].length);
+            }
+
+            @Override
+            public double evaluate() {
+                return perplexity(model, test);
+            }
+
+            @Override
+            public String metric() {
+                return "eval_perplexity";
+            }
+        };
+    }
+
+    /** Folds LoRA factors into the weights and removes the adapters (SparseGrad updates W in place). */
+    static void fold(TrainingMethod method, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (LoraLinear l : method.adapters().values()) {
+            l.mergeAndReinit(rng);
+            l.base().adapters().remove(l);
+        }
+    }
+
+    /** Mean next-token cross-entropy: logits [B, S, V] at positions 0..S−2 against ids 1..S−1. */
+    public static NDArray nextTokenLoss(NDArray logits, NDArray ids) {
+        long s = ids.getShape().get(1);
+        NDArray pred = logits.get(new NDIndex(":, 0:{}, :", s - 1));
+        NDArray target = ids.get(new NDIndex(":, 1:")).expandDims(2);
+        NDArray logp = pred.logSoftmax(2);
+        return logp.gather(target, 2).mean().neg();
+    }
+
+    /** exp(mean next-token negative log-likelihood) over the blocks, in eval mode, batches of 8. */
+    public static double perplexity(DecoderModel model, List<long[]> blocks) {
+        if (blocks.isEmpty()) {
+            return Double.NaN;
+        }
+        double nll = 0;
+        long n = 0;
+        for (int i = 0; i < blocks.size(); i += 8) {
+            List<long[]> part = blocks.subList(i, Math.min(blocks.size(), i + 8));
+            try (NDManager m = model.manager().newSubManager()) {
+                NDArray x = m.create(part.toArray(long[][]::new));
+                DecoderModel.Output o = model.forward(x, null, new ForwardContext(m, false, DataType.FLOAT32), false, null);
+                long count = part.size() * (x.getShape().get(1) - 1);
+                nll += nextTokenLoss(o.logits(), x).getFloat() * count;
+                n += count;
+            }
+        }
+        return Math.exp(nll / n);
+    }
+
+    static void write(Path out, Checkpoint base, DecoderModel model, ObjectNode result) {
+        try {
+            AtomicFiles.writeDir(out, tmp -> {
+                Checkpoint.writeFolder(tmp, model.config(), model.stateDict(), base.tokenizerJson().orElse(null),
+                        Checkpoint.DEFAULT_SHARD_BYTES);
+                AtomicFiles.writeString(tmp.resolve("training.json"), JSON.writeValueAsString(result) + "\n");
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.linforge.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.model.DecoderModel;
+import io.linforge.core.model.ForwardContext;
+import io.linforge.core.model.Linear;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.text.Tokenizer;
+import io.linforge.trainer.data.TextBlocks;
+import io.linforge.trainer.lora.LoraLinear;
+import io.linforge.trainer.lora.LoraSetup;
+import io.linforge.trainer.relora.ReLora;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReLoraTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void mergeAndReinitKeepsTheFunctionAndRestartsTheFactors() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(); Checkpoint ck = Checkpoint.open(TinyLlama.create(tmp, 3));
+                TransformerModel model = TransformerModel.load(ck, m, DataType.FLOAT32)) {
+            Map<String, LoraLinear> lora = LoraSetup.inject(model, List.of("q_proj"), List.of(), 4, 8, false, 0, 5);
+            LoraLinear l = lora.values().iterator().next();
+            Linear base = l.base();
+            float[] bv = new float[(int) l.b().array().size()];
+            Random r = new Random(1);
+            for (int i = 0; i < bv.length; i++) {
+                bv[i] = (float) r.nextGaussian() * 0.3f;
+            }
+            l.b().array().set(FloatBuffer.wrap(bv));
+            float[] a0 = l.a().array().toFloatArray();
+            float[] w0 = base.weight().array().toFloatArray();
+            NDArray x = m.randomNormal(new Shape(3, 32));
+            float[] y0 = base.forward(x, new ForwardContext(m, false, DataType.FLOAT32)).toFloatArray();
+            float[] expected = base.weight().array().add(l.deltaWeight()).toFloatArray();
+            l.mergeAndReinit(new SplittableRandom(9));
+            float[] y1 = base.forward(x, new ForwardContext(m, false, DataType.FLOAT32)).toFloatArray();
+            for (int i = 0; i < y0.length; i++) {
+                assertEquals(y0[i], y1[i], 1e-5, "output " + i);
+            }
+            float[] w1 = base.weight().array().toFloatArray();
+            double moved = 0;
+            for (int i = 0; i < w1.length; i++) {
+                assertEquals(expected[i], w1[i], 1e-6);
+                moved += Math.abs(w1[i] - w0[i]);
+            }
+            assertTrue(moved > 1e-2, "the merge changed W");
+            assertEquals(0, l.b().array().abs().sum().getFloat(), 0);
+            float[] a1 = l.a().array().toFloatArray();
+            double bound = 1 / Math.sqrt(32);
+            int same = 0;
+            for (int i = 0; i < a1.length; i++) {
+                assertTrue(Math.abs(a1[i]) <= bound + 1e-7);
+                same += a1[i] == a0[i] ? 1 : 0;
+            }
+            assertTrue(same < a1.length / 10, "A was drawn again");
+        }
+    }
+
+    @Test
+    void magnitudePruningKeepsExactlyTheLargestFraction() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<Float> v = new ArrayList<>();
+            for (int i = 1; i <= 1000; i++) {
+                v.add(i % 2 == 0 ? (float) i : -(float) i);
+            }
+            Collections.shuffle(v, new Random(4));
+            float[] arr = new float[1000];
+            for (int i = 0; i < arr.length; i++) {
+                arr[i] = v.get(i);
+            }
+            NDArray s = m.create(arr, new Shape(40, 25));
+            ReLora.prune(s, "magnitude", 0.9);
+            float[] out = s.toFloatArray();
+            int kept = 0;
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] != 0) {
+                    kept++;
+                    assertTrue(Math.abs(out[i]) > 900, "kept " + out[i]);
+                    assertEquals(arr[i], out[i]);
+                }
+            }
+            assertEquals(100, kept);
+            NDArray ones = m.ones(new Shape(100, 100));
+            ReLora.prune(ones, "random", 0.8);
+            double frac = ones.sum().getFloat() / 10_000.0;
+            assertEquals(0.2, frac, 0.02);
+        }
+    }
+
+    @Test
+    void reloraPretrainingMergesAndWritesTheMergedModel() throws Exception {
+        Path model = TinyLlama.create(tmp, 7);
+        Path text = TinyLlama.text(tmp, 40_000);
+        Path out = tmp.resolve("relora");
+        TrainConfig c = TinyLlama.config("relora", 24, 4, 1, 1e-2, 11);
+        ObjectNode r = CausalLmTrainer.train(model, text, out, c, 0.1);
+        assertEquals(4, r.get("relora").get("merges").asInt(), r.toString());
+        double ppl = r.get("eval_perplexity").asDouble();
+        // untrained: about the vocabulary size (257); a few hundred tokens of training halve it at least
+        assertTrue(ppl < 120, "perplexity " + ppl);
+        // the written checkpoint is the trained model with the adapters folded in
+        try (Checkpoint ck = Checkpoint.open(out); NDManager m = NDManager.newBaseManager();
+                TransformerModel tm = TransformerModel.load(ck, m, DataType.FLOAT32); Tokenizer tok = Tokenizer.forCheckpoint(ck)) {
+            assertTrue(ck.tensorNames().stream().noneMatch(n -> n.contains("lora")));
+            TextBlocks data = TextBlocks.read(text, tok, 32, 0.1);
+            double again = CausalLmTrainer.perplexity((DecoderModel) tm, data.test().subList(0, 16));
+            assertEquals(ppl, again, 1e-3 * ppl);
+        }
+        // the low-rank phase trained only adapters and the non-linear parameters: q_proj moved through merges only
+        try (Checkpoint a = Checkpoint.open(model); Checkpoint b = Checkpoint.open(out)) {
+            String q = "model.layers.0.self_attn.q_proj.weight";
+            float[] w0 = a.tensor(q).toFloats();
+            float[] w1 = b.tensor(q).toFloats();
+            double d = 0;
+            for (int i = 0; i < w0.length; i++) {
+                d += Math.abs(w0[i] - w1[i]);
+            }
+            assertTrue(d > 1e-3, "merges changed q_proj");
+        }
+    }
+
+    @Test
+    void warmStartTrainsFullRankThenLowRank() throws Exception {
+        Path model = TinyLlama.create(tmp, 7);
+        Path text = TinyLlama.text(tmp, 40_000);
+        TrainConfig base = TinyLlama.config("relora", 16, 4, 1, 1e-2, 11);
+        TrainConfig c = new TrainConfig(base.method(), base.steps(), base.batch(), base.lr(), base.seq(), base.rank(),
+                base.alpha(), base.loraDropout(), base.rslora(), base.targets(), base.seed(), 0, base.warmup(), 0, 1.0, 0,
+                16, 0, false, 1, null, new TrainConfig.ReLoraOptions(4, 1, "random", 0.999, 8, 0.1), base.sparseGrad(), 0);
+        ObjectNode r = CausalLmTrainer.train(model, text, tmp.resolve("ws"), c, 0.1);
+        assertEquals(2, r.get("relora").get("merges").asInt());
+        assertTrue(r.get("eval_perplexity").asDouble() < 150);
+    }
+}
