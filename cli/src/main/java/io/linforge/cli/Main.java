@@ -31,7 +31,8 @@ public final class Main {
                 new CompressCommand(),
                 new ExportCommand(),
                 new ValidateCommand(),
-                new BenchCommand())) {
+                new BenchCommand(),
+                new GenerateCommand())) {
             m.put(c.name(), c);
         }
         return m;

@@ -74,8 +74,8 @@ public record TrainConfig(String method, int steps, int batch, double lr, int se
             if (relora.prune() < 0 || relora.prune() > 1) {
                 throw LinforgeException.badInput("--reset-fraction must be in [0, 1]");
             }
-            if (relora.warmStart() < 0 || relora.warmStart() >= steps || relora.warmStart() % relora.every() != 0) {
-                throw LinforgeException.badInput("--warm-start must be a multiple of --relora-every below --steps");
+            if (relora.warmStart() < 0 || relora.warmStart() >= steps) {
+                throw LinforgeException.badInput("--warm-start must be in [0, steps)");
             }
         }
         if (method.equals("sparsegrad")) {

@@ -59,6 +59,7 @@ public final class TrainLoop {
         int skipped = 0;
         long tokens = 0;
         double trainSeconds = 0;
+        List<Double> stepTimes = new java.util.ArrayList<>();
         try (AdamW opt = new AdamW(manager, 0.9, 0.999, 1e-8, c.weightDecay())) {
             Path ckptDir = TrainingCheckpoint.dirFor(out);
             int start = 0;
@@ -120,7 +121,9 @@ public final class TrainLoop {
                     }
                 }
                 method.afterStep(step, opt);
-                trainSeconds += (System.nanoTime() - s0) / 1e9;
+                double dt = (System.nanoTime() - s0) / 1e9;
+                trainSeconds += dt;
+                stepTimes.add(dt);
                 ObjectNode pt = curve.addObject();
                 pt.put("step", step + 1);
                 pt.put("loss", lastLoss);
@@ -145,6 +148,7 @@ public final class TrainLoop {
             result.put("optimizer_state_bytes", opt.stateBytes() + method.extraOptimizerBytes());
             result.put("tokens_per_s", tokens / Math.max(trainSeconds, 1e-9));
             result.put("step_seconds", trainSeconds / Math.max(1, c.steps() - start));
+            result.put("step_seconds_median", median(stepTimes.subList(Math.min(stepTimes.size() - 1, 3), stepTimes.size())));
             result.put("steps", c.steps());
             result.put("batch", c.batch());
             result.put("accumulate", c.accumulate());
@@ -162,9 +166,20 @@ public final class TrainLoop {
     static double learningRate(TrainConfig c, Schedule.Kind kind, int step) {
         if (kind == Schedule.Kind.JAGGED && c.method().equals("relora")) {
             TrainConfig.ReLoraOptions r = c.relora();
-            return Schedule.jagged(c.lr(), step, c.steps(), c.warmup(), r.every(), r.restartWarmup(), r.minLrRatio());
+            return Schedule.jagged(c.lr(), step, c.steps(), c.warmup(), r.every(), r.restartWarmup(), r.minLrRatio(), r.warmStart());
         }
         return Schedule.lr(kind, c.lr(), step, c.warmup(), c.steps());
+    }
+
+    /** The median of the step times after the first three (warm-up), NaN when there are none. */
+    static double median(List<Double> times) {
+        if (times.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> s = new java.util.ArrayList<>(times);
+        java.util.Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     /** Peak resident set size of this process (Linux), or −1. */

@@ -31,11 +31,16 @@ public final class StageSchema {
 
     static {
         define("import", true, "onnx", Type.INPUT, "heads", Type.INT);
+        define("init", true, "config", Type.INPUT, "tokenizer", Type.STRING, "seed", Type.INT);
         define("train", true, "model", Type.INPUT, "data", Type.INPUT, "method", Type.STRING, "steps", Type.INT,
                 "batch", Type.INT, "lr", Type.FLOAT, "seq", Type.INT, "rank", Type.INT, "alpha", Type.FLOAT,
                 "lora-dropout", Type.FLOAT, "rslora", Type.BOOL, "seed", Type.INT, "eval-every", Type.INT,
                 "target-modules", Type.LIST, "warmup", Type.INT, "weight-decay", Type.FLOAT, "max-grad-norm", Type.FLOAT,
-                "limit-train", Type.INT, "limit-test", Type.INT, "save-every", Type.INT, "resume", Type.BOOL);
+                "limit-train", Type.INT, "limit-test", Type.INT, "save-every", Type.INT, "resume", Type.BOOL,
+                "accumulate", Type.INT, "schedule", Type.STRING, "relora-every", Type.INT, "restart-warmup", Type.INT,
+                "optimizer-reset", Type.STRING, "reset-fraction", Type.FLOAT, "warm-start", Type.INT,
+                "min-lr-ratio", Type.FLOAT, "collect-steps", Type.INT, "keep", Type.INT, "sparse-variant", Type.STRING,
+                "linearity-weight", Type.FLOAT, "held-out", Type.FLOAT);
         define("analyze", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT, "samples", Type.INT,
                 "seq", Type.INT, "seed", Type.INT, "include-first", Type.BOOL, "plot-width", Type.INT, "plot-height", Type.INT);
         define("compress", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT,
@@ -51,6 +56,9 @@ public final class StageSchema {
         define("bench", false, "model", Type.INPUT, "provider", Type.STRING, "batch", Type.LIST, "seq", Type.LIST,
                 "warmup", Type.INT, "iterations", Type.INT, "threads", Type.INT, "opt-level", Type.STRING,
                 "compare", Type.INPUT, "vocab", Type.INT);
+        define("generate", false, "model", Type.INPUT, "tokenizer", Type.INPUT, "prompt", Type.STRING,
+                "max-new-tokens", Type.INT, "top-p", Type.FLOAT, "temperature", Type.FLOAT, "seed", Type.INT,
+                "eos", Type.INT, "provider", Type.STRING, "threads", Type.INT);
     }
 
     private StageSchema() {

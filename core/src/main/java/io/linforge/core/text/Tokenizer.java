@@ -154,6 +154,11 @@ public final class Tokenizer implements AutoCloseable {
         return e.getIds();
     }
 
+    /** Text of token ids (special tokens skipped). */
+    public String decode(long[] ids) {
+        return hf.decode(ids, true);
+    }
+
     public int maxLength() {
         return maxLength;
     }

@@ -1,6 +1,7 @@
 package io.linforge.exporter.merge;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.adapter.SparseGradDelta;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.tensor.TensorData;
 import java.nio.file.Path;
@@ -32,6 +33,10 @@ public final class Merger {
     }
 
     static void apply(Map<String, TensorData> weights, Path dir) {
+        if (SparseGradDelta.isSparseGrad(dir)) {
+            applySparseGrad(weights, dir);
+            return;
+        }
         LoraAdapter adapter = LoraAdapter.read(dir);
         Path file = dir.resolve(LoraAdapter.WEIGHTS);
         for (LoraAdapter.Module m : adapter.modules().values()) {
@@ -65,6 +70,39 @@ public final class Merger {
             TensorData t = e.getValue().dtype().isFloating() ? e.getValue().toF32() : e.getValue();
             if (prev != null && !Arrays.equals(prev.shape(), t.shape())) {
                 throw LinforgeException.badInput(file, "base_model.model." + e.getKey(), "shape " + Arrays.toString(t.shape())
+                        + " does not match the base " + Arrays.toString(prev.shape()));
+            }
+            weights.put(key, t);
+        }
+    }
+
+    /** A SparseGrad adapter: each weight gains its dense change (P·D·Q), densely trained tensors replace the base ones. */
+    static void applySparseGrad(Map<String, TensorData> weights, Path dir) {
+        SparseGradDelta delta = SparseGradDelta.read(dir);
+        Path file = dir.resolve(SparseGradDelta.WEIGHTS);
+        for (SparseGradDelta.Module m : delta.modules().values()) {
+            String key = resolve(weights, m.name() + ".weight");
+            TensorData w = weights.get(key);
+            if (w == null) {
+                throw LinforgeException.badInput(file, m.name() + ".delta.values", "the base checkpoint has no '" + key + "'");
+            }
+            if (!Arrays.equals(w.shape(), new long[] {m.out(), m.in()})) {
+                throw LinforgeException.badInput(dir.resolve(SparseGradDelta.CONFIG), "modules." + m.name() + ".shape",
+                        "[" + m.out() + ", " + m.in() + "] does not match the base weight " + Arrays.toString(w.shape()));
+            }
+            float[] d = delta.denseDelta(m);
+            float[] v = w.toFloats();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += d[i];
+            }
+            weights.put(key, TensorData.ofFloats(w.shape(), v));
+        }
+        for (Map.Entry<String, TensorData> e : delta.fullTensors().entrySet()) {
+            String key = resolve(weights, e.getKey());
+            TensorData prev = weights.get(key);
+            TensorData t = e.getValue().dtype().isFloating() ? e.getValue().toF32() : e.getValue();
+            if (prev != null && !Arrays.equals(prev.shape(), t.shape())) {
+                throw LinforgeException.badInput(file, e.getKey(), "shape " + Arrays.toString(t.shape())
                         + " does not match the base " + Arrays.toString(prev.shape()));
             }
             weights.put(key, t);

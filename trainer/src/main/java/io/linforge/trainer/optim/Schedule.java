@@ -46,14 +46,23 @@ public final class Schedule {
      */
     public static double jagged(double peak, int t, int total, int warmup, int restartEvery, int restartWarmup,
             double minRatio) {
+        return jagged(peak, t, total, warmup, restartEvery, restartWarmup, minRatio, 0);
+    }
+
+    /**
+     * As above with the restarts at {@code offset + k·R} (k ≥ 0, step 0 excluded): ReLoRA's switch
+     * from a full-rank warm start to the low-rank phase is a restart too.
+     */
+    public static double jagged(double peak, int t, int total, int warmup, int restartEvery, int restartWarmup,
+            double minRatio, int offset) {
         if (warmup > 0 && t < warmup) {
             return peak * (t + 1) / warmup;
         }
-        if (restartEvery > 0 && t >= restartEvery) {
-            int j = t % restartEvery;
-            int n = t / restartEvery;
-            if (j < restartWarmup) {
-                return peak * (j + 1) / restartWarmup * envelope(n * restartEvery + restartWarmup, total, warmup, minRatio);
+        if (restartEvery > 0 && t >= offset) {
+            int j = (t - offset) % restartEvery;
+            int start = t - j;
+            if (start > 0 && j < restartWarmup) {
+                return peak * (j + 1) / restartWarmup * envelope(start + restartWarmup, total, warmup, minRatio);
             }
         }
         return peak * envelope(t, total, warmup, minRatio);
