@@ -34,7 +34,8 @@ public final class InitCommand implements Command {
                 .addOption(opt("config", "FILE", "a Hugging Face config.json (model_type llama)"))
                 .addOption(opt("tokenizer", "T", "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json"))
                 .addOption(opt("seed", "S", "seed of the initialisation (default 42)"))
-                .addOption(opt("out", "DIR", "output checkpoint folder"));
+                .addOption(opt("out", "DIR", "output checkpoint folder"))
+                .addOption(CliSupport.jsonOption());
     }
 
     @Override
@@ -69,6 +70,13 @@ public final class InitCommand implements Command {
             long n = ck.tensorNames().stream().mapToLong(k -> ck.tensor(k).numel()).sum();
             System.out.printf("initialised %s: %d layers, hidden %d, %,d parameters -> %s%n", c.modelType(),
                     c.numHiddenLayers(), c.hiddenSize(), n, out);
+            var r = CliSupport.JSON.createObjectNode();
+            r.put("model_type", c.modelType());
+            r.put("layers", c.numHiddenLayers());
+            r.put("hidden_size", c.hiddenSize());
+            r.put("parameters", n);
+            r.put("tokenizer", tokArg);
+            CliSupport.writeJson(cmd, r);
         }
         return 0;
     }

@@ -1,0 +1,71 @@
+package io.linforge.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.cli.Main;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The decoder pipeline of recipes/relora-decoder.yaml on a smaller model: init → ReLoRA
+ * pre-training → analysis → fp32 and fp16 exports with the KV cache → perplexity gate → generation.
+ */
+class DecoderRecipeTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void reloraDecoderRecipeRunsEndToEnd() throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) om.readTree(MiniLm.ROOT.resolve("recipes/models/llama-d256-l6-gqa.json").toFile());
+        cfg.put("hidden_size", 64).put("intermediate_size", 128).put("num_hidden_layers", 2).put("head_dim", 16)
+                .put("num_attention_heads", 4).put("num_key_value_heads", 2).put("max_position_embeddings", 256);
+        Files.writeString(tmp.resolve("tiny.json"), om.writeValueAsString(cfg));
+        String moby = Files.readString(MiniLm.ROOT.resolve("recipes/data/moby_dick.txt"), StandardCharsets.UTF_8);
+        Files.writeString(tmp.resolve("moby.txt"), moby.substring(0, 60_000), StandardCharsets.UTF_8);
+        Path recipe = tmp.resolve("decoder.yaml");
+        Files.writeString(recipe, """
+                name: decoder
+                stages:
+                  - stage: init
+                    with: {config: tiny.json, seed: 1}
+                  - stage: train
+                    with: {model: "${init}", data: moby.txt, method: relora, steps: 24, batch: 4, seq: 64, lr: 3e-3,
+                           rank: 8, alpha: 8, lora-dropout: 0.0, warm-start: 8, relora-every: 8, restart-warmup: 2,
+                           warmup: 4, limit-test: 8, eval-every: 8, seed: 3, save-every: 0}
+                  - stage: analyze
+                    with: {model: "${train}", data: moby.txt, samples: 8, seq: 64}
+                  - stage: export
+                    with: {model: "${train}"}
+                  - stage: export
+                    name: export-fp16
+                    with: {model: "${train}", fp16: true}
+                  - stage: validate
+                    with: {reference: "${export}", candidate: "${export-fp16}", data: moby.txt, limit: 4, max-length: 64,
+                           max-perplexity-ratio: 1.01}
+                  - stage: generate
+                    with: {model: "${export}", prompt: "Call me Ishmael.", max-new-tokens: 12, seed: 7}
+                """);
+        Path run = tmp.resolve("run");
+        assertEquals(0, Main.execute("run", recipe.toString(), "--out", run.toString()));
+        JsonNode m = om.readTree(run.resolve("manifest.json").toFile());
+        assertEquals(7, m.get("stages").size());
+        JsonNode train = om.readTree(run.resolve("train.result.json").toFile());
+        assertEquals(2, train.get("relora").get("merges").asInt());
+        double ppl = train.get("eval_perplexity").asDouble();
+        assertTrue(ppl > 1 && ppl < 200, "perplexity " + ppl);
+        JsonNode gen = om.readTree(run.resolve("generate.result.json").toFile());
+        assertEquals(12, gen.get("new_tokens").asInt());
+        assertEquals("greedy", gen.get("mode").asText());
+        JsonNode val = om.readTree(run.resolve("validate.result.json").toFile());
+        assertTrue(val.toString().contains("perplexity"), val.toString());
+        assertTrue(Files.readString(run.resolve("analyze/scores.csv")).lines().count() >= 3);
+    }
+}
