@@ -61,15 +61,8 @@ public final class AnalyzeCommand implements Command {
             throw LinforgeException.badInput(file, "file", "no such data file");
         }
         List<String> out = new ArrayList<>();
-        if (file.toString().endsWith(".jsonl") || file.toString().endsWith(".json")) {
-            for (TextRows.Row row : TextRows.read(file, false, n)) {
-                out.add(row.text());
-            }
-        } else {
-            String all = Files.readString(file, StandardCharsets.UTF_8);
-            for (int i = 0; i + 512 <= all.length() && out.size() < n; i += 512) {
-                out.add(all.substring(i, i + 512));
-            }
+        for (TextRows.Row row : TextRows.read(file, false, n)) {
+            out.add(row.text());
         }
         if (out.isEmpty()) {
             throw LinforgeException.badInput(file, "text", "no texts found");

@@ -39,11 +39,41 @@ public final class TextRows {
         return read(file, labelRequired, 0);
     }
 
-    /** The first {@code maxRows} rows of {@code file} (all when {@code maxRows <= 0}); lines after them are not read. */
+    /** Characters per row when plain text is cut into rows. */
+    public static final int PLAIN_TEXT_RUN = 512;
+
+    /** Whether {@code file} is read as JSON lines ({@code .jsonl}, {@code .json}) rather than plain text. */
+    public static boolean isJsonLines(Path file) {
+        String n = file.getFileName().toString();
+        return n.endsWith(".jsonl") || n.endsWith(".json");
+    }
+
+    /**
+     * The first {@code maxRows} rows of {@code file} (all when {@code maxRows <= 0}); lines after them
+     * are not read. A file that is not JSON lines (see {@link #isJsonLines}) is plain text, cut into
+     * unlabelled rows of {@link #PLAIN_TEXT_RUN} characters (the remainder is dropped); labels
+     * cannot be required of it.
+     */
     public static List<Row> read(Path file, boolean labelRequired, int maxRows) {
         if (!Files.isRegularFile(file)) {
             throw LinforgeException.badInput(file, "file", "no such data file (JSON lines with text"
                     + (labelRequired ? " and label)" : ")"));
+        }
+        if (!isJsonLines(file)) {
+            if (labelRequired) {
+                throw LinforgeException.badInput(file, "label", "plain text has no labels (JSON lines with text and label needed)");
+            }
+            String all;
+            try {
+                all = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw LinforgeException.badInput(file, "file", "cannot read as UTF-8 text: " + e.getMessage());
+            }
+            List<Row> runs = new ArrayList<>();
+            for (int i = 0; i + PLAIN_TEXT_RUN <= all.length() && (maxRows <= 0 || runs.size() < maxRows); i += PLAIN_TEXT_RUN) {
+                runs.add(new Row(runs.size() + 1, all.substring(i, i + PLAIN_TEXT_RUN), null, ""));
+            }
+            return runs;
         }
         List<Row> rows = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

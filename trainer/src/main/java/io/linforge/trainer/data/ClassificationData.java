@@ -60,12 +60,7 @@ public final class ClassificationData {
     }
 
     public static <T> void shuffle(List<T> l, SplittableRandom r) {
-        for (int i = l.size() - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            T t = l.get(i);
-            l.set(i, l.get(j));
-            l.set(j, t);
-        }
+        DataOrder.shuffle(l, r);
     }
 
     public List<Example> train() {
