@@ -16,8 +16,6 @@ import java.util.SplittableRandom;
 public final class Generator {
     private final InferenceSession session;
     private final int layers;
-    private final long kvHeads;
-    private final long headDim;
 
     public Generator(InferenceSession session) {
         this.session = session;
@@ -30,9 +28,20 @@ public final class Generator {
                     + "(inputs past_key_values.N.key/value, output logits)");
         }
         this.layers = n;
-        IoInfo k = session.inputs().stream().filter(i -> i.name().equals("past_key_values.0.key")).findFirst().orElseThrow();
-        this.kvHeads = k.fixedDim(1);
-        this.headDim = k.fixedDim(3);
+    }
+
+    /**
+     * An empty key/value cache ({@code past_sequence} = 0) for every {@code past_key_values.N.*}
+     * input of {@code session}: what a decoder export needs to run a whole sequence at once.
+     */
+    public static Map<String, FloatTensor> emptyCache(InferenceSession session, int batch) {
+        Map<String, FloatTensor> past = new HashMap<>();
+        for (IoInfo in : session.inputs()) {
+            if (in.name().startsWith("past_key_values.")) {
+                past.put(in.name(), new FloatTensor(new long[] {batch, in.fixedDim(1), 0, in.fixedDim(3)}, new float[0]));
+            }
+        }
+        return past;
     }
 
     /** Greedy decoding: the prompt followed by up to {@code maxNew} tokens (stops after {@code eos} if >= 0). */
@@ -51,11 +60,7 @@ public final class Generator {
         SplittableRandom rng = new SplittableRandom(seed);
         long[] seq = Arrays.copyOf(prompt, prompt.length + maxNew);
         int len = prompt.length;
-        Map<String, FloatTensor> past = new HashMap<>();
-        for (int i = 0; i < layers; i++) {
-            past.put("past_key_values." + i + ".key", new FloatTensor(new long[] {1, kvHeads, 0, headDim}, new float[0]));
-            past.put("past_key_values." + i + ".value", new FloatTensor(new long[] {1, kvHeads, 0, headDim}, new float[0]));
-        }
+        Map<String, FloatTensor> past = emptyCache(session, 1);
         int pastLen = 0;
         for (int step = 0; step < maxNew; step++) {
             int n = step == 0 ? len : 1;

@@ -1,6 +1,7 @@
 package io.linforge.runtime.validate;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.runtime.Generator;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.runtime.FloatTensor;
 import io.linforge.runtime.InferenceSession;
@@ -231,11 +232,20 @@ public final class Validator {
                 java.util.Arrays.fill(mask[i], 0, a.length, 1);
                 tokens += a.length - 1;
             }
+            long[][] pos = new long[chunk.size()][s];
+            for (long[] p : pos) {
+                for (int t = 0; t < s; t++) {
+                    p[t] = t;
+                }
+            }
             Map<String, long[][]> in = new LinkedHashMap<>();
             in.put("input_ids", ids);
             in.put("attention_mask", mask);
-            nll[0] += nll(reference.run(feedFor(reference, in), Set.of("logits")).get("logits"), chunk);
-            nll[1] += nll(candidate.run(feedFor(candidate, in), Set.of("logits")).get("logits"), chunk);
+            in.put("position_ids", pos);
+            nll[0] += nll(reference.run(feedFor(reference, in), Generator.emptyCache(reference, chunk.size()),
+                    Set.of("logits")).get("logits"), chunk);
+            nll[1] += nll(candidate.run(feedFor(candidate, in), Generator.emptyCache(candidate, chunk.size()),
+                    Set.of("logits")).get("logits"), chunk);
         }
         double pr = Math.exp(nll[0] / tokens);
         double pc = Math.exp(nll[1] / tokens);
