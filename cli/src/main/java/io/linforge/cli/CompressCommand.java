@@ -2,10 +2,15 @@ package io.linforge.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.compressor.Compressor;
+import io.linforge.compressor.Healing;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.tensor.TensorData;
 import io.linforge.exporter.OnnxExporter;
+import io.linforge.trainer.Distiller;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -38,18 +43,34 @@ public final class CompressCommand implements Command {
                 .addOption(opt("validation", "N", "validation rows held out of the training rows (default 200)"))
                 .addOption(opt("seq", "N", "tokens per text (default 128)"))
                 .addOption(opt("seed", "S", "seed (default 42)"))
-                .addOption(opt("heal", "M", "lora: heal the compressed model with a short LoRA fine-tune and fold it in"))
-                .addOption(opt("heal-steps", "N", "healing steps (default 20)"))
+                .addOption(opt("heal", "M", "lora: heal with a short LoRA fine-tune on the labels; distill: with a short LoRA"
+                        + " fine-tune towards the original model's logits; either is folded into the weights (default: none)"))
+                .addOption(opt("heal-steps", "N", "healing steps of 16 rows (default 20)"))
+                .addOption(opt("heal-lr", "LR", "healing learning rate (default 3e-4)"))
+                .addOption(opt("distill-alpha", "A", "distill: weight of the KL term; 1 - A weighs the label cross-entropy (default 0.5)"))
+                .addOption(opt("distill-temperature", "T", "distill: softmax temperature of the KL term (default 2)"))
                 .addOption(opt("out", "ODIR", "compressed checkpoint folder"))
                 .addOption(CliSupport.jsonOption());
     }
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        String heal = cmd.getOptionValue("heal");
-        if (heal != null && !heal.equals("lora")) {
-            throw io.linforge.core.LinforgeException.badInput("--heal: '" + heal + "' is not available (lora is)");
+        String heal = cmd.getOptionValue("heal", "none");
+        if (!List.of("none", "lora", "distill").contains(heal)) {
+            throw io.linforge.core.LinforgeException.badInput("--heal: '" + heal + "' is not one of none, lora, distill");
         }
+        for (String o : List.of("distill-alpha", "distill-temperature")) {
+            if (cmd.hasOption(o) && !heal.equals("distill")) {
+                throw io.linforge.core.LinforgeException.badInput("--" + o + ": only with --heal distill");
+            }
+        }
+        for (String o : List.of("heal-steps", "heal-lr")) {
+            if (cmd.hasOption(o) && heal.equals("none")) {
+                throw io.linforge.core.LinforgeException.badInput("--" + o + ": only with --heal lora or --heal distill");
+            }
+        }
+        int healSteps = CliSupport.intOption(cmd, "heal-steps", 20);
+        double healLr = CliSupport.doubleOption(cmd, "heal-lr", 3e-4);
         Path model = CliSupport.requiredPath(cmd, "model");
         List<Path> adapters = CliSupport.paths(cmd, "adapter");
         Compressor.Config c = new Compressor.Config(CliSupport.doubleOption(cmd, "max-accuracy-drop", 0.01),
@@ -58,19 +79,37 @@ public final class CompressCommand implements Command {
                 CliSupport.intOption(cmd, "validation", 200));
         Path out = CliSupport.requiredPath(cmd, "out");
         Path data = CliSupport.requiredPath(cmd, "data");
-        Path compressed = heal == null ? out : out.toAbsolutePath().resolveSibling(out.getFileName() + ".unhealed");
+        Distiller.Config dc = null;
+        if (heal.equals("distill")) {
+            dc = Distiller.Config.of(healSteps, 16, healLr, c.seq(), CliSupport.doubleOption(cmd, "distill-temperature", 2.0),
+                    CliSupport.doubleOption(cmd, "distill-alpha", 0.5), c.seed() + 1);
+            Distiller.check(dc); // before the compression runs
+        }
+        Path compressed = heal.equals("none") ? out : out.toAbsolutePath().resolveSibling(out.getFileName() + ".unhealed");
         ObjectNode r;
         try (Checkpoint ckpt = Checkpoint.open(model)) {
-            r = Compressor.compress(model, OnnxExporter.mergedConfig(ckpt, adapters), OnnxExporter.mergedTensors(ckpt, adapters),
-                    data, compressed, c);
+            ModelConfig config = OnnxExporter.mergedConfig(ckpt, adapters);
+            Map<String, TensorData> tensors = OnnxExporter.mergedTensors(ckpt, adapters);
+            r = Compressor.compress(model, config, tensors, data, compressed, c);
+            if (heal.equals("distill")) {
+                try {
+                    ObjectNode h = Healing.distill(compressed, config, tensors, model, data, c.seed(), out, dc);
+                    r.put("heal", "distill");
+                    r.put("heal_steps", healSteps);
+                    r.put("test_accuracy_after_healing", h.get("test_accuracy_after_healing").asDouble());
+                    r.put("test_kl_to_original_after_healing", h.get("test_kl_to_original_after_healing").asDouble());
+                    r.set("healing", h);
+                } finally {
+                    io.linforge.core.io.AtomicFiles.deleteRecursively(compressed);
+                }
+            }
         }
-        if (heal != null) {
+        if (heal.equals("lora")) {
             Path adapter = out.toAbsolutePath().resolveSibling(out.getFileName() + ".heal");
             try {
                 ObjectNode h = io.linforge.trainer.ClassifierTrainer.train(compressed, data, adapter,
-                        new io.linforge.trainer.TrainConfig("lora", CliSupport.intOption(cmd, "heal-steps", 20), 16,
-                                3e-4, c.seq(), 8, 16, 0.1, false, List.of("query", "value"), c.seed() + 1, 0, 2, 0.01, 1.0,
-                                0, 0, 0, false));
+                        new io.linforge.trainer.TrainConfig("lora", healSteps, 16, healLr, c.seq(), 8, 16, 0.1, false,
+                                List.of("query", "value"), c.seed() + 1, 0, 2, 0.01, 1.0, 0, 0, 0, false));
                 try (Checkpoint ck = Checkpoint.open(compressed)) {
                     Checkpoint.save(out, OnnxExporter.mergedConfig(ck, List.of(adapter)),
                             OnnxExporter.mergedTensors(ck, List.of(adapter)), ck.tokenizerJson().orElse(null));
@@ -84,7 +123,7 @@ public final class CompressCommand implements Command {
             }
         }
         if (r.has("test_accuracy_after_healing")) {
-            System.out.printf("healed with LoRA (%d steps): test accuracy %.4f%n", r.get("heal_steps").asInt(),
+            System.out.printf("healed (%s, %d steps): test accuracy %.4f%n", r.get("heal").asText(), r.get("heal_steps").asInt(),
                     r.get("test_accuracy_after_healing").asDouble());
         }
         System.out.printf("replaced layers %s of %d: validation accuracy %.4f -> %.4f, test %.4f -> %.4f, parameters %,d -> %,d%n",

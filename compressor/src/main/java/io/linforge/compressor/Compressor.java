@@ -15,6 +15,7 @@ import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.ClassifierTrainer;
+import io.linforge.trainer.Distiller;
 import io.linforge.trainer.data.ClassificationData;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import java.util.Map;
  * Replaces the most linear layers of a classifier with fitted linear maps under an accuracy
  * budget: layers are tried in order of their linearity score (highest first); each replacement is
  * kept only if the accuracy on a validation split (held out of the training rows) stays within
- * {@code maxDrop} of the original; the test split is reported before and after.
+ * {@code maxDrop} of the original; the test split is reported before and after (accuracy, and the
+ * mean KL divergence of the compressed model's predictions from the original's).
  */
 public final class Compressor {
     /** Settings. */
@@ -52,7 +54,8 @@ public final class Compressor {
                         "compress needs a classifier (fine-tune first, or pass its --adapter)");
             }
             double baseVal = ClassifierTrainer.evaluate(model, tok, validation, c.seq());
-            double baseTest = ClassifierTrainer.evaluate(model, tok, data.test(), c.seq());
+            float[][] originalTest = Distiller.logits(model, tok, data.test(), c.seq());
+            double baseTest = Distiller.accuracy(originalTest, data.test());
             long paramsBefore = model.parameterCount();
             List<LayerStatistics> stats = Capture.layers(model, tok, calib, c.seq(), 16, true, null);
             List<Integer> order = new ArrayList<>();
@@ -100,13 +103,16 @@ public final class Compressor {
                     block.parameters().forEach(p -> p.array().close());
                 }
             }
-            double test = ClassifierTrainer.evaluate(model, tok, data.test(), c.seq());
+            float[][] compressedTest = Distiller.logits(model, tok, data.test(), c.seq());
+            double test = Distiller.accuracy(compressedTest, data.test());
             Checkpoint.save(out, model.config(), model.stateDict(), modelDir.resolve(Checkpoint.TOKENIZER));
             r.put("validation_rows", validation.size());
             r.put("validation_accuracy_before", baseVal);
             r.put("validation_accuracy_after", val);
             r.put("test_accuracy_before", baseTest);
             r.put("test_accuracy_after", test);
+            r.put("test_rows", data.test().size());
+            r.put("test_kl_to_original", Distiller.meanKl(originalTest, compressedTest));
             r.set("replaced_layers", new ObjectMapper().valueToTree(replaced));
             r.put("layers", stats.size());
             r.put("parameters_before", paramsBefore);

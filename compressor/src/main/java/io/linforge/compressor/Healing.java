@@ -1,0 +1,59 @@
+package io.linforge.compressor;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.model.EncoderModel;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.tensor.TensorData;
+import io.linforge.core.text.Tokenizer;
+import io.linforge.trainer.Distiller;
+import io.linforge.trainer.data.ClassificationData;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Distillation healing of a compressed classifier: the original (uncompressed) model is the
+ * teacher, the compressed one the student ({@link Distiller}); the healed student is written as
+ * a checkpoint with the compressed architecture, and the test split is reported (accuracy, and
+ * the mean KL divergence of its predictions from the original's).
+ */
+public final class Healing {
+    private Healing() {
+    }
+
+    /**
+     * Heals the checkpoint in {@code compressedDir} towards the original model (its config and
+     * tensors, adapters already folded in; {@code originalDir} names it in errors) on the training
+     * rows of {@code dataFile}, and writes the result to {@code out}. {@code dataSeed} is the
+     * seed the compressor read the data with (it fixes the split of data without one).
+     */
+    public static ObjectNode distill(Path compressedDir, ModelConfig originalConfig, Map<String, TensorData> originalTensors,
+            Path originalDir, Path dataFile, long dataSeed, Path out, Distiller.Config c) {
+        Distiller.check(c);
+        ClassificationData data = ClassificationData.read(dataFile, dataSeed, 0, 0);
+        try (Checkpoint ck = Checkpoint.open(compressedDir); Tokenizer tok = Tokenizer.forCheckpoint(ck);
+                NDManager root = NDManager.newBaseManager();
+                TransformerModel s = TransformerModel.load(ck, root, DataType.FLOAT32);
+                TransformerModel t = TransformerModel.load(originalConfig, originalTensors, originalDir, root, DataType.FLOAT32)) {
+            if (!(s instanceof EncoderModel student) || !student.hasClassifier()) {
+                throw LinforgeException.badInput(compressedDir.resolve(Checkpoint.CONFIG), "architectures",
+                        "distillation needs a sequence classifier");
+            }
+            if (!(t instanceof EncoderModel teacher) || !teacher.hasClassifier()) {
+                throw LinforgeException.badInput(originalDir.resolve(Checkpoint.CONFIG), "architectures",
+                        "distillation needs a sequence classifier as the original model");
+            }
+            ObjectNode r = Distiller.distill(student, teacher, tok, data.train(), data.labels().size(), c);
+            float[][] original = Distiller.logits(teacher, tok, data.test(), c.seq());
+            float[][] healed = Distiller.logits(student, tok, data.test(), c.seq());
+            r.put("test_accuracy_after_healing", Distiller.accuracy(healed, data.test()));
+            r.put("test_kl_to_original_after_healing", Distiller.meanKl(original, healed));
+            Checkpoint.save(out, student.config(), student.stateDict(), ck.tokenizerJson().orElse(null));
+            return r;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.linforge.compressor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.tensor.TensorData;
+import io.linforge.trainer.Distiller;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Distillation healing on the tiny BERT fixture: a layer is replaced by a fitted map, then the
+ * compressed model is distilled towards the original; the held-out KL divergence drops, and the
+ * result depends only on the seed.
+ */
+class DistillationTest {
+    static final Path HF = Path.of("../core/src/test/resources/fixtures/hf");
+    static final int VOCAB = 128;
+
+    @TempDir
+    static Path tmp;
+    static Path original;
+    static Path data;
+    static Path compressed;
+    static ModelConfig config;
+    static Map<String, TensorData> tensors;
+    static ObjectNode compression;
+
+    /** A word-level tokenizer over the fixture's 128 ids: [PAD] [UNK] [CLS] [SEP] w4 … w127. */
+    static String tokenizerJson() {
+        StringBuilder vocab = new StringBuilder("\"[PAD]\":0,\"[UNK]\":1,\"[CLS]\":2,\"[SEP]\":3");
+        for (int i = 4; i < VOCAB; i++) {
+            vocab.append(",\"w").append(i).append("\":").append(i);
+        }
+        StringBuilder added = new StringBuilder();
+        String[] special = {"[PAD]", "[UNK]", "[CLS]", "[SEP]"};
+        for (int i = 0; i < special.length; i++) {
+            added.append(i == 0 ? "" : ",").append("{\"id\":").append(i).append(",\"content\":\"").append(special[i])
+                    .append("\",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false,\"special\":true}");
+        }
+        return "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[" + added + "],"
+                + "\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"Whitespace\"},"
+                + "\"post_processor\":{\"type\":\"BertProcessing\",\"sep\":[\"[SEP]\",3],\"cls\":[\"[CLS]\",2]},"
+                + "\"decoder\":null,\"model\":{\"type\":\"WordLevel\",\"vocab\":{" + vocab + "},\"unk_token\":\"[UNK]\"}}";
+    }
+
+    @BeforeAll
+    static void compressTheFixture() throws Exception {
+        // the random fixture is close to linear (small weights: near-uniform attention, GELU near 0) and its
+        // head gives near-uniform predictions; larger weights make its layers non-linear and its head sharp
+        original = tmp.resolve("original");
+        try (Checkpoint c = Checkpoint.open(HF.resolve("bert"))) {
+            Map<String, TensorData> t = new LinkedHashMap<>(c.tensors());
+            for (Map.Entry<String, TensorData> e : c.tensors().entrySet()) {
+                String n = e.getKey();
+                float scale = n.equals("classifier.weight") ? 40 : n.endsWith("query.weight") || n.endsWith("key.weight")
+                        || n.endsWith("intermediate.dense.weight") ? 20 : 1;
+                if (scale != 1) {
+                    float[] w = e.getValue().toFloats();
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] *= scale;
+                    }
+                    t.put(n, TensorData.ofFloats(e.getValue().shape(), w));
+                }
+            }
+            Path tok = tmp.resolve("tokenizer.json");
+            Files.writeString(tok, tokenizerJson());
+            Checkpoint.save(original, c.config(), t, tok);
+        }
+        SplittableRandom rng = new SplittableRandom(5);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            int n = 6 + rng.nextInt(14);
+            StringBuilder text = new StringBuilder();
+            int low = 0;
+            for (int j = 0; j < n; j++) {
+                int id = 4 + rng.nextInt(VOCAB - 4);
+                low += id < 40 ? 1 : 0;
+                text.append(j == 0 ? "" : " ").append("w").append(id);
+            }
+            lines.add("{\"text\":\"" + text + "\",\"label\":\"LABEL_" + (low % 3) + "\",\"split\":\""
+                    + (i < 300 ? "train" : "test") + "\"}");
+        }
+        data = tmp.resolve("data.jsonl");
+        Files.write(data, lines);
+        try (Checkpoint c = Checkpoint.open(original)) {
+            config = c.config();
+            tensors = new LinkedHashMap<>();
+            for (String name : c.tensorNames()) {
+                tensors.put(name, TensorData.ofFloats(c.tensor(name).shape(), c.tensor(name).toFloats()));
+            }
+        }
+        compressed = tmp.resolve("compressed");
+        compression = Compressor.compress(original, config, tensors, data, compressed,
+                new Compressor.Config(1.0, 1, 200, 24, 42, 40));
+    }
+
+    static ObjectNode heal(Path out, long seed, double alpha) {
+        return Healing.distill(compressed, config, tensors, original, data, 42, out,
+                Distiller.Config.of(40, 16, 2e-3, 24, 2.0, alpha, seed));
+    }
+
+    @Test
+    void distillationBringsHeldOutPredictionsBackTowardsTheOriginal() {
+        assertEquals(1, compression.get("replaced_layers").size());
+        double before = compression.get("test_kl_to_original").asDouble();
+        assertTrue(before > 1e-4, "replacing a layer moves the predictions (KL " + before + ")");
+        ObjectNode r = heal(tmp.resolve("healed"), 43, 1.0);
+        double after = r.get("test_kl_to_original_after_healing").asDouble();
+        assertTrue(after < 0.5 * before, "held-out KL to the original " + before + " -> " + after);
+        assertEquals(100, compression.get("test_rows").asInt());
+        try (Checkpoint c = Checkpoint.open(tmp.resolve("healed"))) {
+            assertTrue(c.tensorNames().stream().noneMatch(n -> n.contains("lora_")), "adapters folded in");
+            assertTrue(c.has("bert.encoder.layer." + compression.get("replaced_layers").get(0).asInt() + ".linear_map.weight"));
+            assertEquals(List.copyOf(c.config().linearLayers()),
+                    List.of(compression.get("replaced_layers").get(0).asInt()));
+        }
+    }
+
+    @Test
+    void sameSeedSameWeightsOtherSeedOtherWeights() {
+        heal(tmp.resolve("a"), 7, 0.5);
+        heal(tmp.resolve("b"), 7, 0.5);
+        heal(tmp.resolve("c"), 8, 0.5);
+        try (Checkpoint a = Checkpoint.open(tmp.resolve("a")); Checkpoint b = Checkpoint.open(tmp.resolve("b"));
+                Checkpoint c = Checkpoint.open(tmp.resolve("c"))) {
+            assertEquals(a.tensorNames(), b.tensorNames());
+            boolean differs = false;
+            for (String n : a.tensorNames()) {
+                float[] x = a.tensor(n).toFloats();
+                assertArrayEquals(x, b.tensor(n).toFloats(), 0f, n);
+                differs |= !java.util.Arrays.equals(x, c.tensor(n).toFloats());
+            }
+            assertTrue(differs, "another seed gives other weights");
+            assertFalse(a.tensorNames().isEmpty());
+        }
+    }
+}

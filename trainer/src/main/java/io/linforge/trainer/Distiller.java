@@ -1,0 +1,298 @@
+package io.linforge.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.model.EncoderModel;
+import io.linforge.core.model.ForwardContext;
+import io.linforge.core.model.HiddenBlock;
+import io.linforge.core.model.Linear;
+import io.linforge.core.model.Parameter;
+import io.linforge.core.text.Tokenizer;
+import io.linforge.trainer.data.ClassificationData;
+import io.linforge.trainer.data.DataOrder;
+import io.linforge.trainer.lora.LoraLinear;
+import io.linforge.trainer.lora.LoraSetup;
+import io.linforge.trainer.optim.AdamW;
+import io.linforge.trainer.optim.Schedule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Knowledge distillation of a classifier into a modified copy of itself (e.g. one whose layers
+ * were replaced by fitted linear maps): LoRA adapters on every linear layer of the student's
+ * blocks (the remaining transformer layers and the fitted maps) and its classification head
+ * trained in full, against
+ *
+ * <pre>
+ *   L = α · T² · KL(softmax(z_t / T) ‖ softmax(z_s / T)) + (1 − α) · CE(z_s, y)
+ * </pre>
+ *
+ * where z_t are the teacher's logits (eval mode, no gradients), z_s the student's (train mode),
+ * y the labels, T the temperature. The T² keeps the gradient scale of the soft term independent
+ * of T (its gradient with respect to z_s is T·(softmax(z_s/T) − softmax(z_t/T)) per row). After
+ * training the adapters are folded into the student's weights ({@code W ← W + s·B·A}), so the
+ * student keeps its architecture. Seeded: LoRA initialisation, data order and dropout masks
+ * follow from the seed.
+ */
+public final class Distiller {
+    /** Settings; {@code alpha} weighs the distillation term against the label cross-entropy. */
+    public record Config(int steps, int batch, double lr, int seq, int rank, double loraAlpha, double loraDropout,
+            double temperature, double alpha, long seed, int warmup, double weightDecay, double maxGradNorm) {
+        /** Rank 8, scaling 2, dropout 0.1, 10 % warm-up, weight decay 0.01, clipping at 1. */
+        public static Config of(int steps, int batch, double lr, int seq, double temperature, double alpha, long seed) {
+            return new Config(steps, batch, lr, seq, 8, 16, 0.1, temperature, alpha, seed, Math.max(1, steps / 10), 0.01,
+                    1.0);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Distiller() {
+    }
+
+    /** Checks the settings; bad values are bad input (exit 2) naming the flag. */
+    public static void check(Config c) {
+        if (c.steps() < 1 || c.batch() < 1 || c.seq() < 8 || !(c.lr() > 0) || c.rank() < 1) {
+            throw LinforgeException.badInput("--heal-steps >= 1, batch >= 1, seq >= 8, lr > 0 and rank >= 1 needed for distillation");
+        }
+        if (!(c.temperature() > 0) || Double.isInfinite(c.temperature())) {
+            throw LinforgeException.badInput("--distill-temperature: must be a positive number, got " + c.temperature());
+        }
+        if (!(c.alpha() >= 0 && c.alpha() <= 1)) {
+            throw LinforgeException.badInput("--distill-alpha: must lie in [0, 1], got " + c.alpha());
+        }
+    }
+
+    /**
+     * The distillation loss of one batch: {@code α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y)},
+     * both terms averaged over the rows; {@code labels} may be null when α = 1.
+     */
+    public static NDArray loss(NDArray student, NDArray teacher, NDArray labels, int numLabels, double temperature,
+            double alpha) {
+        float t = (float) temperature;
+        NDArray logQ = student.div(t).logSoftmax(1);
+        NDArray logP = teacher.div(t).logSoftmax(1);
+        NDArray kl = logP.exp().mul(logP.sub(logQ)).sum(new int[] {1}).mean();
+        NDArray soft = kl.mul((float) (alpha * temperature * temperature));
+        if (alpha >= 1) {
+            return soft;
+        }
+        return soft.add(ClassifierTrainer.crossEntropy(student, labels, numLabels).mul((float) (1 - alpha)));
+    }
+
+    /**
+     * Distils {@code teacher} into {@code student} in place (adapters folded in at the end) on
+     * {@code train}; returns a summary (steps, losses, trainable parameters, time).
+     */
+    public static ObjectNode distill(EncoderModel student, EncoderModel teacher, Tokenizer tok,
+            List<ClassificationData.Example> train, int numLabels, Config c) {
+        check(c);
+        if (!student.hasClassifier() || !teacher.hasClassifier()) {
+            throw LinforgeException.badInput("distillation needs a classifier as teacher and as student");
+        }
+        if (student.classifier().outFeatures() != teacher.classifier().outFeatures()
+                || student.classifier().outFeatures() != numLabels) {
+            throw LinforgeException.badInput("distillation: the student has " + student.classifier().outFeatures()
+                    + " labels, the teacher " + teacher.classifier().outFeatures() + ", the data " + numLabels);
+        }
+        long t0 = System.nanoTime();
+        Engine.getInstance().setRandomSeed((int) c.seed());
+        for (Parameter p : teacher.parameters().values()) {
+            p.setTrainable(false);
+        }
+        for (Parameter p : student.parameters().values()) {
+            p.setTrainable(false);
+        }
+        List<Linear> head = new ArrayList<>();
+        for (Linear l : new Linear[] {student.pooler(), student.classifierDense(), student.classifier()}) {
+            if (l != null) {
+                head.add(l);
+            }
+        }
+        List<String> targets = new ArrayList<>();
+        for (HiddenBlock b : student.layers()) {
+            b.linears().forEach(l -> targets.add(l.name()));
+        }
+        Map<String, LoraLinear> lora = LoraSetup.inject(student, targets, head, c.rank(), c.loraAlpha(), false,
+                c.loraDropout(), c.seed());
+        List<Parameter> trainable = new ArrayList<>();
+        for (LoraLinear l : lora.values()) {
+            trainable.add(l.a());
+            trainable.add(l.b());
+        }
+        head.forEach(l -> trainable.addAll(l.parameters()));
+        trainable.forEach(p -> p.setTrainable(true));
+        long trainableCount = trainable.stream().mapToLong(p -> p.array().getShape().size()).sum();
+        ObjectNode r = JSON.createObjectNode();
+        ArrayNode curve = r.putArray("curve");
+        double lastLoss = Double.NaN;
+        int skipped = 0;
+        try (AdamW opt = new AdamW(student.manager(), 0.9, 0.999, 1e-8, c.weightDecay())) {
+            DataOrder order = new DataOrder(train, c.seed());
+            Progress progress = new Progress("distill", c.steps());
+            for (int step = 0; step < c.steps(); step++) {
+                Engine.getInstance().setRandomSeed((int) (c.seed() * 1_000_003L + step));
+                List<String> texts = new ArrayList<>();
+                long[] labels = new long[c.batch()];
+                for (int i = 0; i < c.batch(); i++) {
+                    ClassificationData.Example e = order.get((long) step * c.batch() + i);
+                    texts.add(e.text());
+                    labels[i] = e.label();
+                }
+                Tokenizer.Batch b = tok.encode(texts, c.seq());
+                double lr = Schedule.lr(Schedule.Kind.LINEAR, c.lr(), step, c.warmup(), c.steps());
+                try (NDManager sm = student.manager().newSubManager()) {
+                    NDArray target = teacher.forward(b.inputIds(), b.attentionMask(),
+                            teacher.usesTokenTypes() ? b.typeIds() : null, new ForwardContext(sm, false, DataType.FLOAT32),
+                            false).logits().stopGradient();
+                    double loss;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        ForwardContext ctx = new ForwardContext(sm, true, DataType.FLOAT32);
+                        NDArray z = student.forward(b.inputIds(), b.attentionMask(),
+                                student.usesTokenTypes() ? b.typeIds() : null, ctx, false).logits();
+                        NDArray l = loss(z, target, sm.create(labels), numLabels, c.temperature(), c.alpha());
+                        gc.backward(l);
+                        loss = l.getFloat();
+                    }
+                    Map<String, NDArray> grads = new LinkedHashMap<>();
+                    double sq = 0;
+                    for (Parameter p : trainable) {
+                        NDArray g = p.array().getGradient();
+                        g.attach(sm);
+                        grads.put(p.name(), g);
+                        sq += g.square().sum().getFloat();
+                    }
+                    if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
+                        grads.values().forEach(AdamW::zero);
+                        skipped++;
+                    } else {
+                        opt.step(trainable, grads, lr, Schedule.clipScale(Math.sqrt(sq), c.maxGradNorm()));
+                        lastLoss = loss;
+                    }
+                }
+                ObjectNode pt = curve.addObject();
+                pt.put("step", step + 1);
+                pt.put("loss", lastLoss);
+                pt.put("lr", lr);
+                progress.update(step + 1, String.format("loss %.4f lr %.2e", lastLoss, lr));
+            }
+            progress.done();
+        }
+        fold(lora);
+        for (Parameter p : student.parameters().values()) {
+            p.setTrainable(false);
+        }
+        r.put("steps", c.steps());
+        r.put("batch", c.batch());
+        r.put("lr", c.lr());
+        r.put("rank", c.rank());
+        r.put("temperature", c.temperature());
+        r.put("alpha", c.alpha());
+        r.put("seed", c.seed());
+        r.put("final_loss", lastLoss);
+        r.put("skipped_steps", skipped);
+        r.put("adapted_layers", lora.size());
+        r.put("trainable_parameters", trainableCount);
+        r.put("seconds", (System.nanoTime() - t0) / 1e9);
+        return r;
+    }
+
+    /** Folds each adapter into its layer's weight ({@code W ← W + scaling·B·A}) and removes it. */
+    static void fold(Map<String, LoraLinear> lora) {
+        for (LoraLinear l : lora.values()) {
+            Parameter w = l.base().weight();
+            NDManager owner = w.array().getManager();
+            try (NDManager m = owner.newSubManager()) {
+                NDArray a = l.a().array().stopGradient();
+                NDArray b = l.b().array().stopGradient();
+                NDArray base = w.array().stopGradient();
+                a.attach(m);
+                b.attach(m);
+                base.attach(m);
+                NDArray delta = b.matMul(a).mul((float) l.scaling()).toType(base.getDataType(), false);
+                NDArray merged = base.add(delta);
+                merged.attach(owner);
+                w.set(merged);
+            }
+            l.base().adapters().remove(l);
+            l.a().array().close();
+            l.b().array().close();
+        }
+    }
+
+    /** Logits [rows][labels] of {@code model} in eval mode, batches of 32. */
+    public static float[][] logits(EncoderModel model, Tokenizer tok, List<ClassificationData.Example> rows, int seq) {
+        float[][] out = new float[rows.size()][];
+        for (int i = 0; i < rows.size(); i += 32) {
+            List<ClassificationData.Example> part = rows.subList(i, Math.min(rows.size(), i + 32));
+            Tokenizer.Batch b = tok.encode(part.stream().map(ClassificationData.Example::text).toList(), seq);
+            try (NDManager m = model.manager().newSubManager()) {
+                NDArray z = model.forward(b.inputIds(), b.attentionMask(), model.usesTokenTypes() ? b.typeIds() : null,
+                        new ForwardContext(m, false, DataType.FLOAT32), false).logits();
+                int k = (int) z.getShape().get(1);
+                float[] flat = z.toType(DataType.FLOAT32, false).toFloatArray();
+                for (int r = 0; r < part.size(); r++) {
+                    out[i + r] = java.util.Arrays.copyOfRange(flat, r * k, (r + 1) * k);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Fraction of rows whose arg-max logit is the label. */
+    public static double accuracy(float[][] logits, List<ClassificationData.Example> rows) {
+        int correct = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            int best = 0;
+            for (int j = 1; j < logits[i].length; j++) {
+                if (logits[i][j] > logits[i][best]) {
+                    best = j;
+                }
+            }
+            correct += best == rows.get(i).label() ? 1 : 0;
+        }
+        return rows.isEmpty() ? Double.NaN : (double) correct / rows.size();
+    }
+
+    /** Mean over rows of KL(softmax(reference) ‖ softmax(candidate)) in nats (temperature 1), in float64. */
+    public static double meanKl(float[][] reference, float[][] candidate) {
+        if (reference.length != candidate.length) {
+            throw new IllegalArgumentException(reference.length + " reference rows, " + candidate.length + " candidate rows");
+        }
+        double sum = 0;
+        for (int i = 0; i < reference.length; i++) {
+            double[] lp = logSoftmax(reference[i]);
+            double[] lq = logSoftmax(candidate[i]);
+            for (int j = 0; j < lp.length; j++) {
+                sum += Math.exp(lp[j]) * (lp[j] - lq[j]);
+            }
+        }
+        return reference.length == 0 ? Double.NaN : sum / reference.length;
+    }
+
+    static double[] logSoftmax(float[] z) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : z) {
+            max = Math.max(max, v);
+        }
+        double s = 0;
+        for (float v : z) {
+            s += Math.exp(v - max);
+        }
+        double lse = max + Math.log(s);
+        double[] out = new double[z.length];
+        for (int j = 0; j < z.length; j++) {
+            out[j] = z[j] - lse;
+        }
+        return out;
+    }
+}
