@@ -137,7 +137,7 @@ public final class Distiller {
         double lastLoss = Double.NaN;
         int skipped = 0;
         try (AdamW opt = new AdamW(student.manager(), 0.9, 0.999, 1e-8, c.weightDecay())) {
-            DataOrder order = new DataOrder(train, c.seed());
+            DataOrder<ClassificationData.Example> order = new DataOrder<>(train, c.seed());
             Progress progress = new Progress("distill", c.steps());
             for (int step = 0; step < c.steps(); step++) {
                 Engine.getInstance().setRandomSeed((int) (c.seed() * 1_000_003L + step));
