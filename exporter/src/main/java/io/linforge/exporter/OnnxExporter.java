@@ -66,8 +66,8 @@ public final class OnnxExporter {
     }
 
     public static Result export(Path modelDir, List<Path> adapters, Path out, Options o) {
-        if (o.opset() < 12 || o.opset() > 21) {
-            throw LinforgeException.badInput("--opset: " + o.opset() + " is outside the supported 12..21");
+        if (o.opset() < 12 || o.opset() > GraphBuilder.MAX_OPSET) {
+            throw LinforgeException.badInput("--opset: " + o.opset() + " is outside the supported 12.." + GraphBuilder.MAX_OPSET);
         }
         try (Checkpoint ckpt = Checkpoint.open(modelDir); NDManager root = NDManager.newBaseManager()) {
             ModelConfig config = mergedConfig(ckpt, adapters);

@@ -133,8 +133,15 @@ public final class BertLayer implements HiddenBlock {
 
     /** softmax(q kᵀ / √d + bias) v with kᵀ given; scores and softmax in fp32. */
     static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, int headDim, String scope) {
+        return emitAttend(e, q, kT, v, (float) Math.sqrt(headDim), scope);
+    }
+
+    /** softmax(q kᵀ / divisor + bias) v with kᵀ given (no division when {@code divisor} is 1); scores and softmax in fp32. */
+    static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, float divisor, String scope) {
         String scores = e.toF32(e.node("MatMul", scope + "/MatMul", q, kT), scope + "/Cast");
-        scores = e.node("Div", scope + "/Div", scores, e.constF32((float) Math.sqrt(headDim)));
+        if (divisor != 1f) {
+            scores = e.node("Div", scope + "/Div", scores, e.constF32(divisor));
+        }
         scores = e.node("Add", scope + "/Add", scores, e.attentionBias);
         String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", 3));
         return e.node("MatMul", scope + "/MatMul_1", e.toAct(probs, scope + "/Cast_1"), v);
@@ -149,6 +156,9 @@ public final class BertLayer implements HiddenBlock {
 
     @Override
     public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
+        if (e.tokenLayout) {
+            return emitTokens(e, hidden);
+        }
         String s = io.linforge.core.onnx.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
         String q = emitSplit(e, e.linear(query, hidden), heads, headDim, new long[] {0, 2, 1, 3}, s + "/q");
         String kT = emitSplit(e, e.linear(key, hidden), heads, headDim, new long[] {0, 2, 3, 1}, s + "/k");
@@ -161,5 +171,85 @@ public final class BertLayer implements HiddenBlock {
         String inter = Activations.emit(e, act, e.linear(intermediate, a), interScope + "/intermediate_act_fn");
         String oScope = io.linforge.core.onnx.OnnxEmitter.scope(output.name()).replaceFirst("/dense$", "");
         return outputNorm.emit(e, e.node("Add", oScope + "/Add", e.linear(output, inter), a), oScope + "/LayerNorm");
+    }
+
+    /**
+     * The layer over hidden states laid out as [tokens, 1, hidden]. Three exact rewrites save
+     * work at run time: the query weight and bias carry 1/√d (no division of the scores); the key
+     * bias is dropped (q·b_k is the same for every key of a query, and softmax ignores a constant
+     * shift); the value bias moves into the output projection's bias (b_o + W_o b_v, since each
+     * row of attention probabilities sums to 1). From opset 23 the attention is one standard
+     * {@code Attention} node.
+     */
+    String emitTokens(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
+        int width = heads * headDim;
+        String s = io.linforge.core.onnx.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        String q = e.matMul(query, hidden, scale);
+        if (query.bias() != null) {
+            float[] bq = io.linforge.core.onnx.OnnxEmitter.values(query.bias());
+            for (int i = 0; i < bq.length; i++) {
+                bq[i] = (float) (bq[i] * (double) scale);
+            }
+            q = e.addBias(q, query, bq, "_scaled");
+        }
+        q = e.tokens(q, width);
+        String k = e.tokens(e.matMul(key, hidden, 1f), width);
+        String v = e.tokens(e.matMul(value, hidden, 1f), width);
+        String ctx;
+        if (e.graph().opset() >= 23) {
+            var g = e.graph();
+            ctx = e.node("Attention", s + "/Attention", java.util.List.of(
+                    e.node("Reshape", s + "/q/Reshape", q, e.sequenceShape),
+                    e.node("Reshape", s + "/k/Reshape", k, e.sequenceShape),
+                    e.node("Reshape", s + "/v/Reshape", v, e.sequenceShape), e.attentionBias),
+                    java.util.Map.of("q_num_heads", heads, "kv_num_heads", heads, "scale", 1f, "softmax_precision",
+                            io.linforge.core.tensor.DType.F32.onnxType()));
+            ctx = e.node("Reshape", s + "/Reshape_3", ctx, g.constInts(-1, 1, width));
+        } else {
+            var perm = java.util.Map.<String, Object>of("perm", new long[] {0, 2, 1, 3});
+            String qh = e.node("Transpose", s + "/q/Transpose", java.util.List.of(
+                    e.node("Reshape", s + "/q/Reshape", q, e.headShape)), perm);
+            String kT = e.node("Transpose", s + "/k/Transpose", java.util.List.of(
+                    e.node("Reshape", s + "/k/Reshape", k, e.headShape)), java.util.Map.of("perm", new long[] {0, 2, 3, 1}));
+            String vh = e.node("Transpose", s + "/v/Transpose", java.util.List.of(
+                    e.node("Reshape", s + "/v/Reshape", v, e.headShape)), perm);
+            String c = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, qh, kT, vh, 1f, s)), perm);
+            ctx = e.node("Reshape", s + "/Reshape_3", c, e.graph().constInts(-1, 1, width));
+        }
+        ctx = e.tokens(ctx, width);
+        String outScope = io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
+        String o = e.matMul(attentionOutput, ctx, 1f);
+        if (value.bias() != null) {
+            o = e.tokens(e.addBias(o, attentionOutput, foldedOutputBias(), "_folded"), width);
+        } else if (attentionOutput.bias() != null) {
+            o = e.tokens(e.node("Add", io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()) + "/Add", o,
+                    e.weight(attentionOutput.bias(), false, false)), width);
+        }
+        String a = e.tokens(attentionNorm.emit(e, e.tokens(e.node("Add", outScope + "/Add", o, hidden), width),
+                outScope + "/LayerNorm"), width);
+        String interScope = io.linforge.core.onnx.OnnxEmitter.scope(intermediate.name()).replaceFirst("/dense$", "");
+        String inter = Activations.emit(e, act, e.linear(intermediate, a), interScope + "/intermediate_act_fn");
+        String oScope = io.linforge.core.onnx.OnnxEmitter.scope(output.name()).replaceFirst("/dense$", "");
+        String y = e.tokens(e.linear(output, inter), width);
+        return e.tokens(outputNorm.emit(e, e.tokens(e.node("Add", oScope + "/Add", y, a), width), oScope + "/LayerNorm"),
+                width);
+    }
+
+    /** b_o + W_o b_v, accumulated in float64 (the value bias must exist). */
+    float[] foldedOutputBias() {
+        int out = (int) attentionOutput.outFeatures();
+        int in = (int) attentionOutput.inFeatures();
+        float[] b = attentionOutput.bias() == null ? new float[out] : io.linforge.core.onnx.OnnxEmitter.values(attentionOutput.bias());
+        float[] w = io.linforge.core.onnx.OnnxEmitter.values(attentionOutput.weight());
+        float[] bv = io.linforge.core.onnx.OnnxEmitter.values(value.bias());
+        for (int i = 0; i < out; i++) {
+            double acc = b[i];
+            for (int j = 0; j < in; j++) {
+                acc += (double) w[i * in + j] * bv[j];
+            }
+            b[i] = (float) acc;
+        }
+        return b;
     }
 }

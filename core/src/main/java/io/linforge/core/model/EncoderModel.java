@@ -265,24 +265,51 @@ public final class EncoderModel extends TransformerModel {
                     g.constScalar(1)), java.util.Map.of("axis", 0));
             positions = e.node("Range", p + "/Range", g.constScalar(0), seq, g.constScalar(1));
         }
+        int h = config.hiddenSize();
+        e.tokenLayout = opset >= 13;
         x = e.node("Add", p + "/Add", x, e.node("Gather", p + "/position_embeddings/Gather",
                 e.weight(positionEmbeddings, false, false), positions));
+        if (e.tokenLayout) {
+            x = e.tokens(e.node("Reshape", p + "/Reshape", x, g.constInts(-1, 1, h)), h);
+        }
         if (tokenTypeEmbeddings != null) {
             String t = types != null ? types : e.node("Mul", p + "/Mul_types", ids, g.constScalar(0));
-            x = e.node("Add", p + "/Add_1", x, e.node("Gather", p + "/token_type_embeddings/Gather",
-                    e.weight(tokenTypeEmbeddings, false, false), t));
+            t = e.node("Gather", p + "/token_type_embeddings/Gather", e.weight(tokenTypeEmbeddings, false, false), t);
+            if (e.tokenLayout) {
+                t = e.tokens(e.node("Reshape", p + "/Reshape_1", t, g.constInts(-1, 1, h)), h);
+            }
+            x = e.tokens(e.node("Add", p + "/Add_1", x, t), h);
         }
-        x = embeddingNorm.emit(e, x, p + "/LayerNorm");
-        // additive padding bias [B, 1, 1, S], fp32, in the form ONNX Runtime recognises for its attention fusion
+        x = e.tokens(embeddingNorm.emit(e, x, p + "/LayerNorm"), h);
+        // additive padding bias [B, 1, 1, S], fp32, computed once for all layers
         String u = e.unsqueeze(mask, "/attention_bias/Unsqueeze", 1);
         u = e.unsqueeze(u, "/attention_bias/Unsqueeze_1", 2);
         String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(u), java.util.Map.of("to", F32.onnxType()));
         String inv = e.node("Sub", "/attention_bias/Sub", e.constF32(1f), m);
         e.attentionBias = e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-10000f));
+        if (e.tokenLayout) {
+            String shape = e.node("Shape", "/shape/Shape", ids);
+            String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));
+            String seq = e.node("Slice", "/shape/Slice_1", shape, g.constInts(1), g.constInts(2));
+            e.sequenceShape = e.node("Concat", "/shape/Concat", java.util.List.of(batch, seq, g.constInts(h)),
+                    java.util.Map.of("axis", 0));
+            e.headShape = e.node("Concat", "/shape/Concat_1", java.util.List.of(batch, seq,
+                    g.constInts(config.numAttentionHeads()), g.constInts(h / config.numAttentionHeads())),
+                    java.util.Map.of("axis", 0));
+            if (opset >= 23) {
+                // the Attention op wants the mask as [B, 1, S, S] in the activation type
+                String full = e.node("Concat", "/attention_bias/Concat", java.util.List.of(batch, g.constInts(1), seq, seq),
+                        java.util.Map.of("axis", 0));
+                e.attentionBias = e.toAct(e.node("Expand", "/attention_bias/Expand", e.attentionBias, full),
+                        "/attention_bias/Cast_1");
+            }
+        }
         for (HiddenBlock layer : layers) {
             x = layer.emit(e, x);
         }
-        int h = config.hiddenSize();
+        if (e.tokenLayout) {
+            x = e.node("Reshape", "/encoder/Reshape", x, e.sequenceShape);
+        }
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
                 java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
         g.output("last_hidden_state", F32, "batch", "sequence", h);

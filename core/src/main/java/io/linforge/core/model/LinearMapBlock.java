@@ -43,7 +43,7 @@ public final class LinearMapBlock implements HiddenBlock {
 
     @Override
     public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
-        return e.linear(map, hidden);
+        return e.tokens(e.linear(map, hidden), map.outFeatures());
     }
 
     @Override

@@ -37,6 +37,8 @@ public final class GraphBuilder {
     /** IR version 8 pairs with opset 17 (readable by onnx 1.12+, ORT, TensorRT). */
     public static final int IR_VERSION = 8;
     public static final int DEFAULT_OPSET = 17;
+    /** The highest opset the exporter writes: 23 brings {@code Attention} and {@code RMSNormalization}. */
+    public static final int MAX_OPSET = 23;
     /** Models whose initializers exceed this go to external data. */
     public static final long EXTERNAL_THRESHOLD = 1_800_000_000L;
 
@@ -46,6 +48,7 @@ public final class GraphBuilder {
     private final Map<String, TensorProto> initializers = new LinkedHashMap<>();
     private final List<ValueInfoProto> inputs = new ArrayList<>();
     private final List<ValueInfoProto> outputs = new ArrayList<>();
+    private final Map<String, ValueInfoProto> valueInfo = new LinkedHashMap<>();
     private final Map<String, Integer> counters = new HashMap<>();
     private final Map<String, String> constantCache = new HashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -89,6 +92,26 @@ public final class GraphBuilder {
 
     public void output(String value, DType dt, Object... dims) {
         outputs.add(valueInfo(value, dt, dims));
+    }
+
+    /**
+     * Declares the type and shape of an intermediate value ({@code value_info}); symbolic
+     * dimensions let ONNX Runtime's fusions that compare shapes match across dynamic axes.
+     */
+    public String annotate(String value, DType dt, Object... dims) {
+        valueInfo.put(value, valueInfo(value, dt, dims));
+        return value;
+    }
+
+    /** The IR version written with an opset: the lowest that defines it (8 up to opset 17, 11 for 23). */
+    public static int irVersion(int opset) {
+        if (opset >= 23) {
+            return 11;
+        }
+        if (opset >= 21) {
+            return 10;
+        }
+        return opset >= 19 ? 9 : IR_VERSION;
     }
 
     public String initializer(String name, TensorData data) {
@@ -190,8 +213,9 @@ public final class GraphBuilder {
 
     public ModelProto build() {
         GraphProto.Builder g = GraphProto.newBuilder().setName(name).addAllNode(nodes)
-                .addAllInitializer(initializers.values()).addAllInput(inputs).addAllOutput(outputs);
-        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("linforge")
+                .addAllInitializer(initializers.values()).addAllInput(inputs).addAllOutput(outputs)
+                .addAllValueInfo(valueInfo.values());
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(irVersion(opset)).setProducerName("linforge")
                 .setProducerVersion("0.1.0").setGraph(g)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset));
         metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));

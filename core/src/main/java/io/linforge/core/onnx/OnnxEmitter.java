@@ -24,6 +24,17 @@ public final class OnnxEmitter {
     /** Rotary tables [batch, 1, seq, head_dim] in the activation type (decoders). */
     public String cos;
     public String sin;
+    /**
+     * Encoders at opset 13 and later keep their hidden states as [tokens, 1, width] (tokens =
+     * batch × sequence) and declare that shape in {@code value_info}: with both inputs of the
+     * residual Add known to agree, ONNX Runtime fuses Add + LayerNormalization into its
+     * SkipLayerNormalization kernel. The graph itself stays standard ONNX.
+     */
+    public boolean tokenLayout;
+    /** int64 [4]: batch, sequence, heads, head size (token layout). */
+    public String headShape;
+    /** int64 [3]: batch, sequence, hidden (token layout). */
+    public String sequenceShape;
     /** Past key/value inputs and present outputs per layer (decoders with a cache). */
     public final Map<Integer, String[]> past = new HashMap<>();
     public final Map<Integer, String[]> present = new HashMap<>();
@@ -62,6 +73,24 @@ public final class OnnxEmitter {
         });
     }
 
+    /** A tensor computed at export time (fp32 values), in the activation type; never shared. */
+    public String derived(String name, TensorData t) {
+        return graph.initializer(name, fp16 ? t.toF32().toF16() : t.toF32());
+    }
+
+    /** The values of a parameter as fp32. */
+    public static float[] values(Parameter p) {
+        return TransformerModel.toTensorData(p.array()).toF32().toFloats();
+    }
+
+    /** Declares {@code x} as [tokens, 1, width] in the activation type when the token layout is on. */
+    public String tokens(String x, long width) {
+        if (tokenLayout) {
+            graph.annotate(x, act(), "tokens", 1, width);
+        }
+        return x;
+    }
+
     public String node(String op, String name, String... in) {
         return graph.node(op, name, in);
     }
@@ -95,6 +124,30 @@ public final class OnnxEmitter {
             y = node("Add", s + "/Add", y, weight(l.bias(), false, false));
         }
         return y;
+    }
+
+    /** {@code x (s·W)ᵀ}: a MatMul with the weight transposed to [in, out] and scaled by {@code s} at export time. */
+    public String matMul(Linear l, String x, float scale) {
+        if (!l.adapters().isEmpty()) {
+            throw new IllegalStateException(l.name() + " has live adapters: merge them before export");
+        }
+        String s = scope(l.name());
+        if (scale == 1f) {
+            return node("MatMul", s + "/MatMul", x, weight(l.weight(), true, false));
+        }
+        TensorData w = TransformerModel.toTensorData(l.weight().array()).toF32().transpose2d();
+        float[] v = w.toFloats();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (v[i] * (double) scale);
+        }
+        String name = "/" + l.weight().name().replace('.', '/').replaceFirst("/weight$", "/weight_t_scaled");
+        return node("MatMul", s + "/MatMul", x, derived(name, TensorData.ofFloats(w.shape(), v)));
+    }
+
+    /** {@code y + b} with a bias vector computed at export time. */
+    public String addBias(String y, Linear l, float[] bias, String suffix) {
+        String name = l.name() + ".bias" + suffix;
+        return node("Add", scope(l.name()) + "/Add", y, derived(name, TensorData.ofFloats(new long[] {bias.length}, bias)));
     }
 
     public String cast(String x, DType to, String name) {
