@@ -33,7 +33,8 @@ public final class ExportCommand implements Command {
                         .desc("output folder: model.onnx, config.json, tokenizer.json (replaced atomically)").build())
                 .addOption(Option.builder().longOpt("fp16").desc("fp16 weights and activations; norms and softmax in fp32").build())
                 .addOption(Option.builder().longOpt("opset").hasArg().argName("N")
-                        .desc("ONNX opset, 12..21 (default " + GraphBuilder.DEFAULT_OPSET + "; 12 lets ONNX Runtime fuse attention on CPU)").build())
+                        .desc("ONNX opset, 12.." + GraphBuilder.MAX_OPSET + " (default " + GraphBuilder.DEFAULT_OPSET
+                                + "; 23 writes the standard Attention and RMSNormalization ops, fastest on ONNX Runtime CPU)").build())
                 .addOption(Option.builder().longOpt("no-kv-cache").desc("decoders: no past/present key-value tensors").build())
                 .addOption(Option.builder().longOpt("external-data").desc("weights in model.onnx.data (automatic past 2 GB)").build())
                 .addOption(Option.builder().longOpt("triton").hasArg().argName("REPO")

@@ -17,6 +17,7 @@ import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Generation;
 import io.linforge.core.model.TransformerModel;
+import io.linforge.core.onnx.proto.Onnx;
 import io.linforge.core.tensor.TensorData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,12 +90,46 @@ class OnnxExporterTest {
     }
 
     Path export(String model, List<Path> adapters, boolean fp16) {
-        Path out = tmp.resolve(model + (fp16 ? "-fp16" : "-fp32") + adapters.size());
-        OnnxExporter.export(HF.resolve(model), adapters, out, new OnnxExporter.Options(fp16, 17, true, false));
+        return export(model, adapters, fp16, 17);
+    }
+
+    Path export(String model, List<Path> adapters, boolean fp16, int opset) {
+        Path out = tmp.resolve(model + (fp16 ? "-fp16" : "-fp32") + adapters.size() + "-o" + opset);
+        OnnxExporter.export(HF.resolve(model), adapters, out, new OnnxExporter.Options(fp16, opset, true, false));
         return out.resolve("model.onnx");
     }
 
+    static Onnx.ModelProto read(Path onnx) throws Exception {
+        return Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx));
+    }
+
+    /** Node counts by op type, with the domain as a prefix when it is not the standard one. */
+    static Map<String, Integer> ops(Onnx.ModelProto m) {
+        Map<String, Integer> n = new java.util.TreeMap<>();
+        for (Onnx.NodeProto node : m.getGraph().getNodeList()) {
+            n.merge((node.getDomain().isEmpty() ? "" : node.getDomain() + "::") + node.getOpType(), 1, Integer::sum);
+        }
+        return n;
+    }
+
+    /** The graph ONNX Runtime runs after its EXTENDED optimizations. */
+    Onnx.ModelProto optimized(Path onnx) throws Exception {
+        Path out = tmp.resolve(onnx.getParent().getFileName() + "-optimized.onnx");
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            so.setOptimizedModelFilePath(out.toString());
+            try (OrtSession s = ENV.createSession(onnx.toString(), so)) {
+                assertTrue(s.getNumInputs() > 0);
+            }
+        }
+        return read(out);
+    }
+
     void encoder(String name) throws Exception {
+        encoder(name, 17);
+    }
+
+    void encoder(String name, int opset) throws Exception {
         Map<String, TensorData> exp = Safetensors.readAll(HF.resolve(name + "/expected.safetensors"));
         Map<String, long[][]> in = new HashMap<>();
         in.put("input_ids", rows(exp.get("input_ids")));
@@ -110,19 +145,23 @@ class OnnxExporterTest {
                     in.get("token_type_ids"), new ForwardContext(m, false, DataType.FLOAT32), false);
             djl = o.lastHidden().toFloatArray();
         }
-        Path fp32 = export(name, List.of(), false);
+        Path fp32 = export(name, List.of(), false, opset);
         OnnxChecker.check(fp32);
+        for (Onnx.NodeProto node : read(fp32).getGraph().getNodeList()) {
+            assertEquals("", node.getDomain(), "standard ONNX ops only: " + node.getOpType());
+        }
         Map<String, float[]> ort = run(fp32, in);
         double d = maxAbs(ort.get("last_hidden_state"), djl);
         double l = maxAbs(ort.get("logits"), exp.get("logits").toFloats());
         assertTrue(d <= 1e-4, name + " ORT vs DJL " + d);
         assertTrue(l <= 1e-4, name + " ORT logits vs transformers " + l);
-        Path fp16 = export(name, List.of(), true);
+        Path fp16 = export(name, List.of(), true, opset);
         OnnxChecker.check(fp16);
         Map<String, float[]> half = run(fp16, in);
         double r = maxRel(half.get("last_hidden_state"), djl);
         assertTrue(r <= 1e-2, name + " fp16 relative " + r);
-        System.out.printf("%s export: fp32 vs DJL %.2e, logits vs HF %.2e, fp16 rel %.2e%n", name, d, l, r);
+        System.out.printf("%s export (opset %d): fp32 vs DJL %.2e, logits vs HF %.2e, fp16 rel %.2e%n", name, opset, d, l,
+                r);
     }
 
     @Test
@@ -133,6 +172,38 @@ class OnnxExporterTest {
     @Test
     void robertaExportMatchesDjlAndTransformers() throws Exception {
         encoder("roberta");
+    }
+
+    @Test
+    void opset23AttentionExportsMatchDjlAndTransformers() throws Exception {
+        encoder("bert", 23);
+        encoder("roberta", 23);
+        Map<String, Integer> ops = ops(read(export("bert", List.of(), false, 23)));
+        assertEquals(2, ops.get("Attention"), ops.toString());
+        assertEquals(null, ops.get("Softmax"), ops.toString());
+    }
+
+    /**
+     * The encoder graph is standard ONNX, written so that ONNX Runtime's CPU optimizer turns every
+     * residual Add + LayerNormalization into SkipLayerNormalization and needs only the context
+     * transposes: what makes the export faster than a plain PyTorch export.
+     */
+    @Test
+    void encoderGraphLetsOnnxRuntimeFuseNormsAndSkipTransposes() throws Exception {
+        Path onnx = export("bert", List.of(), false);
+        Onnx.ModelProto m = read(onnx);
+        assertTrue(m.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("Div") && n.getName().contains("/attention/")),
+                "1/sqrt(d) is folded into the query weights");
+        long tokenShaped = m.getGraph().getValueInfoList().stream().filter(v -> v.getType().getTensorType().getShape()
+                .getDim(0).getDimParam().equals("tokens")).count();
+        assertTrue(tokenShaped >= 2 * 7 + 3, "residual-stream values declared [tokens, 1, hidden]: " + tokenShaped);
+        Map<String, Integer> opt = ops(optimized(onnx));
+        // 2 layers: 2 norms each plus the embedding norm
+        assertEquals(5, opt.get("com.microsoft::SkipLayerNormalization"), opt.toString());
+        assertEquals(null, opt.get("LayerNormalization"), opt.toString());
+        assertEquals(2, opt.get("com.microsoft::FusedMatMul"), opt.toString());
+        assertEquals(2, opt.get("Transpose"), opt.toString());
+        assertEquals(2, opt.get("com.microsoft::BiasGelu"), opt.toString());
     }
 
     @Test
@@ -157,6 +228,17 @@ class OnnxExporterTest {
 
     @Test
     void llamaExportWithKvCacheGeneratesWhatDjlGenerates() throws Exception {
+        llama(17);
+    }
+
+    @Test
+    void llamaOpset23ExportWithRmsNormalizationGeneratesWhatDjlGenerates() throws Exception {
+        llama(23);
+        Map<String, Integer> ops = ops(read(export("llama", List.of(), false, 23)));
+        assertEquals(5, ops.get("RMSNormalization"), ops.toString());
+    }
+
+    void llama(int opset) throws Exception {
         Map<String, TensorData> exp = Safetensors.readAll(HF.resolve("llama/expected.safetensors"));
         long[][] ids = rows(exp.get("input_ids"));
         long[][] mask = rows(exp.get("attention_mask"));
@@ -166,7 +248,7 @@ class OnnxExporterTest {
                 p[j] = j;
             }
         }
-        Path fp32 = export("llama", List.of(), false);
+        Path fp32 = export("llama", List.of(), false, opset);
         OnnxChecker.check(fp32);
         // full forward with an empty cache equals transformers' logits
         Map<String, long[][]> in = Map.of("input_ids", ids, "attention_mask", mask, "position_ids", pos);
@@ -205,11 +287,11 @@ class OnnxExporterTest {
         // nucleus sampling: reproducible under a seed, and a tiny top-p keeps only the best token (greedy)
         assertArrayEquals(ortGenerate(fp32, prompt, 12, 0.9, 5), ortGenerate(fp32, prompt, 12, 0.9, 5));
         assertArrayEquals(java.util.Arrays.copyOf(djl, prompt.length + 12), ortGenerate(fp32, prompt, 12, 1e-9, 5));
-        Path fp16 = export("llama", List.of(), true);
+        Path fp16 = export("llama", List.of(), true, opset);
         OnnxChecker.check(fp16);
         long[] half = ortGenerate(fp16, prompt, 8, 0, 0);
         assertEquals(prompt.length + 8, half.length);
-        System.out.printf("llama export: logits vs HF %.2e, 32 greedy tokens equal%n", d);
+        System.out.printf("llama export (opset %d): logits vs HF %.2e, 32 greedy tokens equal%n", opset, d);
     }
 
     @Test

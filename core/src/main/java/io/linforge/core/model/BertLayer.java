@@ -154,69 +154,58 @@ public final class BertLayer implements HiddenBlock {
         return e.node("Reshape", scope + "/Reshape_3", t, e.graph().constInts(0, 0, width));
     }
 
-    @Override
-    public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
-        if (e.tokenLayout) {
-            return emitTokens(e, hidden);
-        }
-        String s = io.linforge.core.onnx.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
-        String q = emitSplit(e, e.linear(query, hidden), heads, headDim, new long[] {0, 2, 1, 3}, s + "/q");
-        String kT = emitSplit(e, e.linear(key, hidden), heads, headDim, new long[] {0, 2, 3, 1}, s + "/k");
-        String v = emitSplit(e, e.linear(value, hidden), heads, headDim, new long[] {0, 2, 1, 3}, s + "/v");
-        String ctx = emitMerge(e, emitAttend(e, q, kT, v, headDim, s), heads * headDim, s);
-        String outScope = io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
-        String a = attentionNorm.emit(e, e.node("Add", outScope + "/Add", e.linear(attentionOutput, ctx), hidden),
-                outScope + "/LayerNorm");
-        String interScope = io.linforge.core.onnx.OnnxEmitter.scope(intermediate.name()).replaceFirst("/dense$", "");
-        String inter = Activations.emit(e, act, e.linear(intermediate, a), interScope + "/intermediate_act_fn");
-        String oScope = io.linforge.core.onnx.OnnxEmitter.scope(output.name()).replaceFirst("/dense$", "");
-        return outputNorm.emit(e, e.node("Add", oScope + "/Add", e.linear(output, inter), a), oScope + "/LayerNorm");
-    }
-
     /**
      * The layer over hidden states laid out as [tokens, 1, hidden]. Three exact rewrites save
      * work at run time: the query weight and bias carry 1/√d (no division of the scores); the key
      * bias is dropped (q·b_k is the same for every key of a query, and softmax ignores a constant
      * shift); the value bias moves into the output projection's bias (b_o + W_o b_v, since each
-     * row of attention probabilities sums to 1). From opset 23 the attention is one standard
-     * {@code Attention} node.
+     * row of attention probabilities sums to 1). Before opset 23 the projections are batched per
+     * head ([heads, hidden, head size] weights against the states viewed as [B, 1, S, hidden]),
+     * so queries, keys and values come out as [B, heads, S, head size] without transposes; from
+     * opset 23 the attention is one standard {@code Attention} node.
      */
-    String emitTokens(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
+    @Override
+    public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
         int width = heads * headDim;
+        var g = e.graph();
         String s = io.linforge.core.onnx.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        String q = e.matMul(query, hidden, scale);
+        float[] bq = null;
         if (query.bias() != null) {
-            float[] bq = io.linforge.core.onnx.OnnxEmitter.values(query.bias());
+            bq = io.linforge.core.onnx.OnnxEmitter.values(query.bias());
             for (int i = 0; i < bq.length; i++) {
                 bq[i] = (float) (bq[i] * (double) scale);
             }
-            q = e.addBias(q, query, bq, "_scaled");
         }
-        q = e.tokens(q, width);
-        String k = e.tokens(e.matMul(key, hidden, 1f), width);
-        String v = e.tokens(e.matMul(value, hidden, 1f), width);
         String ctx;
-        if (e.graph().opset() >= 23) {
-            var g = e.graph();
+        if (g.opset() >= 23) {
+            String q = e.matMul(query, hidden, scale);
+            if (bq != null) {
+                q = e.addBias(q, query, bq, "_scaled");
+            }
+            String k = e.tokens(e.matMul(key, hidden, 1f), width);
+            String v = e.tokens(e.matMul(value, hidden, 1f), width);
             ctx = e.node("Attention", s + "/Attention", java.util.List.of(
-                    e.node("Reshape", s + "/q/Reshape", q, e.sequenceShape),
+                    e.node("Reshape", s + "/q/Reshape", e.tokens(q, width), e.sequenceShape),
                     e.node("Reshape", s + "/k/Reshape", k, e.sequenceShape),
                     e.node("Reshape", s + "/v/Reshape", v, e.sequenceShape), e.attentionBias),
                     java.util.Map.of("q_num_heads", heads, "kv_num_heads", heads, "scale", 1f, "softmax_precision",
                             io.linforge.core.tensor.DType.F32.onnxType()));
-            ctx = e.node("Reshape", s + "/Reshape_3", ctx, g.constInts(-1, 1, width));
         } else {
-            var perm = java.util.Map.<String, Object>of("perm", new long[] {0, 2, 1, 3});
-            String qh = e.node("Transpose", s + "/q/Transpose", java.util.List.of(
-                    e.node("Reshape", s + "/q/Reshape", q, e.headShape)), perm);
-            String kT = e.node("Transpose", s + "/k/Transpose", java.util.List.of(
-                    e.node("Reshape", s + "/k/Reshape", k, e.headShape)), java.util.Map.of("perm", new long[] {0, 2, 3, 1}));
-            String vh = e.node("Transpose", s + "/v/Transpose", java.util.List.of(
-                    e.node("Reshape", s + "/v/Reshape", v, e.headShape)), perm);
-            String c = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, qh, kT, vh, 1f, s)), perm);
-            ctx = e.node("Reshape", s + "/Reshape_3", c, e.graph().constInts(-1, 1, width));
+            String rows = e.node("Reshape", s + "/Reshape", hidden, e.rowShape);
+            String q = e.node("MatMul", s + "/query/MatMul", rows, e.derived(headWeightName(query, "_scaled"), perHead(query, scale)));
+            if (bq != null) {
+                q = e.node("Add", s + "/query/Add", q, e.derived(headWeightName(query, "_bias_scaled"),
+                        io.linforge.core.tensor.TensorData.ofFloats(new long[] {heads, 1, headDim}, bq)));
+            }
+            String k = e.node("MatMul", s + "/key/MatMul", rows, e.derived(headWeightName(key, ""), perHead(key, 1f)));
+            String v = e.node("MatMul", s + "/value/MatMul", rows, e.derived(headWeightName(value, ""), perHead(value, 1f)));
+            String kT = e.node("Transpose", s + "/key/Transpose", java.util.List.of(k),
+                    java.util.Map.of("perm", new long[] {0, 1, 3, 2}));
+            ctx = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, q, kT, v, 1f, s)),
+                    java.util.Map.of("perm", new long[] {0, 2, 1, 3}));
         }
+        ctx = e.node("Reshape", s + "/Reshape_3", ctx, g.constInts(-1, 1, width));
         ctx = e.tokens(ctx, width);
         String outScope = io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
         String o = e.matMul(attentionOutput, ctx, 1f);
@@ -234,6 +223,29 @@ public final class BertLayer implements HiddenBlock {
         String y = e.tokens(e.linear(output, inter), width);
         return e.tokens(outputNorm.emit(e, e.tokens(e.node("Add", oScope + "/Add", y, a), width), oScope + "/LayerNorm"),
                 width);
+    }
+
+    /** The initializer name of a projection's per-head weight. */
+    static String headWeightName(Linear l, String suffix) {
+        return "/" + l.name().replace('.', '/') + "/weight_heads" + suffix;
+    }
+
+    /** W [heads·d, in] (PyTorch layout) as [heads, in, d], times {@code scale}. */
+    io.linforge.core.tensor.TensorData perHead(Linear l, float scale) {
+        if (!l.adapters().isEmpty()) {
+            throw new IllegalStateException(l.name() + " has live adapters: merge them before export");
+        }
+        float[] w = io.linforge.core.onnx.OnnxEmitter.values(l.weight());
+        int in = (int) l.inFeatures();
+        float[] out = new float[w.length];
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < in; i++) {
+                for (int d = 0; d < headDim; d++) {
+                    out[(h * in + i) * headDim + d] = (float) (w[(h * headDim + d) * in + i] * (double) scale);
+                }
+            }
+        }
+        return io.linforge.core.tensor.TensorData.ofFloats(new long[] {heads, in, headDim}, out);
     }
 
     /** b_o + W_o b_v, accumulated in float64 (the value bias must exist). */

@@ -253,6 +253,17 @@ public final class EncoderModel extends TransformerModel {
         String types = usesTokenTypes() ? g.input("token_type_ids", I64, "batch", "sequence") : null;
         String p = "/" + prefix.replace(".", "") + (prefix.isEmpty() ? "" : "/") + "embeddings";
         p = p.replace("//", "/");
+        int h = config.hiddenSize();
+        // hidden states flow as [tokens, 1, hidden] (see OnnxEmitter.tokenLayout); shapes to leave and re-enter it
+        e.tokenLayout = true;
+        String shape = e.node("Shape", "/shape/Shape", ids);
+        String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));
+        String seq = e.node("Slice", "/shape/Slice_1", shape, g.constInts(1), g.constInts(2));
+        e.sequenceShape = e.node("Concat", "/shape/Concat", java.util.List.of(batch, seq, g.constInts(h)),
+                java.util.Map.of("axis", 0));
+        e.rowShape = e.node("Concat", "/shape/Concat_1", java.util.List.of(batch, g.constInts(1), seq, g.constInts(h)),
+                java.util.Map.of("axis", 0));
+        String flat = g.constInts(-1, 1, h);
         String x = e.node("Gather", p + "/word_embeddings/Gather", e.weight(wordEmbeddings, false, false), ids);
         String positions;
         if (roberta) {
@@ -261,24 +272,16 @@ public final class EncoderModel extends TransformerModel {
             String cum = e.node("CumSum", p + "/CumSum", notPad, g.constScalar(1));
             positions = e.node("Add", p + "/Add_pos", e.node("Mul", p + "/Mul", cum, notPad), g.constScalar(padId));
         } else {
-            String seq = e.node("Gather", p + "/Gather_seq", java.util.List.of(e.node("Shape", p + "/Shape", ids),
-                    g.constScalar(1)), java.util.Map.of("axis", 0));
-            positions = e.node("Range", p + "/Range", g.constScalar(0), seq, g.constScalar(1));
+            String n = e.node("Squeeze", p + "/Squeeze", java.util.List.of(seq), java.util.Map.of());
+            positions = e.node("Range", p + "/Range", g.constScalar(0), n, g.constScalar(1));
         }
-        int h = config.hiddenSize();
-        e.tokenLayout = opset >= 13;
         x = e.node("Add", p + "/Add", x, e.node("Gather", p + "/position_embeddings/Gather",
                 e.weight(positionEmbeddings, false, false), positions));
-        if (e.tokenLayout) {
-            x = e.tokens(e.node("Reshape", p + "/Reshape", x, g.constInts(-1, 1, h)), h);
-        }
+        x = e.tokens(e.node("Reshape", p + "/Reshape", x, flat), h);
         if (tokenTypeEmbeddings != null) {
             String t = types != null ? types : e.node("Mul", p + "/Mul_types", ids, g.constScalar(0));
             t = e.node("Gather", p + "/token_type_embeddings/Gather", e.weight(tokenTypeEmbeddings, false, false), t);
-            if (e.tokenLayout) {
-                t = e.tokens(e.node("Reshape", p + "/Reshape_1", t, g.constInts(-1, 1, h)), h);
-            }
-            x = e.tokens(e.node("Add", p + "/Add_1", x, t), h);
+            x = e.tokens(e.node("Add", p + "/Add_1", x, e.tokens(e.node("Reshape", p + "/Reshape_1", t, flat), h)), h);
         }
         x = e.tokens(embeddingNorm.emit(e, x, p + "/LayerNorm"), h);
         // additive padding bias [B, 1, 1, S], fp32, computed once for all layers
@@ -287,29 +290,17 @@ public final class EncoderModel extends TransformerModel {
         String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(u), java.util.Map.of("to", F32.onnxType()));
         String inv = e.node("Sub", "/attention_bias/Sub", e.constF32(1f), m);
         e.attentionBias = e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-10000f));
-        if (e.tokenLayout) {
-            String shape = e.node("Shape", "/shape/Shape", ids);
-            String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));
-            String seq = e.node("Slice", "/shape/Slice_1", shape, g.constInts(1), g.constInts(2));
-            e.sequenceShape = e.node("Concat", "/shape/Concat", java.util.List.of(batch, seq, g.constInts(h)),
+        if (opset >= 23) {
+            // the Attention op wants the mask as [B, 1, S, S] in the activation type
+            String full = e.node("Concat", "/attention_bias/Concat", java.util.List.of(batch, g.constInts(1), seq, seq),
                     java.util.Map.of("axis", 0));
-            e.headShape = e.node("Concat", "/shape/Concat_1", java.util.List.of(batch, seq,
-                    g.constInts(config.numAttentionHeads()), g.constInts(h / config.numAttentionHeads())),
-                    java.util.Map.of("axis", 0));
-            if (opset >= 23) {
-                // the Attention op wants the mask as [B, 1, S, S] in the activation type
-                String full = e.node("Concat", "/attention_bias/Concat", java.util.List.of(batch, g.constInts(1), seq, seq),
-                        java.util.Map.of("axis", 0));
-                e.attentionBias = e.toAct(e.node("Expand", "/attention_bias/Expand", e.attentionBias, full),
-                        "/attention_bias/Cast_1");
-            }
+            e.attentionBias = e.toAct(e.node("Expand", "/attention_bias/Expand", e.attentionBias, full),
+                    "/attention_bias/Cast_1");
         }
         for (HiddenBlock layer : layers) {
             x = layer.emit(e, x);
         }
-        if (e.tokenLayout) {
-            x = e.node("Reshape", "/encoder/Reshape", x, e.sequenceShape);
-        }
+        x = e.node("Reshape", "/encoder/Reshape", x, e.sequenceShape);
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
                 java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
         g.output("last_hidden_state", F32, "batch", "sequence", h);

@@ -86,9 +86,17 @@ public final class Norms {
             return y.mul(weight.array());
         }
 
-        /** x / sqrt(mean(x²) + eps) in fp32, then the weight in the activation type. */
+        /**
+         * x / sqrt(mean(x²) + eps) in fp32, then the weight in the activation type; from opset 23
+         * one {@code RMSNormalization} node in fp32.
+         */
         public String emit(io.linforge.core.onnx.OnnxEmitter e, String x, String scope) {
             String x32 = e.toF32(x, scope + "/Cast");
+            if (e.graph().opset() >= 23) {
+                return e.toAct(e.node("RMSNormalization", scope + "/RMSNormalization",
+                        java.util.List.of(x32, e.weight(weight, false, true)), java.util.Map.of("axis", -1, "epsilon", eps)),
+                        scope + "/Cast_1");
+            }
             String sq = e.node("Mul", scope + "/Mul", x32, x32);
             String ms = e.node("ReduceMean", scope + "/ReduceMean", java.util.List.of(sq),
                     java.util.Map.of("axes", new long[] {-1}, "keepdims", 1));

@@ -31,8 +31,8 @@ public final class OnnxEmitter {
      * SkipLayerNormalization kernel. The graph itself stays standard ONNX.
      */
     public boolean tokenLayout;
-    /** int64 [4]: batch, sequence, heads, head size (token layout). */
-    public String headShape;
+    /** int64 [4]: batch, 1, sequence, hidden (token layout): the states as one row block per sequence. */
+    public String rowShape;
     /** int64 [3]: batch, sequence, hidden (token layout). */
     public String sequenceShape;
     /** Past key/value inputs and present outputs per layer (decoders with a cache). */
