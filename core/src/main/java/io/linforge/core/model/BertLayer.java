@@ -133,17 +133,21 @@ public final class BertLayer implements HiddenBlock {
 
     /** softmax(q kᵀ / √d + bias) v with kᵀ given; scores and softmax in fp32. */
     static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, int headDim, String scope) {
-        return emitAttend(e, q, kT, v, (float) Math.sqrt(headDim), scope);
+        return emitAttend(e, q, kT, v, (float) Math.sqrt(headDim), 3, scope);
     }
 
-    /** softmax(q kᵀ / divisor + bias) v with kᵀ given (no division when {@code divisor} is 1); scores and softmax in fp32. */
-    static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, float divisor, String scope) {
+    /**
+     * softmax(q kᵀ / divisor + bias) v with kᵀ given, the softmax over {@code axis} (the last);
+     * no division when {@code divisor} is 1; scores and softmax in fp32.
+     */
+    static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, float divisor, int axis,
+            String scope) {
         String scores = e.toF32(e.node("MatMul", scope + "/MatMul", q, kT), scope + "/Cast");
         if (divisor != 1f) {
             scores = e.node("Div", scope + "/Div", scores, e.constF32(divisor));
         }
         scores = e.node("Add", scope + "/Add", scores, e.attentionBias);
-        String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", 3));
+        String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", axis));
         return e.node("MatMul", scope + "/MatMul_1", e.toAct(probs, scope + "/Cast_1"), v);
     }
 
@@ -155,14 +159,15 @@ public final class BertLayer implements HiddenBlock {
     }
 
     /**
-     * The layer over hidden states laid out as [tokens, 1, hidden]. Three exact rewrites save
-     * work at run time: the query weight and bias carry 1/√d (no division of the scores); the key
-     * bias is dropped (q·b_k is the same for every key of a query, and softmax ignores a constant
-     * shift); the value bias moves into the output projection's bias (b_o + W_o b_v, since each
-     * row of attention probabilities sums to 1). Before opset 23 the projections are batched per
-     * head ([heads, hidden, head size] weights against the states viewed as [B, 1, S, hidden]),
-     * so queries, keys and values come out as [B, heads, S, head size] without transposes; from
-     * opset 23 the attention is one standard {@code Attention} node.
+     * The layer over hidden states laid out as [tokens, 1, hidden] (see
+     * {@code OnnxEmitter.tokenLayout}). Three exact rewrites save work at run time: the query
+     * weight and bias carry 1/√d (no division of the scores); the key bias is dropped (q·b_k is
+     * the same for every key of a query, and softmax ignores a constant shift); the value bias
+     * moves into the output projection's bias (b_o + W_o b_v, since each row of attention
+     * probabilities sums to 1). Before opset 23 the tokens are sequence-major, so the projections
+     * viewed as [S, B·heads, d] reach the attention products through transposes that ONNX
+     * Runtime folds into its batched MatMul (no copies); from opset 23 the attention is one
+     * standard {@code Attention} node over [B, S, hidden].
      */
     @Override
     public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
@@ -170,43 +175,37 @@ public final class BertLayer implements HiddenBlock {
         var g = e.graph();
         String s = io.linforge.core.onnx.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] bq = null;
+        String q = e.matMul(query, hidden, scale);
         if (query.bias() != null) {
-            bq = io.linforge.core.onnx.OnnxEmitter.values(query.bias());
+            float[] bq = io.linforge.core.onnx.OnnxEmitter.values(query.bias());
             for (int i = 0; i < bq.length; i++) {
                 bq[i] = (float) (bq[i] * (double) scale);
             }
+            q = e.addBias(q, query, bq, "_scaled");
         }
+        q = e.tokens(q, width);
+        String k = e.tokens(e.matMul(key, hidden, 1f), width);
+        String v = e.tokens(e.matMul(value, hidden, 1f), width);
         String ctx;
         if (g.opset() >= 23) {
-            String q = e.matMul(query, hidden, scale);
-            if (bq != null) {
-                q = e.addBias(q, query, bq, "_scaled");
-            }
-            String k = e.tokens(e.matMul(key, hidden, 1f), width);
-            String v = e.tokens(e.matMul(value, hidden, 1f), width);
             ctx = e.node("Attention", s + "/Attention", java.util.List.of(
-                    e.node("Reshape", s + "/q/Reshape", e.tokens(q, width), e.sequenceShape),
+                    e.node("Reshape", s + "/q/Reshape", q, e.sequenceShape),
                     e.node("Reshape", s + "/k/Reshape", k, e.sequenceShape),
                     e.node("Reshape", s + "/v/Reshape", v, e.sequenceShape), e.attentionBias),
                     java.util.Map.of("q_num_heads", heads, "kv_num_heads", heads, "scale", 1f, "softmax_precision",
                             io.linforge.core.tensor.DType.F32.onnxType()));
         } else {
-            String rows = e.node("Reshape", s + "/Reshape", hidden, e.rowShape);
-            String q = e.node("MatMul", s + "/query/MatMul", rows, e.derived(headWeightName(query, "_scaled"), perHead(query, scale)));
-            if (bq != null) {
-                q = e.node("Add", s + "/query/Add", q, e.derived(headWeightName(query, "_bias_scaled"),
-                        io.linforge.core.tensor.TensorData.ofFloats(new long[] {heads, 1, headDim}, bq)));
-            }
-            String k = e.node("MatMul", s + "/key/MatMul", rows, e.derived(headWeightName(key, ""), perHead(key, 1f)));
-            String v = e.node("MatMul", s + "/value/MatMul", rows, e.derived(headWeightName(value, ""), perHead(value, 1f)));
-            String kT = e.node("Transpose", s + "/key/Transpose", java.util.List.of(k),
-                    java.util.Map.of("perm", new long[] {0, 1, 3, 2}));
-            ctx = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, q, kT, v, 1f, s)),
-                    java.util.Map.of("perm", new long[] {0, 2, 1, 3}));
+            // [S·B, heads·d] → [S, B·heads, d] → [B·heads, S, d] (keys: [B·heads, d, S])
+            var toHeads = java.util.Map.<String, Object>of("perm", new long[] {1, 0, 2});
+            String qh = e.node("Transpose", s + "/q/Transpose", java.util.List.of(
+                    e.node("Reshape", s + "/q/Reshape", q, e.headShape)), toHeads);
+            String kT = e.node("Transpose", s + "/k/Transpose", java.util.List.of(
+                    e.node("Reshape", s + "/k/Reshape", k, e.headShape)), java.util.Map.of("perm", new long[] {1, 2, 0}));
+            String vh = e.node("Transpose", s + "/v/Transpose", java.util.List.of(
+                    e.node("Reshape", s + "/v/Reshape", v, e.headShape)), toHeads);
+            ctx = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, qh, kT, vh, 1f, 2, s)), toHeads);
         }
-        ctx = e.node("Reshape", s + "/Reshape_3", ctx, g.constInts(-1, 1, width));
-        ctx = e.tokens(ctx, width);
+        ctx = e.tokens(e.node("Reshape", s + "/Reshape_3", ctx, g.constInts(-1, 1, width)), width);
         String outScope = io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
         String o = e.matMul(attentionOutput, ctx, 1f);
         if (value.bias() != null) {
@@ -223,29 +222,6 @@ public final class BertLayer implements HiddenBlock {
         String y = e.tokens(e.linear(output, inter), width);
         return e.tokens(outputNorm.emit(e, e.tokens(e.node("Add", oScope + "/Add", y, a), width), oScope + "/LayerNorm"),
                 width);
-    }
-
-    /** The initializer name of a projection's per-head weight. */
-    static String headWeightName(Linear l, String suffix) {
-        return "/" + l.name().replace('.', '/') + "/weight_heads" + suffix;
-    }
-
-    /** W [heads·d, in] (PyTorch layout) as [heads, in, d], times {@code scale}. */
-    io.linforge.core.tensor.TensorData perHead(Linear l, float scale) {
-        if (!l.adapters().isEmpty()) {
-            throw new IllegalStateException(l.name() + " has live adapters: merge them before export");
-        }
-        float[] w = io.linforge.core.onnx.OnnxEmitter.values(l.weight());
-        int in = (int) l.inFeatures();
-        float[] out = new float[w.length];
-        for (int h = 0; h < heads; h++) {
-            for (int i = 0; i < in; i++) {
-                for (int d = 0; d < headDim; d++) {
-                    out[(h * in + i) * headDim + d] = (float) (w[(h * headDim + d) * in + i] * (double) scale);
-                }
-            }
-        }
-        return io.linforge.core.tensor.TensorData.ofFloats(new long[] {heads, in, headDim}, out);
     }
 
     /** b_o + W_o b_v, accumulated in float64 (the value bias must exist). */

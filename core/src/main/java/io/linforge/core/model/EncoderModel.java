@@ -254,44 +254,67 @@ public final class EncoderModel extends TransformerModel {
         String p = "/" + prefix.replace(".", "") + (prefix.isEmpty() ? "" : "/") + "embeddings";
         p = p.replace("//", "/");
         int h = config.hiddenSize();
-        // hidden states flow as [tokens, 1, hidden] (see OnnxEmitter.tokenLayout); shapes to leave and re-enter it
+        int heads = config.numAttentionHeads();
+        // hidden states flow as [tokens, 1, hidden] (see OnnxEmitter.tokenLayout): sequence-major
+        // before opset 23, batch-major from 23
         e.tokenLayout = true;
+        boolean seqMajor = opset < 23;
         String shape = e.node("Shape", "/shape/Shape", ids);
         String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));
         String seq = e.node("Slice", "/shape/Slice_1", shape, g.constInts(1), g.constInts(2));
-        e.sequenceShape = e.node("Concat", "/shape/Concat", java.util.List.of(batch, seq, g.constInts(h)),
-                java.util.Map.of("axis", 0));
-        e.rowShape = e.node("Concat", "/shape/Concat_1", java.util.List.of(batch, g.constInts(1), seq, g.constInts(h)),
-                java.util.Map.of("axis", 0));
+        e.sequenceShape = e.node("Concat", "/shape/Concat", seqMajor ? java.util.List.of(seq, batch, g.constInts(h))
+                : java.util.List.of(batch, seq, g.constInts(h)), java.util.Map.of("axis", 0));
+        if (seqMajor) {
+            e.headShape = e.node("Concat", "/shape/Concat_1", java.util.List.of(seq, g.constInts(-1), g.constInts(h / heads)),
+                    java.util.Map.of("axis", 0));
+        }
+        var swap = java.util.Map.<String, Object>of("perm", new long[] {1, 0});
         String flat = g.constInts(-1, 1, h);
-        String x = e.node("Gather", p + "/word_embeddings/Gather", e.weight(wordEmbeddings, false, false), ids);
-        String positions;
+        String tokenIds = seqMajor ? e.node("Transpose", p + "/Transpose", java.util.List.of(ids), swap) : ids;
+        String x = e.node("Gather", p + "/word_embeddings/Gather", e.weight(wordEmbeddings, false, false), tokenIds);
+        String pos;
         if (roberta) {
             String notPad = e.node("Cast", p + "/Cast", java.util.List.of(e.node("Not", p + "/Not",
                     e.node("Equal", p + "/Equal", ids, g.constScalar(padId)))), java.util.Map.of("to", I64.onnxType()));
             String cum = e.node("CumSum", p + "/CumSum", notPad, g.constScalar(1));
-            positions = e.node("Add", p + "/Add_pos", e.node("Mul", p + "/Mul", cum, notPad), g.constScalar(padId));
+            String positions = e.node("Add", p + "/Add_pos", e.node("Mul", p + "/Mul", cum, notPad), g.constScalar(padId));
+            if (seqMajor) {
+                positions = e.node("Transpose", p + "/Transpose_pos", java.util.List.of(positions), swap);
+            }
+            pos = e.node("Gather", p + "/position_embeddings/Gather", e.weight(positionEmbeddings, false, false), positions);
         } else {
-            String n = e.node("Squeeze", p + "/Squeeze", java.util.List.of(seq), java.util.Map.of());
-            positions = e.node("Range", p + "/Range", g.constScalar(0), n, g.constScalar(1));
+            // positions 0..S-1: [S, hidden], broadcast over the batch ([S, 1, hidden] when sequence-major)
+            String positions = e.node("Range", p + "/Range", g.constScalar(0),
+                    e.node("Squeeze", p + "/Squeeze", java.util.List.of(seq), java.util.Map.of()), g.constScalar(1));
+            pos = e.node("Gather", p + "/position_embeddings/Gather", e.weight(positionEmbeddings, false, false), positions);
+            if (seqMajor) {
+                pos = e.unsqueeze(pos, p + "/Unsqueeze", 1);
+            }
         }
-        x = e.node("Add", p + "/Add", x, e.node("Gather", p + "/position_embeddings/Gather",
-                e.weight(positionEmbeddings, false, false), positions));
-        x = e.tokens(e.node("Reshape", p + "/Reshape", x, flat), h);
+        x = e.tokens(e.node("Reshape", p + "/Reshape", e.node("Add", p + "/Add", x, pos), flat), h);
         if (tokenTypeEmbeddings != null) {
             String t = types != null ? types : e.node("Mul", p + "/Mul_types", ids, g.constScalar(0));
+            if (seqMajor) {
+                t = e.node("Transpose", p + "/Transpose_types", java.util.List.of(t), swap);
+            }
             t = e.node("Gather", p + "/token_type_embeddings/Gather", e.weight(tokenTypeEmbeddings, false, false), t);
             x = e.tokens(e.node("Add", p + "/Add_1", x, e.tokens(e.node("Reshape", p + "/Reshape_1", t, flat), h)), h);
         }
         x = e.tokens(embeddingNorm.emit(e, x, p + "/LayerNorm"), h);
-        // additive padding bias [B, 1, 1, S], fp32, computed once for all layers
+        // additive padding bias, fp32, computed once for all layers: [B, 1, 1, S] ...
         String u = e.unsqueeze(mask, "/attention_bias/Unsqueeze", 1);
         u = e.unsqueeze(u, "/attention_bias/Unsqueeze_1", 2);
         String m = e.node("Cast", "/attention_bias/Cast", java.util.List.of(u), java.util.Map.of("to", F32.onnxType()));
         String inv = e.node("Sub", "/attention_bias/Sub", e.constF32(1f), m);
         e.attentionBias = e.node("Mul", "/attention_bias/Mul", inv, e.constF32(-10000f));
-        if (opset >= 23) {
-            // the Attention op wants the mask as [B, 1, S, S] in the activation type
+        if (seqMajor) {
+            // ... as [B·heads, 1, S] for the scores [B·heads, S, S]
+            String per = e.node("Expand", "/attention_bias/Expand", e.attentionBias, e.node("Concat", "/attention_bias/Concat",
+                    java.util.List.of(batch, g.constInts(heads, 1), seq), java.util.Map.of("axis", 0)));
+            e.attentionBias = e.node("Reshape", "/attention_bias/Reshape", per, e.node("Concat", "/attention_bias/Concat_1",
+                    java.util.List.of(g.constInts(-1, 1), seq), java.util.Map.of("axis", 0)));
+        } else {
+            // ... as [B, 1, S, S] in the activation type for the Attention op
             String full = e.node("Concat", "/attention_bias/Concat", java.util.List.of(batch, g.constInts(1), seq, seq),
                     java.util.Map.of("axis", 0));
             e.attentionBias = e.toAct(e.node("Expand", "/attention_bias/Expand", e.attentionBias, full),
@@ -301,6 +324,9 @@ public final class EncoderModel extends TransformerModel {
             x = layer.emit(e, x);
         }
         x = e.node("Reshape", "/encoder/Reshape", x, e.sequenceShape);
+        if (seqMajor) {
+            x = e.node("Transpose", "/encoder/Transpose", java.util.List.of(x), java.util.Map.of("perm", new long[] {1, 0, 2}));
+        }
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
                 java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
         g.output("last_hidden_state", F32, "batch", "sequence", h);

@@ -25,16 +25,17 @@ public final class OnnxEmitter {
     public String cos;
     public String sin;
     /**
-     * Encoders at opset 13 and later keep their hidden states as [tokens, 1, width] (tokens =
-     * batch × sequence) and declare that shape in {@code value_info}: with both inputs of the
-     * residual Add known to agree, ONNX Runtime fuses Add + LayerNormalization into its
-     * SkipLayerNormalization kernel. The graph itself stays standard ONNX.
+     * Encoders keep their hidden states as [tokens, 1, width] and declare that shape in
+     * {@code value_info}: with both inputs of the residual Add known to agree, ONNX Runtime fuses
+     * Add + LayerNormalization into its SkipLayerNormalization kernel. The graph itself stays
+     * standard ONNX. Tokens are sequence-major (tokens = sequence × batch) before opset 23, and
+     * batch-major from 23, where the {@code Attention} op takes [batch, sequence, hidden].
      */
     public boolean tokenLayout;
-    /** int64 [4]: batch, 1, sequence, hidden (token layout): the states as one row block per sequence. */
-    public String rowShape;
-    /** int64 [3]: batch, sequence, hidden (token layout). */
+    /** int64 [3]: the token axis split in two, then hidden: [S, B, hidden], or [B, S, hidden] from opset 23. */
     public String sequenceShape;
+    /** int64 [3]: [S, B·heads, head size] (sequence-major tokens). */
+    public String headShape;
     /** Past key/value inputs and present outputs per layer (decoders with a cache). */
     public final Map<Integer, String[]> past = new HashMap<>();
     public final Map<Integer, String[]> present = new HashMap<>();
