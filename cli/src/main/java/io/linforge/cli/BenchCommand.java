@@ -52,6 +52,9 @@ public final class BenchCommand implements Command {
                         .desc("a baseline model timed interleaved with --model on the same inputs; reports the p50 ratio").build())
                 .addOption(Option.builder().longOpt("opt-level").hasArg().argName("L")
                         .desc("graph optimization level: none, basic, extended (default), all").build())
+                .addOption(Option.builder().longOpt("profile").hasArg().argName("DIR")
+                        .desc("write ONNX Runtime's per-node profiles to DIR and print the time per operator "
+                                + "(one --batch and one --seq; profiling slows the runs themselves)").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -87,7 +90,7 @@ public final class BenchCommand implements Command {
     }
 
     /** Candidate vs baseline, interleaved: {@code iterations} rounds of 5 runs each per shape. */
-    static int compare(CommandLine cmd, Path cand, Path base, SessionConfig config, int vocab, long seed,
+    static int compare(CommandLine cmd, Path cand, Path base, SessionConfig config, Path profile, int vocab, long seed,
             List<Integer> batches, List<Integer> seqs, int warmup, int rounds) throws Exception {
         ObjectNode out = CliSupport.JSON.createObjectNode();
         out.put("candidate", cand.toAbsolutePath().toString());
@@ -97,7 +100,11 @@ public final class BenchCommand implements Command {
         out.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString());
         out.set("machine", CliSupport.JSON.valueToTree(MachineInfo.describe()));
         ArrayNode rows = out.putArray("results");
-        try (InferenceSession a = Sessions.open(cand, config); InferenceSession b = Sessions.open(base, config)) {
+        try (InferenceSession a = Sessions.open(cand, profiled(config, profile, "candidate"));
+                InferenceSession b = Sessions.open(base, profiled(config, profile, "baseline"))) {
+            if (profile != null) {
+                ortSessions(new String[] {"candidate", "baseline"}, a, b);
+            }
             out.put("candidate_engine", a.engine());
             out.put("baseline_engine", b.engine());
             if (a instanceof OrtInferenceSession || b instanceof OrtInferenceSession) {
@@ -127,9 +134,68 @@ public final class BenchCommand implements Command {
                     row.put("ratio_p50", r.ratio());
                 }
             }
+            if (profile != null) {
+                ObjectNode p = out.putObject("profile");
+                printProfiles(p, new String[] {"candidate", "baseline"}, a, b);
+            }
         }
         CliSupport.writeJson(cmd, out);
         return 0;
+    }
+
+    static SessionConfig profiled(SessionConfig config, Path dir, String name) {
+        return dir == null ? config : config.toBuilder().profile(dir.resolve(name)).build();
+    }
+
+    /** The sessions as ONNX Runtime sessions, or exit 2: per-operator profiles come from ONNX Runtime. */
+    static OrtInferenceSession[] ortSessions(String[] names, InferenceSession... all) {
+        OrtInferenceSession[] sessions = new OrtInferenceSession[all.length];
+        for (int i = 0; i < all.length; i++) {
+            if (!(all[i] instanceof OrtInferenceSession ort)) {
+                throw LinforgeException.badInput("--profile: per-operator profiles come from ONNX Runtime; "
+                        + names[i] + " runs on " + all[i].engine());
+            }
+            sessions[i] = ort;
+        }
+        return sessions;
+    }
+
+    /** Ends profiling of each session and prints milliseconds per operator side by side. */
+    static void printProfiles(ObjectNode json, String[] names, InferenceSession... all) {
+        OrtInferenceSession[] sessions = ortSessions(names, all);
+        io.linforge.runtime.bench.OpProfile.Result[] r = new io.linforge.runtime.bench.OpProfile.Result[sessions.length];
+        java.util.LinkedHashSet<String> ops = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < sessions.length; i++) {
+            Path file = sessions[i].endProfiling();
+            r[i] = io.linforge.runtime.bench.OpProfile.read(file);
+            ops.addAll(r[i].opMs().keySet());
+            ObjectNode o = json.putObject(names[i]);
+            o.put("file", file.toAbsolutePath().toString());
+            o.put("runs", r[i].runs());
+            o.put("nodes", r[i].nodes());
+            o.put("total_ms", r[i].totalMs());
+            o.set("op_ms", CliSupport.JSON.valueToTree(r[i].opMs()));
+        }
+        System.out.printf("%nper-operator time (sum over nodes of the median kernel time per run, ms)%n%-28s", "operator");
+        for (String n : names) {
+            System.out.printf("%12s", n);
+        }
+        System.out.printf("%n%-28s", "total");
+        for (var x : r) {
+            System.out.printf("%12.3f", x.totalMs());
+        }
+        System.out.printf("%n%-28s", "nodes");
+        for (var x : r) {
+            System.out.printf("%12d", x.nodes());
+        }
+        System.out.println();
+        for (String op : ops) {
+            System.out.printf("%-28s", op);
+            for (var x : r) {
+                System.out.printf("%12.3f", x.opMs().getOrDefault(op, 0.0));
+            }
+            System.out.println();
+        }
     }
 
     static long[][] ones(int b, int s) {
@@ -174,14 +240,24 @@ public final class BenchCommand implements Command {
             vocab = ModelFiles.vocabSize(tok);
             vocabFrom = tok.toString();
         }
+        Path profile = cmd.hasOption("profile") ? Path.of(cmd.getOptionValue("profile")) : null;
+        if (profile != null) {
+            if (batches.size() != 1 || seqs.size() != 1) {
+                throw LinforgeException.badInput("--profile: needs one --batch and one --seq value (the profile mixes all runs)");
+            }
+            java.nio.file.Files.createDirectories(profile);
+        }
         if (cmd.hasOption("compare")) {
             Path base = ModelFiles.model(Path.of(cmd.getOptionValue("compare")), "--compare", providers);
             Sessions.check(base, config);
-            return compare(cmd, onnx, base, config, vocab, seed, batches, seqs, warmup, iterations);
+            return compare(cmd, onnx, base, config, profile, vocab, seed, batches, seqs, warmup, iterations);
         }
 
         ObjectNode out = CliSupport.JSON.createObjectNode();
-        try (InferenceSession session = Sessions.open(onnx, config)) {
+        try (InferenceSession session = Sessions.open(onnx, profiled(config, profile, "model"))) {
+            if (profile != null) {
+                ortSessions(new String[] {"model"}, session);
+            }
             out.put("model", onnx.toAbsolutePath().toString());
             out.set("providers", CliSupport.JSON.valueToTree(session.providers().stream().map(Provider::id).toList()));
             out.put("engine", session.engine());
@@ -228,6 +304,9 @@ public final class BenchCommand implements Command {
                     row.put("sequences_per_s", r.sequencesPerSec());
                     row.put("tokens_per_s", r.tokensPerSec());
                 }
+            }
+            if (profile != null) {
+                printProfiles(out.putObject("profile"), new String[] {"model"}, session);
             }
         }
         CliSupport.writeJson(cmd, out);

@@ -38,6 +38,32 @@ class BenchCommandTest {
         assertTrue(Files.list(dir).allMatch(p -> p.equals(json)), "no temporary files left");
     }
 
+    /** --compare with --profile: both models' traces are summarised per operator, every run counted. */
+    @Test
+    void compareWithProfilePrintsTimePerOperator() throws Exception {
+        Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));
+        Path json = dir.resolve("cmp.json");
+        Path prof = dir.resolve("prof");
+        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", onnx.toString(), "--compare", onnx.toString(),
+                "--batch", "1", "--seq", "8", "--warmup", "1", "--iterations", "2", "--threads", "1",
+                "--profile", prof.toString(), "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode p = CliSupport.JSON.readTree(json.toFile()).get("profile");
+        for (String side : new String[] {"candidate", "baseline"}) {
+            JsonNode s = p.get(side);
+            assertEquals(1 + 2 * 5, s.get("runs").asInt(), side);
+            assertTrue(s.get("nodes").asInt() > 50, side);
+            // the bundled PyTorch export after ONNX Runtime's fusions
+            assertTrue(s.get("op_ms").has("MatMul") && s.get("op_ms").has("LayerNormalization"), s.toString());
+            assertTrue(Files.isRegularFile(Path.of(s.get("file").asText())));
+        }
+        assertTrue(r.out().contains("per-operator time"), r.out());
+        InfoCommandTest.Run two = InfoCommandTest.run("bench", "--model", onnx.toString(), "--batch", "1,2", "--seq", "8",
+                "--profile", prof.toString());
+        assertEquals(2, two.code());
+        assertTrue(two.err().contains("--profile"), two.err());
+    }
+
     @Test
     void unavailableProviderAndBadListsExitTwo() throws Exception {
         Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));

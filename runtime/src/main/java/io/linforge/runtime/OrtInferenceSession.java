@@ -118,6 +118,9 @@ public final class OrtInferenceSession implements InferenceSession {
             if (gpu && !cpuAllowed) {
                 so.addConfigEntry("session.disable_cpu_ep_fallback", "1");
             }
+            if (config.profilePrefix() != null) {
+                so.enableProfiling(config.profilePrefix().toString());
+            }
             for (Provider p : requested) {
                 addProvider(so, p, config);
             }
@@ -376,6 +379,15 @@ public final class OrtInferenceSession implements InferenceSession {
     @Override
     public void close() {
         closeQuietly(session);
+    }
+
+    /** Stops profiling (opened with {@link SessionConfig.Builder#profile}) and returns the profile file. */
+    public Path endProfiling() {
+        try {
+            return Path.of(session.endProfiling());
+        } catch (OrtException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, path + ": cannot end profiling: " + firstLine(e), e);
+        }
     }
 
     private static void closeQuietly(OrtSession s) {

@@ -17,6 +17,7 @@ public final class SessionConfig {
     private final int deviceId;
     private final int intraOpThreads;
     private final OptLevel optLevel;
+    private final Path profilePrefix;
     private final Map<String, String> cudaOptions;
     private final Map<String, String> tensorrtOptions;
 
@@ -25,12 +26,22 @@ public final class SessionConfig {
         this.deviceId = b.deviceId;
         this.intraOpThreads = b.intraOpThreads;
         this.optLevel = b.optLevel;
+        this.profilePrefix = b.profilePrefix;
         this.cudaOptions = Map.copyOf(b.cudaOptions);
         this.tensorrtOptions = Map.copyOf(b.tensorrtOptions);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder().providers(providers).deviceId(deviceId).intraOpThreads(intraOpThreads).optLevel(optLevel)
+                .profile(profilePrefix);
+        b.cudaOptions.putAll(cudaOptions);
+        b.tensorrtOptions.putAll(tensorrtOptions);
+        return b;
     }
 
     /** CPU only, default threads, extended optimizations. */
@@ -55,6 +66,11 @@ public final class SessionConfig {
         return optLevel;
     }
 
+    /** Where ONNX Runtime writes its per-node profile ({@code <prefix>_<date>.json}), or null for none. */
+    public Path profilePrefix() {
+        return profilePrefix;
+    }
+
     public Map<String, String> cudaOptions() {
         return cudaOptions;
     }
@@ -68,6 +84,7 @@ public final class SessionConfig {
         private int deviceId;
         private int intraOpThreads;
         private OptLevel optLevel = OptLevel.EXTENDED;
+        private Path profilePrefix;
         private final Map<String, String> cudaOptions = new LinkedHashMap<>();
         private final Map<String, String> tensorrtOptions = new LinkedHashMap<>();
 
@@ -95,6 +112,12 @@ public final class SessionConfig {
 
         public Builder optLevel(OptLevel level) {
             this.optLevel = level;
+            return this;
+        }
+
+        /** Records ONNX Runtime's per-node profile; see {@link OrtInferenceSession#endProfiling()}. */
+        public Builder profile(Path prefix) {
+            this.profilePrefix = prefix;
             return this;
         }
 
