@@ -209,6 +209,54 @@ class OnnxExporterTest {
         assertEquals(2, opt.get("com.microsoft::BiasGelu"), opt.toString());
     }
 
+    /**
+     * The fixtures are initialised with zero biases, which would hide a wrong rewrite of the query
+     * scale, the dropped key bias or the folded value bias: here every bias of the BERT and RoBERTa
+     * fixtures is random (seeded), and ONNX Runtime must still match DJL at each opset form.
+     */
+    @Test
+    void attentionRewritesHoldWithNonZeroBiases() throws Exception {
+        for (String name : new String[] {"bert", "roberta"}) {
+            Path dir = tmp.resolve(name + "-biased");
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+            Map<String, TensorData> tensors = new java.util.TreeMap<>();
+            try (Checkpoint c = Checkpoint.open(HF.resolve(name))) {
+                for (var t : c.tensors().entrySet()) {
+                    TensorData v = t.getValue();
+                    if (t.getKey().endsWith(".bias")) {
+                        float[] b = new float[(int) v.numel()];
+                        for (int i = 0; i < b.length; i++) {
+                            b[i] = (float) (rng.nextDouble() - 0.5);
+                        }
+                        v = TensorData.ofFloats(v.shape(), b);
+                    }
+                    tensors.put(t.getKey(), v.toF32());
+                }
+                Checkpoint.save(dir, c.config(), tensors, null);
+            }
+            Map<String, TensorData> exp = Safetensors.readAll(HF.resolve(name + "/expected.safetensors"));
+            Map<String, long[][]> in = new HashMap<>();
+            in.put("input_ids", rows(exp.get("input_ids")));
+            in.put("attention_mask", rows(exp.get("attention_mask")));
+            if (exp.containsKey("token_type_ids")) {
+                in.put("token_type_ids", rows(exp.get("token_type_ids")));
+            }
+            float[] djl;
+            try (NDManager root = NDManager.newBaseManager(); Checkpoint c = Checkpoint.open(dir);
+                    TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32);
+                    NDManager m = root.newSubManager()) {
+                djl = ((EncoderModel) tm).forward(in.get("input_ids"), in.get("attention_mask"), in.get("token_type_ids"),
+                        new ForwardContext(m, false, DataType.FLOAT32), false).lastHidden().toFloatArray();
+            }
+            for (int opset : new int[] {12, 17, 23}) {
+                Path out = tmp.resolve(name + "-biased-o" + opset);
+                OnnxExporter.export(dir, List.of(), out, new OnnxExporter.Options(false, opset, true, false));
+                double d = maxAbs(run(out.resolve("model.onnx"), in).get("last_hidden_state"), djl);
+                assertTrue(d <= 1e-4, name + " opset " + opset + " with random biases: ORT vs DJL " + d);
+            }
+        }
+    }
+
     @Test
     void loraMergedExportMatchesPeft() throws Exception {
         Map<String, TensorData> in = Safetensors.readAll(HF.resolve("bert/expected.safetensors"));
