@@ -38,13 +38,22 @@ for m in minilm bert-base; do
     echo "parity $m $p rc=$?" >> "$OUT/steps.txt"
   done
 done
-L bench --model $W/bert-base-fp16 --provider cuda,cpu --batch 32 --seq 128 --warmup 10 --iterations 50 --vocab 30522 \
-  --json "$OUT/bench-bert-base-fp16-cuda.json" > "$OUT/bench-bert-base-fp16-cuda.log" 2>&1
-L bench --model $W/bert-base-fp32 --provider cuda,cpu --batch 32 --seq 128 --warmup 10 --iterations 50 --vocab 30522 \
-  --json "$OUT/bench-bert-base-fp32-cuda.json" > "$OUT/bench-bert-base-fp32-cuda.log" 2>&1
-L bench --model $W/minilm-fp16 --provider cuda,cpu --batch 1,32 --seq 128 --warmup 10 --iterations 50 \
+# the same BERT-base at opset 23 (the standard Attention op), fp16, with its CUDA EP parity
+L export --model $W/bert-base --out $W/bert-base-fp16-op23 --fp16 --opset 23 --json "$OUT/export-bert-base-fp16-op23.json" \
+  > "$OUT/export-bert-base-fp16-op23.log" 2>&1
+L validate --reference $W/bert-base-fp16-op23 --candidate $W/bert-base-fp16-op23 --reference-provider cpu \
+  --provider cuda,cpu --data "$DATA" --limit 64 --tokenizer $MINILM/tokenizer.json --min-cosine 0.999 \
+  --json "$OUT/parity-bert-base-fp16-op23.json" > "$OUT/parity-bert-base-fp16-op23.log" 2>&1
+echo "parity bert-base fp16-op23 rc=$?" >> "$OUT/steps.txt"
+# throughput at 32 x 128: PyTorch before and after ours, to bracket drifts of the GPU
+python3 "$ROOT/tests/gpu/torch_bench.py" $W/bert-base 32 128 "$OUT/torch-bert-base-fp16-before.json" > "$OUT/torch.log" 2>&1
+for m in bert-base-fp16 bert-base-fp16-op23 bert-base-fp32; do
+  L bench --model $W/$m --provider cuda,cpu --batch 32 --seq 128 --warmup 50 --iterations 200 --vocab 30522 \
+    --json "$OUT/bench-$m-cuda.json" > "$OUT/bench-$m-cuda.log" 2>&1
+done
+L bench --model $W/minilm-fp16 --provider cuda,cpu --batch 1,32 --seq 128 --warmup 50 --iterations 200 \
   --json "$OUT/bench-minilm-fp16-cuda.json" > "$OUT/bench-minilm-fp16-cuda.log" 2>&1
-python3 "$ROOT/tests/gpu/torch_bench.py" $W/bert-base 32 128 "$OUT/torch-bert-base-fp16.json" > "$OUT/torch.log" 2>&1
+python3 "$ROOT/tests/gpu/torch_bench.py" $W/bert-base 32 128 "$OUT/torch-bert-base-fp16-after.json" >> "$OUT/torch.log" 2>&1
 if [ -d $TRT ]; then
   # parse each export into a TensorRT network, then try to build an engine
   HF="$ROOT/core/src/test/resources/fixtures/hf"

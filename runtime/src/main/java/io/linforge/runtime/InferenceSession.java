@@ -57,6 +57,15 @@ public interface InferenceSession extends AutoCloseable {
         return run(inputs, Set.of());
     }
 
+    /**
+     * Runs one batch for timing: every output is computed and reaches host memory, but is not
+     * converted to fp32 Java arrays (a conversion that costs more than the model itself for large
+     * fp16 outputs on a GPU). Sessions that cannot skip the conversion simply {@link #run}.
+     */
+    default void execute(Map<String, long[][]> inputs) {
+        run(inputs);
+    }
+
     @Override
     void close();
 }

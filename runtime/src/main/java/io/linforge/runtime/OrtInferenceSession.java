@@ -243,34 +243,7 @@ public final class OrtInferenceSession implements InferenceSession {
             Set<String> outputNames) {
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
-            int batch = -1;
-            int seq = -1;
-            for (long[][] a : given.values()) {
-                batch = a.length;
-                seq = a.length == 0 ? 0 : a[0].length;
-                break;
-            }
-            for (IoInfo in : inputs) {
-                FloatTensor f = floats.get(in.name());
-                if (f != null) {
-                    feed.put(in.name(), floatTensor(in.name(), f));
-                    continue;
-                }
-                long[][] values = given.get(in.name());
-                if (values == null && in.name().equals("position_ids") && batch >= 0) {
-                    values = new long[batch][seq];
-                    for (long[] row : values) {
-                        for (int j = 0; j < seq; j++) {
-                            row[j] = j;
-                        }
-                    }
-                }
-                if (values == null) {
-                    throw LinforgeException.badInput(path, "inputs", "the model needs input '" + in.name() + "' "
-                            + in.dtype() + in.dims() + " which is not provided (given: " + given.keySet() + ")");
-                }
-                feed.put(in.name(), tensor(in.name(), values));
-            }
+            feed(given, floats, feed);
             Set<String> wanted = outputNames.isEmpty() ? session.getOutputNames() : outputNames;
             Map<String, FloatTensor> out = new LinkedHashMap<>();
             try (OrtSession.Result r = session.run(feed, wanted)) {
@@ -285,6 +258,58 @@ public final class OrtInferenceSession implements InferenceSession {
             for (OnnxTensor t : feed.values()) {
                 t.close();
             }
+        }
+    }
+
+    /**
+     * Runs for timing: ONNX Runtime computes every output and hands it over in host memory, where
+     * it is released without being converted into Java arrays.
+     */
+    @Override
+    public void execute(Map<String, long[][]> given) {
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try {
+            feed(given, Map.of(), feed);
+            session.run(feed).close();
+        } catch (OrtException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, path + ": inference failed: " + firstLine(e), e);
+        } finally {
+            for (OnnxTensor t : feed.values()) {
+                t.close();
+            }
+        }
+    }
+
+    /** Fills {@code feed} with one tensor per model input (the caller closes them, also on failure). */
+    private void feed(Map<String, long[][]> given, Map<String, FloatTensor> floats, Map<String, OnnxTensor> feed)
+            throws OrtException {
+        int batch = -1;
+        int seq = -1;
+        for (long[][] a : given.values()) {
+            batch = a.length;
+            seq = a.length == 0 ? 0 : a[0].length;
+            break;
+        }
+        for (IoInfo in : inputs) {
+            FloatTensor f = floats.get(in.name());
+            if (f != null) {
+                feed.put(in.name(), floatTensor(in.name(), f));
+                continue;
+            }
+            long[][] values = given.get(in.name());
+            if (values == null && in.name().equals("position_ids") && batch >= 0) {
+                values = new long[batch][seq];
+                for (long[] row : values) {
+                    for (int j = 0; j < seq; j++) {
+                        row[j] = j;
+                    }
+                }
+            }
+            if (values == null) {
+                throw LinforgeException.badInput(path, "inputs", "the model needs input '" + in.name() + "' "
+                        + in.dtype() + in.dims() + " which is not provided (given: " + given.keySet() + ")");
+            }
+            feed.put(in.name(), tensor(in.name(), values));
         }
     }
 

@@ -23,9 +23,7 @@ class OrtInferenceSessionTest {
                 .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))).build();
     }
 
-    /** input_ids (int64) -> Cast to fp16 -> output y: fp16 outputs come back as fp32 values. */
-    @Test
-    void fp16OutputsAreConvertedAndSymbolicDimsReported() throws Exception {
+    static Path castModel(Path dir) throws Exception {
         Onnx.GraphProto g = Onnx.GraphProto.newBuilder().setName("cast")
                 .addInput(tensor("input_ids", Onnx.TensorProto.DataType.INT64_VALUE, "batch", "seq"))
                 .addOutput(tensor("y", Onnx.TensorProto.DataType.FLOAT16_VALUE, "batch", "seq"))
@@ -37,6 +35,13 @@ class OrtInferenceSessionTest {
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(g).build();
         Path f = dir.resolve("cast.onnx");
         Files.write(f, m.toByteArray());
+        return f;
+    }
+
+    /** input_ids (int64) -> Cast to fp16 -> output y: fp16 outputs come back as fp32 values. */
+    @Test
+    void fp16OutputsAreConvertedAndSymbolicDimsReported() throws Exception {
+        Path f = castModel(dir);
         try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
             assertEquals(new IoInfo("y", "float16", List.of("batch", "seq")), s.outputs().get(0));
             assertEquals(new IoInfo("input_ids", "int64", List.of("batch", "seq")), s.inputs().get(0));
@@ -44,6 +49,19 @@ class OrtInferenceSessionTest {
             FloatTensor y = s.run(Map.of("input_ids", new long[][] {{3, 2049}, {70000, -5}})).get("y");
             assertArrayEquals(new long[] {2, 2}, y.shape());
             assertArrayEquals(new float[] {3f, 2048f, Float.POSITIVE_INFINITY, -5f}, y.data());
+        }
+    }
+
+    /** The timing path runs the same graph and reports a missing input the same way (exit 2, naming it). */
+    @Test
+    void executeRunsWithoutConvertingAndChecksInputs() throws Exception {
+        Path f = castModel(dir);
+        try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
+            s.execute(Map.of("input_ids", new long[][] {{1, 2, 3}}));
+            io.linforge.core.LinforgeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.linforge.core.LinforgeException.class, () -> s.execute(Map.of("ids", new long[][] {{1}})));
+            assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("input_ids"), e.getMessage());
         }
     }
 }

@@ -12,8 +12,9 @@ import java.util.SplittableRandom;
 /**
  * Latency and throughput of an {@link InferenceSession} over a sweep of batch sizes and sequence
  * lengths, on synthetic token ids (uniform over the vocabulary, seeded; full attention mask, type
- * ids 0). Each shape gets its own warm-up; latency covers one {@code run} call including the
- * host-side input and output copies.
+ * ids 0). Each shape gets its own warm-up; latency covers one {@link InferenceSession#execute} call:
+ * the host-side input copies, the run, and the outputs reaching host memory (without their
+ * conversion into Java arrays).
  */
 public final class Benchmark {
     /** One shape's measurements (milliseconds; throughput per second). */
@@ -62,13 +63,13 @@ public final class Benchmark {
         }
         Map<String, long[][]> in = inputs(batch, seq);
         for (int i = 0; i < warmup; i++) {
-            session.run(in);
+            session.execute(in);
         }
         double[] ms = new double[iterations];
         long total = 0;
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
-            session.run(in);
+            session.execute(in);
             long dt = System.nanoTime() - t0;
             total += dt;
             ms[i] = dt / 1e6;

@@ -23,8 +23,8 @@ public final class Comparison {
         Map<String, long[][]> inCand = filter(candidate, inputs);
         Map<String, long[][]> inBase = filter(baseline, inputs);
         for (int i = 0; i < warmup; i++) {
-            candidate.run(inCand);
-            baseline.run(inBase);
+            candidate.execute(inCand);
+            baseline.execute(inBase);
         }
         double[] a = new double[rounds * perRound];
         double[] b = new double[rounds * perRound];
@@ -36,9 +36,9 @@ public final class Comparison {
                 for (int i = 0; i < perRound; i++) {
                     long t0 = System.nanoTime();
                     if (cand) {
-                        candidate.run(inCand);
+                        candidate.execute(inCand);
                     } else {
-                        baseline.run(inBase);
+                        baseline.execute(inBase);
                     }
                     double ms = (System.nanoTime() - t0) / 1e6;
                     if (cand) {
