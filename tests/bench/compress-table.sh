@@ -11,6 +11,8 @@
 #
 # Work goes to $WORK/NAME (default runs/compress-table/NAME); a finished step is skipped on a
 # rerun, so an interrupted run resumes. LINFORGE overrides the launcher (default ./linforge).
+# TABLE_ONLY=1 prints the table from the JSON results already in $WORK/NAME (e.g. copied back from
+# another machine) without running anything.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LF=${LINFORGE:-$ROOT/linforge}
@@ -30,6 +32,7 @@ mkdir -p "$W/onnx"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 once() { # once OUTPUT command...: runs the command unless OUTPUT exists
   local out=$1; shift
+  [ -z "${TABLE_ONLY:-}" ] || return 0
   if [ ! -e "$out" ]; then log "$*"; "$@" >>"$W/log.txt" 2>&1; fi
 }
 
