@@ -10,7 +10,8 @@
 #   tests/bench/compress-table.sh NAME DATA.jsonl TRAIN_STEPS TRAIN_LR [HEAL_STEPS]
 #
 # Work goes to $WORK/NAME (default runs/compress-table/NAME); a finished step is skipped on a
-# rerun, so an interrupted run resumes. LINFORGE overrides the launcher (default ./linforge).
+# rerun, so an interrupted run resumes (only the trained adapter `ft` and the JSON results are
+# needed to resume). HEALS picks the healing variants (default "none lora distill"). LINFORGE overrides the launcher (default ./linforge).
 # TABLE_ONLY=1 prints the table from the JSON results already in $WORK/NAME (e.g. copied back from
 # another machine) without running anything.
 set -euo pipefail
@@ -25,6 +26,7 @@ DATA=$(realpath "$2")
 STEPS=$3
 LR=$4
 HEAL_STEPS=${5:-40}
+HEALS=${HEALS:-none lora distill}
 BASE=${WORK:-$ROOT/runs/compress-table}
 W=$BASE/$NAME
 SEQ=128
@@ -42,19 +44,27 @@ once "$W/ft" "$LF" train --model "$BASE/minilm" --data "$DATA" --method lora --r
 once "$W/onnx/k0" "$LF" export --model "$BASE/minilm" --adapter "$W/ft" --out "$W/onnx/k0"
 once "$W/v-k0.json" "$LF" validate --reference "$W/onnx/k0" --candidate "$W/onnx/k0" --data "$DATA" \
   --max-length $SEQ --json "$W/v-k0.json"
+run() { log "$*"; "$@" >>"$W/log.txt" 2>&1; }
 for k in 1 2 3; do
-  for heal in none lora distill; do
+  for heal in $HEALS; do
     c=k$k-$heal
+    # one chain per model: compress, export, validate (and for K without healing the latency);
+    # a chain cut short starts over
+    if [ -e "$W/v-$c.json" ] && { [ "$heal" != none ] || [ -e "$W/bench-k$k.json" ]; }; then continue; fi
+    [ -z "${TABLE_ONLY:-}" ] || continue
+    rm -rf "${W:?}/$c" "$W/onnx/$c"
     extra=()
     [ "$heal" = none ] || extra=(--heal "$heal" --heal-steps "$HEAL_STEPS")
-    once "$W/$c" "$LF" compress --model "$BASE/minilm" --adapter "$W/ft" --data "$DATA" --max-accuracy-drop 1 \
+    run "$LF" compress --model "$BASE/minilm" --adapter "$W/ft" --data "$DATA" --max-accuracy-drop 1 \
       --max-blocks $k --seq $SEQ --seed 42 "${extra[@]}" --out "$W/$c" --json "$W/$c.json"
-    once "$W/onnx/$c" "$LF" export --model "$W/$c" --out "$W/onnx/$c"
-    once "$W/v-$c.json" "$LF" validate --reference "$W/onnx/k0" --candidate "$W/onnx/$c" --data "$DATA" \
-      --max-length $SEQ --json "$W/v-$c.json"
+    run "$LF" export --model "$W/$c" --out "$W/onnx/$c"
+    run "$LF" validate --reference "$W/onnx/k0" --candidate "$W/onnx/$c" --data "$DATA" \
+      --max-length $SEQ --json "$W/v-$c.tmp" && mv "$W/v-$c.tmp" "$W/v-$c.json"
+    if [ "$heal" = none ]; then
+      run "$LF" bench --model "$W/onnx/k$k-none" --compare "$W/onnx/k0" --batch 32 --seq $SEQ \
+        --threads 2 --warmup 2 --iterations 6 --json "$W/bench-k$k.json"
+    fi
   done
-  once "$W/bench-k$k.json" "$LF" bench --model "$W/onnx/k$k-none" --compare "$W/onnx/k0" --batch 32 --seq $SEQ \
-    --threads 2 --warmup 2 --iterations 6 --json "$W/bench-k$k.json"
 done
 
 # multiply-adds per 128-token row: per layer 4h² + 2hf (projections, MLP) + 2sh (attention) per
@@ -70,7 +80,8 @@ ref=$(jq -r '.metrics.reference_accuracy' "$W/v-k0.json")
 rows=$(jq -r .rows "$W/v-k0.json")
 echo "$NAME: fine-tuned test accuracy $ref on $rows test rows (ONNX Runtime); LoRA $STEPS steps, lr $LR; healing $HEAL_STEPS steps"
 echo
-echo "| K | layers replaced | GFLOP/row | FLOP reduction | accuracy: none / lora / distill | drop (points): none / lora / distill | KL to fine-tuned: none / lora / distill | p50 ms (K / 0) | latency reduction | latency / FLOP reduction |"
+hs=${HEALS// / \/ }
+echo "| K | layers replaced | GFLOP/row | FLOP reduction | accuracy: $hs | drop (points): $hs | KL to fine-tuned: $hs | p50 ms (K / 0) | latency reduction | latency / FLOP reduction |"
 echo "| ---: | --- | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |"
 printf "| 0 | — | %.3f | — | %.4f | — | — | — | — | — |\n" "$(echo "$F0 / 10^9" | bc -l)" "$ref"
 for k in 1 2 3; do
@@ -81,12 +92,13 @@ for k in 1 2 3; do
   bp50=$(jq '.results[0].baseline_p50_ms' "$W/bench-k$k.json")
   lr_=$(echo "1 - $cp50 / $bp50" | bc -l)
   a=(); d=(); q=()
-  for heal in none lora distill; do
+  for heal in $HEALS; do
     a+=("$(printf %.4f "$(acc k$k-$heal)")")
     d+=("$(printf %.1f "$(echo "100 * ($ref - $(acc k$k-$heal))" | bc -l)")")
     q+=("$(printf %.4f "$(kl k$k-$heal)")")
   done
-  printf "| %d | %s | %.3f | %.1f %% | %s / %s / %s | %s / %s / %s | %s / %s / %s | %.1f / %.1f | %.1f %% | %.2f |\n" \
-    $k "$layers" "$(echo "$Fk / 10^9" | bc -l)" "$(echo "100 * $fr" | bc -l)" "${a[@]}" "${d[@]}" "${q[@]}" \
+  j() { local IFS=/; echo "$*" | sed 's#/# / #g'; }
+  printf "| %d | %s | %.3f | %.1f %% | %s | %s | %s | %.1f / %.1f | %.1f %% | %.2f |\n" \
+    $k "$layers" "$(echo "$Fk / 10^9" | bc -l)" "$(echo "100 * $fr" | bc -l)" "$(j "${a[@]}")" "$(j "${d[@]}")" "$(j "${q[@]}")" \
     "$cp50" "$bp50" "$(echo "100 * $lr_" | bc -l)" "$(echo "$lr_ / $fr" | bc -l)"
 done
