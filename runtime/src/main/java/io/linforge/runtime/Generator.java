@@ -15,19 +15,42 @@ import java.util.SplittableRandom;
  */
 public final class Generator {
     private final InferenceSession session;
-    private final int layers;
+    /** The layers with a cache, ascending (a layer replaced by a linear map has none). */
+    private final int[] layers;
 
     public Generator(InferenceSession session) {
         this.session = session;
-        int n = 0;
-        while (session.hasInput("past_key_values." + n + ".key")) {
-            n++;
-        }
-        if (n == 0 || !session.hasOutput("logits")) {
+        this.layers = cachedLayers(session);
+        if (layers.length == 0 || !session.hasOutput("logits")) {
             throw LinforgeException.badInput("generation needs a decoder exported with its key/value cache "
                     + "(inputs past_key_values.N.key/value, output logits)");
         }
-        this.layers = n;
+    }
+
+    /**
+     * The layer numbers N of the {@code past_key_values.N.key} inputs, ascending; they need not be
+     * consecutive, since a layer replaced by a linear map keeps no cache.
+     */
+    static int[] cachedLayers(InferenceSession session) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        for (IoInfo in : session.inputs()) {
+            String n = in.name();
+            if (n.startsWith("past_key_values.") && n.endsWith(".key")) {
+                try {
+                    int layer = Integer.parseInt(n.substring("past_key_values.".length(), n.length() - ".key".length()));
+                    if (!session.hasInput("past_key_values." + layer + ".value")
+                            || !session.hasOutput("present." + layer + ".key")
+                            || !session.hasOutput("present." + layer + ".value")) {
+                        throw LinforgeException.badInput("decoder export: " + n + " has no matching past value or"
+                                + " present.N.key/value output");
+                    }
+                    out.add(layer);
+                } catch (NumberFormatException e) {
+                    throw LinforgeException.badInput("decoder export: input " + n + " is not past_key_values.N.key");
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -79,7 +102,7 @@ public final class Generator {
             long next = topP <= 0 ? argMax(last) : sample(last, topP, temperature, rng);
             seq[len++] = next;
             pastLen += n;
-            for (int i = 0; i < layers; i++) {
+            for (int i : layers) {
                 past.put("past_key_values." + i + ".key", out.get("present." + i + ".key"));
                 past.put("past_key_values." + i + ".value", out.get("present." + i + ".value"));
             }

@@ -27,8 +27,10 @@ public final class Generation {
                     seq[len++] = last.toType(DataType.FLOAT32, false).argMax().getLong();
                     if (cache != null) {
                         for (int l = 0; l < cache.keys.length; l++) {
-                            cache.keys[l].attach(m);
-                            cache.values[l].attach(m);
+                            if (cache.keys[l] != null) { // layers replaced by linear maps cache nothing
+                                cache.keys[l].attach(m);
+                                cache.values[l].attach(m);
+                            }
                         }
                     }
                 }

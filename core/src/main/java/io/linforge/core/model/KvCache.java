@@ -2,7 +2,10 @@ package io.linforge.core.model;
 
 import ai.djl.ndarray.NDArray;
 
-/** Keys and values of past positions per decoder layer, [batch, kv_heads, past, head_dim] each. */
+/**
+ * Keys and values of past positions per decoder layer, [batch, kv_heads, past, head_dim] each; a
+ * layer replaced by a linear map attends to nothing and has no entry.
+ */
 public final class KvCache {
     final NDArray[] keys;
     final NDArray[] values;
@@ -14,7 +17,12 @@ public final class KvCache {
 
     /** Number of cached positions. */
     public long length() {
-        return keys[0] == null ? 0 : keys[0].getShape().get(2);
+        for (NDArray k : keys) {
+            if (k != null) {
+                return k.getShape().get(2);
+            }
+        }
+        return 0;
     }
 
     public NDArray key(int layer) {
