@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.model.DecoderModel;
 import io.linforge.core.model.ForwardContext;
@@ -17,6 +18,7 @@ import io.linforge.core.model.HiddenBlock;
 import io.linforge.core.model.Linear;
 import io.linforge.core.model.Parameter;
 import io.linforge.core.model.TransformerModel;
+import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.DataOrder;
 import io.linforge.trainer.data.TextBlocks;
@@ -28,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -44,28 +47,60 @@ public final class CausalLmTrainer {
     private CausalLmTrainer() {
     }
 
+    /**
+     * A teacher to distil from instead of the next-token labels (see {@link Distiller#causalLmLoss}):
+     * a decoder given by its config and tensors ({@code dir} names it in errors), the temperature
+     * and the weight α of the KL term.
+     */
+    public record Teacher(ModelConfig config, Map<String, TensorData> tensors, Path dir, double temperature,
+            double alpha) {
+    }
+
     public static ObjectNode train(Path modelDir, Path textFile, Path out, TrainConfig c, double heldOut) {
+        return train(modelDir, textFile, out, c, heldOut, null);
+    }
+
+    /**
+     * Trains on the text and writes the checkpoint to {@code out}; with a {@code teacher}, the loss
+     * is the distillation loss and the result also holds {@code eval_kl_to_teacher}, the mean
+     * KL(teacher ‖ model) of the next-token distributions over the held-out blocks.
+     */
+    public static ObjectNode train(Path modelDir, Path textFile, Path out, TrainConfig c, double heldOut, Teacher teacher) {
         c.validate();
         Engine.getInstance().setRandomSeed((int) c.seed());
         long t0 = System.nanoTime();
         try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
                 NDManager root = NDManager.newBaseManager();
-                TransformerModel tm = TransformerModel.load(ckpt, root, DataType.FLOAT32)) {
+                TransformerModel tm = TransformerModel.load(ckpt, root, DataType.FLOAT32);
+                TransformerModel tt = teacher == null ? null
+                        : TransformerModel.load(teacher.config(), teacher.tensors(), teacher.dir(), root, DataType.FLOAT32)) {
             if (!(tm instanceof DecoderModel model)) {
                 throw LinforgeException.badInput(modelDir.resolve(Checkpoint.CONFIG), "model_type",
                         "causal language modelling needs a decoder (llama)");
             }
+            if (tt != null && !(tt instanceof DecoderModel)) {
+                throw LinforgeException.badInput(teacher.dir().resolve(Checkpoint.CONFIG), "model_type",
+                        "distilling a decoder needs a decoder (llama) as the teacher");
+            }
+            DecoderModel teacherModel = (DecoderModel) tt;
             TextBlocks data = TextBlocks.read(textFile, tok, c.seq(), heldOut);
             List<long[]> test = c.limitTest() > 0 && data.test().size() > c.limitTest()
                     ? data.test().subList(0, c.limitTest()) : data.test();
             List<Linear> noAdapters = model.tiedEmbeddings() ? List.of() : List.of(model.lmHead());
-            TrainLoop.Task task = task(model, data.train(), test, c);
+            TrainLoop.Task task = teacherModel == null ? task(model, data.train(), test, c)
+                    : Distiller.causalLmTask(model, teacherModel, data.train(), test, c, teacher.temperature(),
+                            teacher.alpha());
             ObjectNode result = JSON.createObjectNode();
             try (TrainingMethod method = Methods.create(model, c, others(model), noAdapters)) {
                 Schedule.Kind kind = c.schedule() != null ? c.schedule()
                         : c.method().equals("relora") ? Schedule.Kind.JAGGED : Schedule.Kind.COSINE;
                 TrainLoop.run(c, task, method, model.manager(), out, kind, result);
                 result.put("eval_perplexity", perplexity(model, test));
+                if (teacherModel != null) {
+                    result.put("eval_kl_to_teacher", Distiller.meanKl(teacherModel, model, test));
+                    result.put("distill_temperature", teacher.temperature());
+                    result.put("distill_alpha", teacher.alpha());
+                }
                 result.put("eval_blocks", test.size());
                 result.put("train_blocks", data.train().size());
                 result.put("text_tokens", data.tokens());

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.model.DecoderModel;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.HiddenBlock;
@@ -42,6 +43,10 @@ import java.util.Map;
  * training the adapters are folded into the student's weights ({@code W ← W + s·B·A}), so the
  * student keeps its architecture. Seeded: LoRA initialisation, data order and dropout masks
  * follow from the seed.
+ *
+ * <p>For decoders the same KL term ({@link #kl}) is taken over every position's next-token
+ * distribution ({@link #causalLmLoss}), and the training runs in the shared loop as a
+ * {@link TrainLoop.Task} ({@link #causalLmTask}, used by {@link CausalLmTrainer} with a teacher).
  */
 public final class Distiller {
     /** Settings; {@code alpha} weighs the distillation term against the label cross-entropy. */
@@ -78,15 +83,98 @@ public final class Distiller {
      */
     public static NDArray loss(NDArray student, NDArray teacher, NDArray labels, int numLabels, double temperature,
             double alpha) {
-        float t = (float) temperature;
-        NDArray logQ = student.div(t).logSoftmax(1);
-        NDArray logP = teacher.div(t).logSoftmax(1);
-        NDArray kl = logP.exp().mul(logP.sub(logQ)).sum(new int[] {1}).mean();
-        NDArray soft = kl.mul((float) (alpha * temperature * temperature));
+        NDArray soft = soft(teacher, student, temperature, alpha);
         if (alpha >= 1) {
             return soft;
         }
         return soft.add(ClassifierTrainer.crossEntropy(student, labels, numLabels).mul((float) (1 - alpha)));
+    }
+
+    /**
+     * {@code KL(softmax(teacher / T) ‖ softmax(student / T))} along the last axis, one value per
+     * row ([B] for logits [B, L], [B, S] for a language model's [B, S, V]).
+     */
+    public static NDArray kl(NDArray teacher, NDArray student, double temperature) {
+        int axis = teacher.getShape().dimension() - 1;
+        NDArray logQ = temperature == 1 ? student.logSoftmax(axis) : student.div((float) temperature).logSoftmax(axis);
+        NDArray logP = temperature == 1 ? teacher.logSoftmax(axis) : teacher.div((float) temperature).logSoftmax(axis);
+        return logP.exp().mul(logP.sub(logQ)).sum(new int[] {axis});
+    }
+
+    /** The soft term {@code α·T²·mean(KL)} over every row (every position of a language model's batch). */
+    static NDArray soft(NDArray teacher, NDArray student, double temperature, double alpha) {
+        return kl(teacher, student, temperature).mean().mul((float) (alpha * temperature * temperature));
+    }
+
+    /**
+     * The distillation loss of a language model on one batch of blocks {@code ids} [B, S]:
+     * {@code α·T²·KL(softmax(t/T) ‖ softmax(s/T))} averaged over every position's next-token
+     * distribution, plus {@code (1−α)} times the next-token cross-entropy of the student.
+     */
+    public static NDArray causalLmLoss(NDArray student, NDArray teacher, NDArray ids, double temperature, double alpha) {
+        NDArray soft = soft(teacher, student, temperature, alpha);
+        if (alpha >= 1) {
+            return soft;
+        }
+        return soft.add(CausalLmTrainer.nextTokenLoss(student, ids).mul((float) (1 - alpha)));
+    }
+
+    /**
+     * The training task of distilling {@code teacher} (eval mode, no gradients) into the decoder
+     * {@code student} on shuffled blocks, for {@link TrainLoop}; held-out perplexity is its metric.
+     */
+    public static TrainLoop.Task causalLmTask(DecoderModel student, DecoderModel teacher, List<long[]> train,
+            List<long[]> test, TrainConfig c, double temperature, double alpha) {
+        for (Parameter p : teacher.parameters().values()) {
+            p.setTrainable(false);
+        }
+        DataOrder<long[]> order = new DataOrder<>(train, c.seed());
+        return new TrainLoop.Task() {
+            @Override
+            public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
+                long[][] ids = new long[c.batch()][];
+                for (int i = 0; i < c.batch(); i++) {
+                    ids[i] = order.get(first + i);
+                }
+                NDArray x = ctx.manager().create(ids);
+                NDArray target = teacher.forward(x, null, new ForwardContext(ctx.manager(), false, DataType.FLOAT32), false,
+                        null).logits().stopGradient();
+                DecoderModel.Output o = student.forward(x, null, ctx, wantHidden, null);
+                return new TrainLoop.MicroBatch(causalLmLoss(o.logits(), target, x, temperature, alpha), o.hiddenStates(),
+                        null, (long) ids.length * ids[0].length);
+            }
+
+            @Override
+            public double evaluate() {
+                return CausalLmTrainer.perplexity(student, test);
+            }
+
+            @Override
+            public String metric() {
+                return "eval_perplexity";
+            }
+        };
+    }
+
+    /**
+     * Mean over every position of the blocks of KL(softmax(reference) ‖ softmax(candidate)) of the
+     * next-token distributions (nats, temperature 1), in eval mode, batches of 8.
+     */
+    public static double meanKl(DecoderModel reference, DecoderModel candidate, List<long[]> blocks) {
+        double sum = 0;
+        long n = 0;
+        for (int i = 0; i < blocks.size(); i += 8) {
+            List<long[]> part = blocks.subList(i, Math.min(blocks.size(), i + 8));
+            try (NDManager m = candidate.manager().newSubManager()) {
+                NDArray x = m.create(part.toArray(long[][]::new));
+                NDArray p = reference.forward(x, null, new ForwardContext(m, false, DataType.FLOAT32), false, null).logits();
+                NDArray q = candidate.forward(x, null, new ForwardContext(m, false, DataType.FLOAT32), false, null).logits();
+                NDArray kl = kl(p, q, 1.0);
+                sum += kl.sum().toType(DataType.FLOAT64, false).getDouble();
+                n += kl.getShape().size();
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     /**

@@ -80,6 +80,31 @@ class DistillerTest {
         }
     }
 
+    /** A language model's loss: the KL over every position of a block, the cross-entropy over next tokens. */
+    @Test
+    void causalLmLossIsTheKlOverEveryPositionMixedWithTheNextTokenLoss() {
+        long[] ids = {0, 2, 1};
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray s = m.create(STUDENT, new Shape(1, 3, 3));
+            NDArray t = m.create(TEACHER, new Shape(1, 3, 3));
+            NDArray x = m.create(new long[][] {ids});
+            for (double[] c : new double[][] {{2, 0.5}, {1, 1}, {4, 0.25}}) {
+                double kl = reference(c[0], 1) / (c[0] * c[0]);
+                double ce = -(Math.log(softmax(STUDENT, 0, 3, 1)[2]) + Math.log(softmax(STUDENT, 3, 3, 1)[1])) / 2;
+                double want = c[1] * c[0] * c[0] * kl + (1 - c[1]) * ce;
+                assertEquals(want, Distiller.causalLmLoss(s, t, x, c[0], c[1]).getFloat(), 1e-5, "T=" + c[0]);
+            }
+            // per-position KL at T = 1, as meanKl over blocks averages it
+            float[] kl = Distiller.kl(t, s, 1).toFloatArray();
+            assertEquals(3, kl.length);
+            double sum = 0;
+            for (float v : kl) {
+                sum += v;
+            }
+            assertEquals(reference(1, 1), sum / 3, 1e-6);
+        }
+    }
+
     @Test
     void gradientOfTheSoftTermIsTTimesTheProbabilityGap() {
         double temp = 2;
