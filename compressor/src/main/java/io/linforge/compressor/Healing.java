@@ -10,19 +10,52 @@ import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.trainer.CausalLmTrainer;
 import io.linforge.trainer.Distiller;
+import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.data.ClassificationData;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Distillation healing of a compressed classifier: the original (uncompressed) model is the
- * teacher, the compressed one the student ({@link Distiller}); the healed student is written as
- * a checkpoint with the compressed architecture, and the test split is reported (accuracy, and
- * the mean KL divergence of its predictions from the original's).
+ * Healing of a compressed model. A classifier is distilled: the original (uncompressed) model is
+ * the teacher, the compressed one the student ({@link Distiller}); the healed student is written
+ * as a checkpoint with the compressed architecture, and the test split is reported (accuracy, and
+ * the mean KL divergence of its predictions from the original's). A decoder is trained as a causal
+ * language model ({@link CausalLmTrainer}) with LoRA on every linear layer of its blocks, the
+ * fitted maps included, on its next-token labels or towards the original model's next-token
+ * distributions; the adapters are folded in.
  */
 public final class Healing {
     private Healing() {
+    }
+
+    /** Adapter targets of decoder healing: attention, MLP, and the fitted maps. */
+    public static final List<String> DECODER_TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+            "up_proj", "down_proj", "linear_map");
+
+    /**
+     * The training settings of decoder healing: {@code steps} updates of {@code batch} blocks of
+     * {@code seq} tokens, LoRA r=8, α=16 on {@link #DECODER_TARGETS} (embeddings, norms and LM head
+     * trained in full, as in causal-LM LoRA training), no dropout, no weight decay, clipping at 1,
+     * 10 % warm-up then cosine decay, evaluated on every held-out block.
+     */
+    public static TrainConfig causalLmConfig(int steps, int batch, double lr, int seq, long seed) {
+        return new TrainConfig("lora", steps, batch, lr, seq, 8, 16, 0.0, false, DECODER_TARGETS, seed, 0,
+                Math.max(1, steps / 10), 0.0, 1.0, 0, 0, 0, false);
+    }
+
+    /**
+     * Heals the decoder checkpoint in {@code compressedDir} on the training blocks of
+     * {@code textFile} ({@code heldOut} as in training) and writes it to {@code out}: on the
+     * next-token labels, or with a {@code teacher} (the original model) by distillation. The result
+     * is the trainer's ({@code eval_perplexity}: test perplexity after healing;
+     * {@code eval_kl_to_teacher} with a teacher).
+     */
+    public static ObjectNode causalLm(Path compressedDir, Path textFile, double heldOut, Path out, TrainConfig c,
+            CausalLmTrainer.Teacher teacher) {
+        return CausalLmTrainer.train(compressedDir, textFile, out, c, heldOut, teacher);
     }
 
     /**

@@ -46,7 +46,8 @@ public final class StageSchema {
         define("compress", true, "model", Type.INPUT, "adapter", Type.INPUTS, "data", Type.INPUT,
                 "max-accuracy-drop", Type.FLOAT, "max-blocks", Type.INT, "heal", Type.STRING, "samples", Type.INT,
                 "seq", Type.INT, "seed", Type.INT, "validation", Type.INT, "heal-steps", Type.INT, "heal-lr", Type.FLOAT,
-                "distill-alpha", Type.FLOAT, "distill-temperature", Type.FLOAT);
+                "distill-alpha", Type.FLOAT, "distill-temperature", Type.FLOAT, "max-perplexity-ratio", Type.FLOAT,
+                "held-out", Type.FLOAT);
         define("export", true, "model", Type.INPUT, "adapter", Type.INPUTS, "fp16", Type.BOOL, "opset", Type.INT,
                 "no-kv-cache", Type.BOOL, "external-data", Type.BOOL, "tensorrt", Type.BOOL, "triton", Type.STRING,
                 "triton-name", Type.STRING);
