@@ -64,6 +64,24 @@ class BenchCommandTest {
         assertTrue(two.err().contains("--profile"), two.err());
     }
 
+    /** A decoder export with its key/value cache is timed on whole sequences with an empty cache. */
+    @Test
+    void decoderExportsAreBenchmarkedAndCompared() throws Exception {
+        Path out = dir.resolve("llama");
+        io.linforge.exporter.OnnxExporter.export(Path.of("../core/src/test/resources/fixtures/hf/llama"), java.util.List.of(),
+                out, io.linforge.exporter.OnnxExporter.Options.defaults());
+        Path json = dir.resolve("bench.json");
+        InfoCommandTest.Run r = InfoCommandTest.run("bench", "--model", out.resolve("model.onnx").toString(), "--vocab", "256",
+                "--batch", "2", "--seq", "8", "--warmup", "1", "--iterations", "2", "--threads", "1", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(CliSupport.JSON.readTree(json.toFile()).get("results").get(0).get("p50_ms").asDouble() > 0);
+        InfoCommandTest.Run c = InfoCommandTest.run("bench", "--model", out.resolve("model.onnx").toString(), "--compare",
+                out.resolve("model.onnx").toString(), "--vocab", "256", "--batch", "2", "--seq", "8", "--warmup", "1",
+                "--iterations", "1", "--threads", "1", "--json", json.toString());
+        assertEquals(0, c.code(), c.err());
+        assertEquals(2, CliSupport.JSON.readTree(json.toFile()).get("results").get(0).get("batch").asInt());
+    }
+
     @Test
     void unavailableProviderAndBadListsExitTwo() throws Exception {
         Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));

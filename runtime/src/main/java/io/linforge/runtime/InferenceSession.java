@@ -60,10 +60,11 @@ public interface InferenceSession extends AutoCloseable {
     /**
      * Runs one batch for timing: every output is computed and reaches host memory, but is not
      * converted to fp32 Java arrays (a conversion that costs more than the model itself for large
-     * fp16 outputs on a GPU). Sessions that cannot skip the conversion simply {@link #run}.
+     * fp16 outputs on a GPU). {@code floatInputs} as for {@link #run(Map, Map, Set)}. Sessions
+     * that cannot skip the conversion simply run.
      */
-    default void execute(Map<String, long[][]> inputs) {
-        run(inputs);
+    default void execute(Map<String, long[][]> inputs, Map<String, FloatTensor> floatInputs) {
+        run(inputs, floatInputs, Set.of());
     }
 
     @Override

@@ -266,10 +266,10 @@ public final class OrtInferenceSession implements InferenceSession {
      * it is released without being converted into Java arrays.
      */
     @Override
-    public void execute(Map<String, long[][]> given) {
+    public void execute(Map<String, long[][]> given, Map<String, FloatTensor> floats) {
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
-            feed(given, Map.of(), feed);
+            feed(given, floats, feed);
             session.run(feed).close();
         } catch (OrtException e) {
             throw new LinforgeException(LinforgeException.FAILURE, path + ": inference failed: " + firstLine(e), e);

@@ -57,9 +57,9 @@ class OrtInferenceSessionTest {
     void executeRunsWithoutConvertingAndChecksInputs() throws Exception {
         Path f = castModel(dir);
         try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
-            s.execute(Map.of("input_ids", new long[][] {{1, 2, 3}}));
+            s.execute(Map.of("input_ids", new long[][] {{1, 2, 3}}), Map.of());
             io.linforge.core.LinforgeException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    io.linforge.core.LinforgeException.class, () -> s.execute(Map.of("ids", new long[][] {{1}})));
+                    io.linforge.core.LinforgeException.class, () -> s.execute(Map.of("ids", new long[][] {{1}}), Map.of()));
             assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("input_ids"), e.getMessage());
         }

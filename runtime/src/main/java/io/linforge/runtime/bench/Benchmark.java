@@ -1,6 +1,8 @@
 package io.linforge.runtime.bench;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.runtime.FloatTensor;
+import io.linforge.runtime.Generator;
 import io.linforge.runtime.InferenceSession;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,9 +14,10 @@ import java.util.SplittableRandom;
 /**
  * Latency and throughput of an {@link InferenceSession} over a sweep of batch sizes and sequence
  * lengths, on synthetic token ids (uniform over the vocabulary, seeded; full attention mask, type
- * ids 0). Each shape gets its own warm-up; latency covers one {@link InferenceSession#execute} call:
- * the host-side input copies, the run, and the outputs reaching host memory (without their
- * conversion into Java arrays).
+ * ids 0; for a decoder exported with its key/value cache, positions 0..seq−1 and an empty cache, so
+ * the whole sequence runs at once, as for a prompt). Each shape gets its own warm-up; latency covers
+ * one {@link InferenceSession#execute} call: the host-side input copies, the run, and the outputs
+ * reaching host memory (without their conversion into Java arrays).
  */
 public final class Benchmark {
     /** One shape's measurements (milliseconds; throughput per second). */
@@ -62,14 +65,15 @@ public final class Benchmark {
             throw LinforgeException.badInput("batch, seq and iterations must be >= 1, warmup >= 0");
         }
         Map<String, long[][]> in = inputs(batch, seq);
+        Map<String, FloatTensor> past = Generator.emptyCache(session, batch);
         for (int i = 0; i < warmup; i++) {
-            session.execute(in);
+            session.execute(in, past);
         }
         double[] ms = new double[iterations];
         long total = 0;
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
-            session.execute(in);
+            session.execute(in, past);
             long dt = System.nanoTime() - t0;
             total += dt;
             ms[i] = dt / 1e6;

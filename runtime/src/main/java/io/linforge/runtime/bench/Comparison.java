@@ -1,5 +1,7 @@
 package io.linforge.runtime.bench;
 
+import io.linforge.runtime.FloatTensor;
+import io.linforge.runtime.Generator;
 import io.linforge.runtime.InferenceSession;
 import java.util.Arrays;
 import java.util.Map;
@@ -7,7 +9,8 @@ import java.util.Map;
 /**
  * Two models timed on the same inputs, interleaved in short alternating rounds so that load
  * from elsewhere on the machine falls on both alike. Reports the median latency of each and
- * the ratio candidate / baseline.
+ * the ratio candidate / baseline. A decoder exported with its key/value cache gets an empty cache
+ * (the whole sequence at once).
  */
 public final class Comparison {
     /** Medians in milliseconds and their ratio. */
@@ -22,9 +25,11 @@ public final class Comparison {
             int batch, int seq, int warmup, int rounds, int perRound) {
         Map<String, long[][]> inCand = filter(candidate, inputs);
         Map<String, long[][]> inBase = filter(baseline, inputs);
+        Map<String, FloatTensor> pastCand = Generator.emptyCache(candidate, batch);
+        Map<String, FloatTensor> pastBase = Generator.emptyCache(baseline, batch);
         for (int i = 0; i < warmup; i++) {
-            candidate.execute(inCand);
-            baseline.execute(inBase);
+            candidate.execute(inCand, pastCand);
+            baseline.execute(inBase, pastBase);
         }
         double[] a = new double[rounds * perRound];
         double[] b = new double[rounds * perRound];
@@ -36,9 +41,9 @@ public final class Comparison {
                 for (int i = 0; i < perRound; i++) {
                     long t0 = System.nanoTime();
                     if (cand) {
-                        candidate.execute(inCand);
+                        candidate.execute(inCand, pastCand);
                     } else {
-                        baseline.execute(inBase);
+                        baseline.execute(inBase, pastBase);
                     }
                     double ms = (System.nanoTime() - t0) / 1e6;
                     if (cand) {
