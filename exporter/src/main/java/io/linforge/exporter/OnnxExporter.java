@@ -27,16 +27,38 @@ import java.util.Map;
  * written to a temporary sibling and renamed into place.
  */
 public final class OnnxExporter {
-    /** Export settings. */
-    public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData) {
+    /**
+     * Export settings. {@code pooling} other than NONE (encoders without a classification head)
+     * makes {@code sentence_embedding} [batch, hidden] the only output; {@code normalize} L2-normalizes it.
+     */
+    public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
+            boolean normalize) {
+        public Options {
+            if (pooling == null) {
+                pooling = EncoderModel.Pooling.NONE;
+            }
+        }
+
+        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData) {
+            this(fp16, opset, kvCache, externalData, EncoderModel.Pooling.NONE, false);
+        }
+
         public static Options defaults() {
             return new Options(false, GraphBuilder.DEFAULT_OPSET, true, false);
+        }
+
+        public boolean pooled() {
+            return pooling != EncoderModel.Pooling.NONE;
         }
     }
 
     /** What was written. */
     public record Result(Path dir, Path onnx, ModelConfig config, long parameters, long bytes, boolean decoder) {
     }
+
+    /** The config.json keys that record a pooled export's pooling and normalization. */
+    public static final String POOLING_KEY = "linforge_pooling";
+    public static final String NORMALIZE_KEY = "linforge_normalize";
 
     private OnnxExporter() {
     }
@@ -60,7 +82,14 @@ public final class OnnxExporter {
 
     public static ModelProto graph(TransformerModel model, Options o) {
         if (model instanceof EncoderModel enc) {
-            return enc.toOnnx(o.fp16(), o.opset());
+            return enc.toOnnx(o.fp16(), o.opset(), o.pooling(), o.normalize());
+        }
+        if (o.pooled()) {
+            throw LinforgeException.badInput("--pooling: " + model.config().modelType()
+                    + " is a decoder; pooling applies to encoders (bert, roberta)");
+        }
+        if (o.normalize()) {
+            throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
         }
         return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache());
     }
@@ -69,8 +98,17 @@ public final class OnnxExporter {
         if (o.opset() < 12 || o.opset() > GraphBuilder.MAX_OPSET) {
             throw LinforgeException.badInput("--opset: " + o.opset() + " is outside the supported 12.." + GraphBuilder.MAX_OPSET);
         }
+        if (o.normalize() && !o.pooled()) {
+            throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
+        }
         try (Checkpoint ckpt = Checkpoint.open(modelDir); NDManager root = NDManager.newBaseManager()) {
-            ModelConfig config = mergedConfig(ckpt, adapters);
+            ModelConfig merged = mergedConfig(ckpt, adapters);
+            if (o.pooled() && merged.isDecoder()) {
+                throw LinforgeException.badInput("--pooling: " + merged.modelType()
+                        + " is a decoder; pooling applies to encoders (bert, roberta)");
+            }
+            ModelConfig config = o.pooled() ? merged.toBuilder().set(POOLING_KEY, o.pooling().id())
+                    .set(NORMALIZE_KEY, o.normalize()).build() : merged;
             Map<String, TensorData> tensors = mergedTensors(ckpt, adapters);
             ModelProto proto;
             long params;

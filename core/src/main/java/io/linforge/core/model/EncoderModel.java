@@ -238,12 +238,44 @@ public final class EncoderModel extends TransformerModel {
     }
 
 
+    /** How an export turns token states into one vector per sequence. */
+    public enum Pooling {
+        /** No pooling: the export gives {@code last_hidden_state}. */
+        NONE,
+        /** Attention-mask weighted mean of the token states (sentence-transformers' mean pooling). */
+        MEAN,
+        /** The first token's state. */
+        CLS;
+
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The name of a pooled export's only output, [batch, hidden] fp32. */
+    public static final String SENTENCE_EMBEDDING = "sentence_embedding";
+
+    /** {@link #toOnnx(boolean, int, Pooling, boolean)} without pooling. */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset) {
+        return toOnnx(fp16, opset, Pooling.NONE, false);
+    }
+
     /**
      * The encoder as an ONNX graph: inputs {@code input_ids}, {@code attention_mask} (and
      * {@code token_type_ids} for BERT) [batch, sequence] int64; outputs {@code last_hidden_state}
      * [batch, sequence, hidden] fp32 (and {@code logits} [batch, labels] with a classifier head).
+     * With {@code pooling} other than NONE the only output is {@code sentence_embedding}
+     * [batch, hidden] fp32, pooled from the fp32 hidden states and, with {@code normalize},
+     * divided by max(|x|, 1e-12).
      */
-    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset) {
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, Pooling pooling, boolean normalize) {
+        if (pooling != Pooling.NONE && classifier != null) {
+            throw io.linforge.core.LinforgeException.badInput("--pooling: the model has a classification head "
+                    + "(its output is logits); pooling applies to encoders without one");
+        }
+        if (normalize && pooling == Pooling.NONE) {
+            throw io.linforge.core.LinforgeException.badInput("--normalize needs --pooling mean or cls");
+        }
         var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
         var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
         var I64 = io.linforge.core.tensor.DType.I64;
@@ -327,6 +359,14 @@ public final class EncoderModel extends TransformerModel {
         if (seqMajor) {
             x = e.node("Transpose", "/encoder/Transpose", java.util.List.of(x), java.util.Map.of("perm", new long[] {1, 0, 2}));
         }
+        if (pooling != Pooling.NONE) {
+            emitPooling(e, x, mask, pooling, normalize);
+            g.metadata("linforge.pooling", pooling.id());
+            g.metadata("linforge.normalize", Boolean.toString(normalize));
+            g.metadata("linforge.model_type", config.modelType());
+            g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
+            return g.build();
+        }
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
                 java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
         g.output("last_hidden_state", F32, "batch", "sequence", h);
@@ -345,5 +385,45 @@ public final class EncoderModel extends TransformerModel {
         g.metadata("linforge.model_type", config.modelType());
         g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
         return g.build();
+    }
+
+    /** ReduceSum over {@code axis}: axes as an attribute before opset 13, as an input from 13. */
+    private static String reduceSum(io.linforge.core.onnx.OnnxEmitter e, String x, String name, long axis, boolean keep) {
+        var g = e.graph();
+        if (g.opset() >= 13) {
+            return e.node("ReduceSum", name, java.util.List.of(x, g.constInts(axis)), java.util.Map.of("keepdims", keep ? 1 : 0));
+        }
+        return e.node("ReduceSum", name, java.util.List.of(x), java.util.Map.of("axes", new long[] {axis}, "keepdims",
+                keep ? 1 : 0));
+    }
+
+    /**
+     * {@code sentence_embedding} [batch, hidden] fp32 from the hidden states {@code x} [batch,
+     * sequence, hidden] (activation type) and the int64 mask: mean = sum(x · mask) / max(sum(mask),
+     * 1e-9), cls = token 0; normalize = v / max(sqrt(sum(v²)), 1e-12). Standard ops, valid at every
+     * opset from 12 (no ReduceL2, whose form changes at 18).
+     */
+    private void emitPooling(io.linforge.core.onnx.OnnxEmitter e, String x, String mask, Pooling pooling, boolean normalize) {
+        var g = e.graph();
+        var F32 = io.linforge.core.tensor.DType.F32;
+        String v;
+        if (pooling == Pooling.CLS) {
+            v = e.toF32(e.node("Gather", "/pooling/Gather", java.util.List.of(x, g.constScalar(0)), java.util.Map.of("axis", 1)),
+                    "/pooling/Cast");
+        } else {
+            String h32 = e.toF32(x, "/pooling/Cast");
+            String m = e.cast(e.unsqueeze(mask, "/pooling/Unsqueeze", 2), F32, "/pooling/Cast_1");
+            String sum = reduceSum(e, e.node("Mul", "/pooling/Mul", h32, m), "/pooling/ReduceSum", 1, false);
+            String count = reduceSum(e, m, "/pooling/ReduceSum_1", 1, false);
+            v = e.node("Div", "/pooling/Div", sum, e.node("Max", "/pooling/Max", count, e.constF32(1e-9f)));
+        }
+        if (normalize) {
+            String ss = reduceSum(e, e.node("Mul", "/normalize/Mul", v, v), "/normalize/ReduceSum", 1, true);
+            String norm = e.node("Max", "/normalize/Max", e.node("Sqrt", "/normalize/Sqrt", ss), e.constF32(1e-12f));
+            v = e.node("Div", "/normalize/Div", v, norm);
+        }
+        g.nodeNamed("Identity", "/" + SENTENCE_EMBEDDING, java.util.List.of(v), java.util.List.of(SENTENCE_EMBEDDING),
+                java.util.Map.of());
+        g.output(SENTENCE_EMBEDDING, F32, "batch", config.hiddenSize());
     }
 }
