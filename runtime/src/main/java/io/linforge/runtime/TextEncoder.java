@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Texts to vectors: tokenizes with a {@link Tokenizer}, runs an {@link InferenceSession} in
  * batches, and pools. Embedding models ({@code last_hidden_state}) give L2-normalized mean
- * (attention-mask weighted) or CLS vectors; classifiers ({@code logits} of rank 2) give logits
+ * (attention-mask weighted) or CLS vectors; pooled exports ({@code sentence_embedding}) give
+ * their own vectors, L2-normalized (the pooling was chosen at export); classifiers ({@code logits} of rank 2) give logits
  * and probabilities. Neither the session nor the tokenizer is closed by this class.
  */
 public final class TextEncoder {
@@ -20,6 +21,7 @@ public final class TextEncoder {
 
     public static final String LOGITS = "logits";
     public static final String HIDDEN = "last_hidden_state";
+    public static final String POOLED = "sentence_embedding";
 
     private final InferenceSession session;
     private final Tokenizer tokenizer;
@@ -76,12 +78,27 @@ public final class TextEncoder {
         }
     }
 
-    /** L2-normalized pooled embeddings of {@code last_hidden_state}, one row per text. */
+    /** True when the model's vectors come straight from a {@code sentence_embedding} output (a pooled export). */
+    public boolean isPooled() {
+        return isPooled(session);
+    }
+
+    /** True when {@code s} has a {@code sentence_embedding} output and no {@code last_hidden_state}. */
+    public static boolean isPooled(InferenceSession s) {
+        return s.hasOutput(POOLED) && !s.hasOutput(HIDDEN);
+    }
+
+    /**
+     * L2-normalized embeddings, one row per text: {@code last_hidden_state} pooled with
+     * {@code pooling}, or a pooled export's {@code sentence_embedding} (pooled as exported;
+     * {@code pooling} does not apply).
+     */
     public float[][] embed(List<String> texts, Pooling pooling) {
         float[][] out = new float[texts.size()][];
         int[] next = {0};
-        forEachBatch(texts, HIDDEN, bo -> {
-            float[][] pooled = pool(bo.output(), bo.batch().attentionMask(), pooling);
+        boolean pooledExport = isPooled();
+        forEachBatch(texts, pooledExport ? POOLED : HIDDEN, bo -> {
+            float[][] pooled = pooledExport ? rows(bo.output()) : pool(bo.output(), bo.batch().attentionMask(), pooling);
             for (float[] v : pooled) {
                 out[next[0]++] = normalize(v);
             }
@@ -120,6 +137,21 @@ public final class TextEncoder {
             }
         }
         return p;
+    }
+
+    /** The rows of a {@code [batch, hidden]} output. */
+    public static float[][] rows(FloatTensor t) {
+        if (t.rank() != 2) {
+            throw new LinforgeException(LinforgeException.FAILURE, "expected a [batch, hidden] output, got "
+                    + java.util.Arrays.toString(t.shape()));
+        }
+        int b = t.dim(0);
+        int h = t.dim(1);
+        float[][] out = new float[b][h];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(t.data(), i * h, out[i], 0, h);
+        }
+        return out;
     }
 
     /** Pools {@code hidden [b, s, h]} (not normalized). */

@@ -10,7 +10,10 @@ public enum ModelKind {
     CLASSIFIER,
     /** {@code logits [batch, seq, vocab]}: a causal language model. */
     LANGUAGE_MODEL,
-    /** {@code last_hidden_state [batch, seq, hidden]} and no logits. */
+    /**
+     * {@code last_hidden_state [batch, seq, hidden]} or a pooled export's
+     * {@code sentence_embedding [batch, hidden]}, and no logits.
+     */
     EMBEDDING;
 
     public static ModelKind of(InferenceSession s, Object source) {
@@ -24,10 +27,10 @@ public enum ModelKind {
             }
             throw LinforgeException.badInput(source, "outputs", "'logits' has rank " + l.rank() + " (expected 2 or 3)");
         }
-        if (s.hasOutput("last_hidden_state")) {
+        if (s.hasOutput("last_hidden_state") || s.hasOutput("sentence_embedding")) {
             return EMBEDDING;
         }
-        throw LinforgeException.badInput(source, "outputs", "neither 'logits' nor 'last_hidden_state' (outputs: "
+        throw LinforgeException.badInput(source, "outputs", "none of 'logits', 'last_hidden_state', 'sentence_embedding' (outputs: "
                 + s.outputs() + ")");
     }
 

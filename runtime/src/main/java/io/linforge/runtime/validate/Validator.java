@@ -16,7 +16,10 @@ import java.util.Set;
  * Reference versus candidate on the same token ids (the reference's tokenizer). Classifiers:
  * accuracy of each, its drop, and logit agreement (max abs difference, mean cosine, mean
  * KL(ref || cand) of the softmax). Embedding models: cosine of the mean-pooled L2-normalized
- * vectors (mean and min) and the max abs difference of {@code last_hidden_state} over real tokens.
+ * vectors (mean and min), their max abs difference, and the max abs difference of
+ * {@code last_hidden_state} over real tokens. A pooled export's {@code sentence_embedding} is
+ * taken as its vector (the other side, if not pooled, is mean-pooled) and the hidden-state
+ * metric is absent.
  * Language models: perplexity of each (next-token, first {@code maxLength} tokens of each text)
  * and the ratio candidate / reference.
  */
@@ -106,13 +109,17 @@ public final class Validator {
     }
 
     private void forEachBatch(List<String> texts, String output, BatchSink sink) {
+        forEachBatch(texts, output, output, sink);
+    }
+
+    private void forEachBatch(List<String> texts, String refOutput, String candOutput, BatchSink sink) {
         TextEncoder re = new TextEncoder(reference, tokenizer, maxLength, batchSize);
         TextEncoder ce = new TextEncoder(candidate, tokenizer, maxLength, batchSize);
         for (int start = 0; start < texts.size(); start += batchSize) {
             List<String> chunk = texts.subList(start, Math.min(texts.size(), start + batchSize));
             Tokenizer.Batch b = tokenizer.encode(chunk, maxLength);
-            FloatTensor r = reference.run(re.feed(b), Set.of(output)).get(output);
-            FloatTensor c = candidate.run(ce.feed(b), Set.of(output)).get(output);
+            FloatTensor r = reference.run(re.feed(b), Set.of(refOutput)).get(refOutput);
+            FloatTensor c = candidate.run(ce.feed(b), Set.of(candOutput)).get(candOutput);
             sink.accept(b, r, c, start);
         }
     }
@@ -169,15 +176,22 @@ public final class Validator {
     }
 
     private void embed(ValidationData data, Map<String, Double> m) {
+        // a pooled export (sentence_embedding) is compared by its vectors; the other side, when it
+        // has last_hidden_state, is mean-pooled; token states are compared only when both have them
+        boolean refPooled = TextEncoder.isPooled(reference);
+        boolean candPooled = TextEncoder.isPooled(candidate);
+        boolean hidden = !refPooled && !candPooled;
         double[] agg = {0, Double.POSITIVE_INFINITY, 0, 0}; // sum cos, min cos, max abs hidden, max abs pooled
-        forEachBatch(data.texts(), "last_hidden_state", (b, r, c, off) -> {
-            if (r.dim(2) != c.dim(2)) {
-                throw LinforgeException.badInput("candidate hidden size " + c.dim(2) + " differs from the reference's " + r.dim(2));
+        forEachBatch(data.texts(), refPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN,
+                candPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN, (b, r, c, off) -> {
+            int hr = r.dim(r.rank() - 1);
+            int hc = c.dim(c.rank() - 1);
+            if (hr != hc) {
+                throw LinforgeException.badInput("candidate hidden size " + hc + " differs from the reference's " + hr);
             }
-            float[][] pr = TextEncoder.pool(r, b.attentionMask(), TextEncoder.Pooling.MEAN);
-            float[][] pc = TextEncoder.pool(c, b.attentionMask(), TextEncoder.Pooling.MEAN);
-            int s = r.dim(1);
-            int h = r.dim(2);
+            float[][] pr = refPooled ? TextEncoder.rows(r) : TextEncoder.pool(r, b.attentionMask(), TextEncoder.Pooling.MEAN);
+            float[][] pc = candPooled ? TextEncoder.rows(c) : TextEncoder.pool(c, b.attentionMask(), TextEncoder.Pooling.MEAN);
+            int h = hr;
             for (int i = 0; i < pr.length; i++) {
                 float[] vr = TextEncoder.normalize(pr[i]);
                 float[] vc = TextEncoder.normalize(pc[i]);
@@ -187,6 +201,10 @@ public final class Validator {
                 for (int k = 0; k < h; k++) {
                     agg[3] = Math.max(agg[3], Math.abs(vr[k] - vc[k]));
                 }
+                if (!hidden) {
+                    continue;
+                }
+                int s = r.dim(1);
                 for (int j = 0; j < s; j++) {
                     if (b.attentionMask()[i][j] == 0) {
                         continue;
@@ -200,7 +218,9 @@ public final class Validator {
         });
         m.put("embedding_cosine_mean", agg[0] / data.rows().size());
         m.put("embedding_cosine_min", agg[1]);
-        m.put("hidden_max_abs_diff", agg[2]);
+        if (hidden) {
+            m.put("hidden_max_abs_diff", agg[2]);
+        }
         m.put("embedding_max_abs_diff", agg[3]);
     }
 
