@@ -1,6 +1,8 @@
 package io.linforge.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
+import io.linforge.core.model.EncoderModel;
 import io.linforge.core.onnx.GraphBuilder;
 import io.linforge.exporter.OnnxExporter;
 import io.linforge.exporter.TensorRtBuilder;
@@ -10,7 +12,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
-/** {@code linforge export --model DIR [--adapter ADIR]... --out ODIR [--fp16] [--tensorrt]}. */
+/** {@code linforge export --model DIR [--adapter ADIR]... --out ODIR [--fp16] [--pooling mean|cls [--normalize]] [--tensorrt]}. */
 public final class ExportCommand implements Command {
     @Override
     public String name() {
@@ -35,6 +37,11 @@ public final class ExportCommand implements Command {
                 .addOption(Option.builder().longOpt("opset").hasArg().argName("N")
                         .desc("ONNX opset, 12.." + GraphBuilder.MAX_OPSET + " (default " + GraphBuilder.DEFAULT_OPSET
                                 + "; 23 writes the standard Attention and RMSNormalization ops, fastest on ONNX Runtime CPU)").build())
+                .addOption(Option.builder().longOpt("pooling").hasArg().argName("mean|cls")
+                        .desc("encoders: the only output is sentence_embedding [batch, hidden] fp32, the attention-mask "
+                                + "weighted mean or the first token's state (no last_hidden_state copied back)").build())
+                .addOption(Option.builder().longOpt("normalize")
+                        .desc("with --pooling: L2-normalize sentence_embedding (sentence-transformers' Normalize)").build())
                 .addOption(Option.builder().longOpt("no-kv-cache").desc("decoders: no past/present key-value tensors").build())
                 .addOption(Option.builder().longOpt("external-data").desc("weights in model.onnx.data (automatic past 2 GB)").build())
                 .addOption(Option.builder().longOpt("triton").hasArg().argName("REPO")
@@ -55,14 +62,20 @@ public final class ExportCommand implements Command {
             // fail before any work when no engine can be built here
             TensorRtBuilder.requireAvailable();
         }
+        EncoderModel.Pooling pooling = pooling(cmd);
+        boolean normalize = cmd.hasOption("normalize");
+        if (normalize && pooling == EncoderModel.Pooling.NONE) {
+            throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
+        }
         OnnxExporter.Options o = new OnnxExporter.Options(cmd.hasOption("fp16"),
                 CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET), !cmd.hasOption("no-kv-cache"),
-                cmd.hasOption("external-data"));
+                cmd.hasOption("external-data"), pooling, normalize);
         long t0 = System.nanoTime();
         OnnxExporter.Result r = OnnxExporter.export(model, adapters, out, o);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("exported %s (%s, %,d parameters%s) -> %s (%,d bytes) in %.1f s%n", model,
-                o.fp16() ? "fp16" : "fp32", r.parameters(), adapters.isEmpty() ? "" : ", " + adapters.size() + " adapter(s) merged",
+        System.out.printf("exported %s (%s%s, %,d parameters%s) -> %s (%,d bytes) in %.1f s%n", model,
+                o.fp16() ? "fp16" : "fp32", o.pooled() ? ", " + o.pooling().id() + " pooling" + (o.normalize() ? ", normalized" : "")
+                        : "", r.parameters(), adapters.isEmpty() ? "" : ", " + adapters.size() + " adapter(s) merged",
                 r.onnx(), r.bytes(), seconds);
         ObjectNode j = CliSupport.JSON.createObjectNode();
         j.put("model", model.toAbsolutePath().toString());
@@ -73,6 +86,8 @@ public final class ExportCommand implements Command {
         j.put("parameters", r.parameters());
         j.put("bytes", r.bytes());
         j.put("decoder", r.decoder());
+        j.put("pooling", o.pooling().id());
+        j.put("normalize", o.normalize());
         j.put("seconds", seconds);
         if (cmd.hasOption("triton")) {
             Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")),
@@ -100,6 +115,18 @@ public final class ExportCommand implements Command {
         }
         CliSupport.writeJson(cmd, j);
         return 0;
+    }
+
+    static EncoderModel.Pooling pooling(CommandLine cmd) {
+        String v = cmd.getOptionValue("pooling");
+        if (v == null) {
+            return EncoderModel.Pooling.NONE;
+        }
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "mean" -> EncoderModel.Pooling.MEAN;
+            case "cls" -> EncoderModel.Pooling.CLS;
+            default -> throw LinforgeException.badInput("--pooling: '" + v + "' (expected mean or cls)");
+        };
     }
 
     static void putParse(ObjectNode j, TensorRtBuilder.ParseReport p) {
