@@ -1,0 +1,66 @@
+package io.linforge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExportCommandTest {
+    static final Path HF = Path.of("../core/src/test/resources/fixtures/hf");
+
+    @TempDir
+    Path dir;
+
+    static void badInput(InfoCommandTest.Run r, String option) {
+        assertEquals(2, r.code(), r.err() + r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("linforge export: ") && r.err().contains(option), r.err());
+    }
+
+    @Test
+    void pooledExportWritesTheReportAndATritonEntryWithSentenceEmbedding() throws Exception {
+        Path out = dir.resolve("pooled");
+        Path json = dir.resolve("export.json");
+        InfoCommandTest.Run r = InfoCommandTest.run("export", "--model", HF.resolve("bert_export").toString(), "--out",
+                out.toString(), "--pooling", "mean", "--normalize", "--triton", dir.resolve("repo").toString(),
+                "--triton-name", "emb", "--json", json.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode j = CliSupport.JSON.readTree(json.toFile());
+        assertEquals("mean", j.get("pooling").asText());
+        assertTrue(j.get("normalize").asBoolean());
+        String pbtxt = Files.readString(dir.resolve("repo/emb/config.pbtxt"));
+        assertTrue(pbtxt.contains("name: \"sentence_embedding\""), pbtxt);
+        assertTrue(pbtxt.replaceAll("\\s+", " ").contains("name: \"sentence_embedding\" data_type: TYPE_FP32 dims: 32 }"),
+                pbtxt);
+        assertFalse(pbtxt.contains("last_hidden_state"), pbtxt);
+        JsonNode cfg = CliSupport.JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals("mean", cfg.get("linforge_pooling").asText());
+        // without --pooling the report says none
+        Path plain = dir.resolve("plain.json");
+        assertEquals(0, InfoCommandTest.run("export", "--model", HF.resolve("bert_export").toString(), "--out",
+                dir.resolve("plain").toString(), "--json", plain.toString()).code());
+        assertEquals("none", CliSupport.JSON.readTree(plain.toFile()).get("pooling").asText());
+        assertFalse(CliSupport.JSON.readTree(dir.resolve("plain/config.json").toFile()).has("linforge_pooling"));
+    }
+
+    @Test
+    void badPoolingCombinationsExitTwoWithOneLine() {
+        String bert = HF.resolve("bert_export").toString();
+        badInput(InfoCommandTest.run("export", "--model", bert, "--out", dir.resolve("a").toString(), "--normalize"),
+                "--normalize");
+        badInput(InfoCommandTest.run("export", "--model", bert, "--out", dir.resolve("b").toString(), "--pooling", "max"),
+                "--pooling");
+        badInput(InfoCommandTest.run("export", "--model", HF.resolve("bert").toString(), "--out",
+                dir.resolve("c").toString(), "--pooling", "mean"), "--pooling");
+        badInput(InfoCommandTest.run("export", "--model", HF.resolve("llama").toString(), "--out",
+                dir.resolve("d").toString(), "--pooling", "cls"), "--pooling");
+        for (String d : new String[] {"a", "b", "c", "d"}) {
+            assertFalse(Files.exists(dir.resolve(d)), d);
+        }
+    }
+}
