@@ -45,14 +45,27 @@ L validate --reference $W/bert-base-fp16-op23 --candidate $W/bert-base-fp16-op23
   --provider cuda,cpu --data "$DATA" --limit 64 --tokenizer $MINILM/tokenizer.json --min-cosine 0.999 \
   --json "$OUT/parity-bert-base-fp16-op23.json" > "$OUT/parity-bert-base-fp16-op23.log" 2>&1
 echo "parity bert-base fp16-op23 rc=$?" >> "$OUT/steps.txt"
+# sentence-embedding exports (mean pooling + normalize in the graph: only [batch, hidden] comes back)
+for op in 17 23; do
+  L export --model $W/bert-base --out $W/bert-base-fp16-pooled-op$op --fp16 --opset $op --pooling mean --normalize \
+    --json "$OUT/export-bert-base-fp16-pooled-op$op.json" > "$OUT/export-bert-base-fp16-pooled-op$op.log" 2>&1
+  L validate --reference $W/bert-base-fp16-op23 --candidate $W/bert-base-fp16-pooled-op$op --reference-provider cpu \
+    --provider cuda,cpu --data "$DATA" --limit 64 --tokenizer $MINILM/tokenizer.json --min-cosine 0.999 \
+    --json "$OUT/parity-bert-base-fp16-pooled-op$op.json" > "$OUT/parity-bert-base-fp16-pooled-op$op.log" 2>&1
+  echo "parity bert-base fp16-pooled-op$op rc=$?" >> "$OUT/steps.txt"
+done
+L export --model $MINILM --out $W/minilm-fp16-pooled --fp16 --pooling mean --normalize \
+  --json "$OUT/export-minilm-fp16-pooled.json" > "$OUT/export-minilm-fp16-pooled.log" 2>&1
 # throughput at 32 x 128: PyTorch before and after ours, to bracket drifts of the GPU
 python3 "$ROOT/tests/gpu/torch_bench.py" $W/bert-base 32 128 "$OUT/torch-bert-base-fp16-before.json" > "$OUT/torch.log" 2>&1
-for m in bert-base-fp16 bert-base-fp16-op23 bert-base-fp32; do
+for m in bert-base-fp16 bert-base-fp16-op23 bert-base-fp16-pooled-op17 bert-base-fp16-pooled-op23 bert-base-fp32; do
   L bench --model $W/$m --provider cuda,cpu --batch 32 --seq 128 --warmup 50 --iterations 200 --vocab 30522 \
     --json "$OUT/bench-$m-cuda.json" > "$OUT/bench-$m-cuda.log" 2>&1
 done
-L bench --model $W/minilm-fp16 --provider cuda,cpu --batch 1,32 --seq 128 --warmup 50 --iterations 200 \
-  --json "$OUT/bench-minilm-fp16-cuda.json" > "$OUT/bench-minilm-fp16-cuda.log" 2>&1
+for m in minilm-fp16 minilm-fp16-pooled; do
+  L bench --model $W/$m --provider cuda,cpu --batch 1,32 --seq 128 --warmup 50 --iterations 200 \
+    --json "$OUT/bench-$m-cuda.json" > "$OUT/bench-$m-cuda.log" 2>&1
+done
 python3 "$ROOT/tests/gpu/torch_bench.py" $W/bert-base 32 128 "$OUT/torch-bert-base-fp16-after.json" >> "$OUT/torch.log" 2>&1
 if [ -d $TRT ]; then
   # parse each export into a TensorRT network, then try to build an engine
