@@ -21,6 +21,11 @@ public interface InferenceSession extends AutoCloseable {
     /** Engine and version, e.g. "onnxruntime 1.28.0". */
     String engine();
 
+    /** The model's key/value metadata (ONNX {@code metadata_props}); empty when the engine keeps none. */
+    default Map<String, String> metadata() {
+        return Map.of();
+    }
+
     default boolean hasInput(String name) {
         return inputs().stream().anyMatch(i -> i.name().equals(name));
     }

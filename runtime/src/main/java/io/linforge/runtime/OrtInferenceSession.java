@@ -43,6 +43,7 @@ public final class OrtInferenceSession implements InferenceSession {
     private final List<IoInfo> inputs;
     private final List<IoInfo> outputs;
     private final Map<String, OnnxJavaType> inputTypes = new LinkedHashMap<>();
+    private final Map<String, String> metadata;
 
     private OrtInferenceSession(Path path, OrtEnvironment env, OrtSession session, List<Provider> providers)
             throws OrtException {
@@ -52,11 +53,17 @@ public final class OrtInferenceSession implements InferenceSession {
         this.providers = List.copyOf(providers);
         this.inputs = describe(session.getInputInfo());
         this.outputs = describe(session.getOutputInfo());
+        this.metadata = Map.copyOf(session.getMetadata().getCustomMetadata());
         for (NodeInfo n : session.getInputInfo().values()) {
             if (n.getInfo() instanceof TensorInfo t) {
                 inputTypes.put(n.getName(), t.type);
             }
         }
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     /** The ONNX Runtime version of the loaded native library. */

@@ -83,6 +83,14 @@ public final class TextEncoder {
         return isPooled(session);
     }
 
+    /**
+     * How a pooled export pooled its {@code sentence_embedding} (its {@code linforge.pooling}
+     * metadata; mean when the export does not say), so that a plain model can be pooled alike.
+     */
+    public static Pooling exportedPooling(InferenceSession s) {
+        return "cls".equals(s.metadata().get("linforge.pooling")) ? Pooling.CLS : Pooling.MEAN;
+    }
+
     /** True when {@code s} has a {@code sentence_embedding} output and no {@code last_hidden_state}. */
     public static boolean isPooled(InferenceSession s) {
         return s.hasOutput(POOLED) && !s.hasOutput(HIDDEN);

@@ -43,6 +43,12 @@ class MiniLmPooledExportTest {
         assertTrue(m.get("embedding_cosine_min").asDouble() >= 0.9999, m.toString());
         assertTrue(m.get("embedding_max_abs_diff").asDouble() < 1e-4, m.toString());
         assertFalse(m.has("hidden_max_abs_diff"), "no token states on the pooled side: " + m);
+        // a CLS-pooled export: the plain side is pooled the same way
+        Path vc = tmp.resolve("vc.json");
+        assertEquals(0, Main.execute("validate", "--reference", plain.toString(), "--candidate", cls.toString(),
+                "--data", DATA.toString(), "--limit", "16", "--min-cosine", "0.9999", "--json", vc.toString()));
+        JsonNode mc = new ObjectMapper().readTree(vc.toFile()).get("metrics");
+        assertTrue(mc.get("embedding_cosine_min").asDouble() >= 0.9999, mc.toString());
         // two pooled exports
         Path v2 = tmp.resolve("v2.json");
         assertEquals(0, Main.execute("validate", "--reference", pooled.toString(), "--candidate", pooled.toString(),

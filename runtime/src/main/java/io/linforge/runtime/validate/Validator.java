@@ -18,7 +18,7 @@ import java.util.Set;
  * KL(ref || cand) of the softmax). Embedding models: cosine of the mean-pooled L2-normalized
  * vectors (mean and min), their max abs difference, and the max abs difference of
  * {@code last_hidden_state} over real tokens. A pooled export's {@code sentence_embedding} is
- * taken as its vector (the other side, if not pooled, is mean-pooled) and the hidden-state
+ * taken as its vector (the other side, if not pooled, is pooled as that export was: mean or CLS) and the hidden-state
  * metric is absent.
  * Language models: perplexity of each (next-token, first {@code maxLength} tokens of each text)
  * and the ratio candidate / reference.
@@ -181,6 +181,9 @@ public final class Validator {
         boolean refPooled = TextEncoder.isPooled(reference);
         boolean candPooled = TextEncoder.isPooled(candidate);
         boolean hidden = !refPooled && !candPooled;
+        // a plain side is pooled the way the pooled side was exported (mean when neither is pooled)
+        TextEncoder.Pooling plainPooling = refPooled ? TextEncoder.exportedPooling(reference)
+                : candPooled ? TextEncoder.exportedPooling(candidate) : TextEncoder.Pooling.MEAN;
         double[] agg = {0, Double.POSITIVE_INFINITY, 0, 0}; // sum cos, min cos, max abs hidden, max abs pooled
         forEachBatch(data.texts(), refPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN,
                 candPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN, (b, r, c, off) -> {
@@ -189,8 +192,8 @@ public final class Validator {
             if (hr != hc) {
                 throw LinforgeException.badInput("candidate hidden size " + hc + " differs from the reference's " + hr);
             }
-            float[][] pr = refPooled ? TextEncoder.rows(r) : TextEncoder.pool(r, b.attentionMask(), TextEncoder.Pooling.MEAN);
-            float[][] pc = candPooled ? TextEncoder.rows(c) : TextEncoder.pool(c, b.attentionMask(), TextEncoder.Pooling.MEAN);
+            float[][] pr = refPooled ? TextEncoder.rows(r) : TextEncoder.pool(r, b.attentionMask(), plainPooling);
+            float[][] pc = candPooled ? TextEncoder.rows(c) : TextEncoder.pool(c, b.attentionMask(), plainPooling);
             int h = hr;
             for (int i = 0; i < pr.length; i++) {
                 float[] vr = TextEncoder.normalize(pr[i]);
