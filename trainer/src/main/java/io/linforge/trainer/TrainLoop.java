@@ -111,6 +111,8 @@ public final class TrainLoop {
                     }
                     if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
                         // a non-finite loss or gradient would poison the weights: skip this update
+                        System.err.printf("step %d: update skipped: loss %s, squared gradient norm %s%s%n", step + 1,
+                                loss, sq, nonFinite(grads));
                         grads.values().forEach(AdamW::zero);
                         trainable.forEach(p -> AdamW.zero(p.array().getGradient()));
                         skipped++;
@@ -194,5 +196,21 @@ public final class TrainLoop {
             // not Linux
         }
         return -1;
+    }
+
+    /** Names the gradients holding NaN or infinite values (empty when all are finite: an overflow of the norm). */
+    static String nonFinite(Map<String, NDArray> grads) {
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            NDArray g = e.getValue();
+            boolean nan = g.isNaN().any().getBoolean();
+            boolean inf = g.isInfinite().any().getBoolean();
+            if (nan || inf) {
+                bad.add(e.getKey() + (nan ? " (NaN)" : " (inf)"));
+            }
+        }
+        return bad.isEmpty() ? "; every gradient is finite (the norm overflowed)"
+                : "; non-finite gradients: " + String.join(", ", bad.subList(0, Math.min(5, bad.size())))
+                        + (bad.size() > 5 ? " and " + (bad.size() - 5) + " more" : "");
     }
 }
