@@ -114,7 +114,11 @@ public final class TrainLoop {
                         System.err.printf("step %d: update skipped: loss %s, squared gradient norm %s%s%n", step + 1,
                                 loss, sq, nonFinite(grads));
                         grads.values().forEach(AdamW::zero);
-                        trainable.forEach(p -> AdamW.zero(p.array().getGradient()));
+                        for (Parameter p : trainable) {
+                            try (NDArray g = p.array().getGradient()) {
+                                AdamW.zero(g);
+                            }
+                        }
                         skipped++;
                     } else {
                         method.update(step, grads, opt, lr, Schedule.clipScale(Math.sqrt(sq), c.maxGradNorm()));
