@@ -129,8 +129,19 @@ public final class CausalLmTrainer {
         return others;
     }
 
+    /** The loss of a batch of blocks from the model's logits [B, S, V] and the token ids [B, S]. */
+    public interface BlockLoss {
+        NDArray loss(NDArray logits, NDArray ids, ForwardContext ctx);
+    }
+
     /** Next-token prediction over shuffled training blocks; held-out perplexity as the metric. */
     public static TrainLoop.Task task(DecoderModel model, List<long[]> train, List<long[]> test, TrainConfig c) {
+        return task(model, train, test, c, (logits, ids, ctx) -> nextTokenLoss(logits, ids));
+    }
+
+    /** As {@link #task(DecoderModel, List, List, TrainConfig)} with another loss on the same blocks. */
+    public static TrainLoop.Task task(DecoderModel model, List<long[]> train, List<long[]> test, TrainConfig c,
+            BlockLoss loss) {
         DataOrder<long[]> order = new DataOrder<>(train, c.seed());
         return new TrainLoop.Task() {
             @Override
@@ -141,7 +152,7 @@ public final class CausalLmTrainer {
                 }
                 NDArray x = ctx.manager().create(ids);
                 DecoderModel.Output o = model.forward(x, null, ctx, wantHidden, null);
-                return new TrainLoop.MicroBatch(nextTokenLoss(o.logits(), x), o.hiddenStates(), null,
+                return new TrainLoop.MicroBatch(loss.loss(o.logits(), x, ctx), o.hiddenStates(), null,
                         (long) ids.length * ids[0].length);
             }
 

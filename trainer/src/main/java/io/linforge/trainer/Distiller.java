@@ -128,32 +128,11 @@ public final class Distiller {
         for (Parameter p : teacher.parameters().values()) {
             p.setTrainable(false);
         }
-        DataOrder<long[]> order = new DataOrder<>(train, c.seed());
-        return new TrainLoop.Task() {
-            @Override
-            public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
-                long[][] ids = new long[c.batch()][];
-                for (int i = 0; i < c.batch(); i++) {
-                    ids[i] = order.get(first + i);
-                }
-                NDArray x = ctx.manager().create(ids);
-                NDArray target = teacher.forward(x, null, new ForwardContext(ctx.manager(), false, DataType.FLOAT32), false,
-                        null).logits().stopGradient();
-                DecoderModel.Output o = student.forward(x, null, ctx, wantHidden, null);
-                return new TrainLoop.MicroBatch(causalLmLoss(o.logits(), target, x, temperature, alpha), o.hiddenStates(),
-                        null, (long) ids.length * ids[0].length);
-            }
-
-            @Override
-            public double evaluate() {
-                return CausalLmTrainer.perplexity(student, test);
-            }
-
-            @Override
-            public String metric() {
-                return "eval_perplexity";
-            }
-        };
+        return CausalLmTrainer.task(student, train, test, c, (logits, x, ctx) -> {
+            NDArray target = teacher.forward(x, null, new ForwardContext(ctx.manager(), false, DataType.FLOAT32), false,
+                    null).logits().stopGradient();
+            return causalLmLoss(logits, target, x, temperature, alpha);
+        });
     }
 
     /**
