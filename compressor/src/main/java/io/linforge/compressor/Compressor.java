@@ -51,16 +51,16 @@ public final class Compressor {
         }
     }
 
-    /** What the greedy search measures on the validation split, and its budget. */
-    interface Budget {
-        /** The metric's name in the report: {@code validation_<metric>}. */
-        String metric();
-
-        /** The metric of the model as it is now. */
-        double validate();
-
-        /** Whether {@code value} is within the budget of the original model's {@code original}. */
-        boolean within(double original, double value);
+    /**
+     * What the greedy search measures on the validation split, and its budget: the metric's name in
+     * the report ({@code validation_<metric>}), the metric of the model as it is now, and whether a
+     * value is within the budget of the original model's (arguments: original, value).
+     */
+    record Budget(String metric, java.util.function.DoubleSupplier validation,
+            java.util.function.BiPredicate<Double, Double> within) {
+        double validate() {
+            return validation.getAsDouble();
+        }
     }
 
     /** The layers the greedy search replaced, in order, and the validation metric after the last. */
@@ -103,22 +103,8 @@ public final class Compressor {
         List<String> calib = train.subList(0, Math.min(c.samples(), train.size() - nv)).stream()
                 .map(ClassificationData.Example::text).toList();
         ObjectNode r = JSON.createObjectNode();
-        Budget budget = new Budget() {
-            @Override
-            public String metric() {
-                return "accuracy";
-            }
-
-            @Override
-            public double validate() {
-                return ClassifierTrainer.evaluate(model, tok, validation, c.seq());
-            }
-
-            @Override
-            public boolean within(double original, double value) {
-                return original - value <= c.maxDrop();
-            }
-        };
+        Budget budget = new Budget("accuracy", () -> ClassifierTrainer.evaluate(model, tok, validation, c.seq()),
+                (original, value) -> original - value <= c.maxDrop());
         double baseVal = budget.validate();
         float[][] originalTest = Distiller.logits(model, tok, data.test(), c.seq());
         double baseTest = Distiller.accuracy(originalTest, data.test());
@@ -155,22 +141,8 @@ public final class Compressor {
         List<long[]> validation = train.subList(train.size() - nv, train.size());
         List<long[]> calib = train.subList(0, Math.min(c.samples(), train.size() - nv));
         ObjectNode r = JSON.createObjectNode();
-        Budget budget = new Budget() {
-            @Override
-            public String metric() {
-                return "perplexity";
-            }
-
-            @Override
-            public double validate() {
-                return CausalLmTrainer.perplexity(model, validation);
-            }
-
-            @Override
-            public boolean within(double original, double value) {
-                return value <= c.maxPerplexityRatio() * original;
-            }
-        };
+        Budget budget = new Budget("perplexity", () -> CausalLmTrainer.perplexity(model, validation),
+                (original, value) -> value <= c.maxPerplexityRatio() * original);
         double baseVal = budget.validate();
         double baseTest = CausalLmTrainer.perplexity(model, data.test());
         long paramsBefore = model.parameterCount();
@@ -241,7 +213,7 @@ public final class Compressor {
             LinearMapBlock block = model.linearMap(l, w, b);
             model.layers().set(l, block);
             double v = budget.validate();
-            boolean keep = budget.within(original, v);
+            boolean keep = budget.within().test(original, v);
             ObjectNode t = tried.addObject();
             t.put("layer", l);
             t.put("linearity", score[l]);
