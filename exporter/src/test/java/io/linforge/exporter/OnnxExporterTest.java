@@ -99,6 +99,17 @@ class OnnxExporterTest {
         return out.resolve("model.onnx");
     }
 
+    /** The encoder inputs of a fixture's expected.safetensors (token_type_ids when it has them). */
+    static Map<String, long[][]> encoderInputs(Map<String, TensorData> exp) {
+        Map<String, long[][]> in = new HashMap<>();
+        in.put("input_ids", rows(exp.get("input_ids")));
+        in.put("attention_mask", rows(exp.get("attention_mask")));
+        if (exp.containsKey("token_type_ids")) {
+            in.put("token_type_ids", rows(exp.get("token_type_ids")));
+        }
+        return in;
+    }
+
     static Onnx.ModelProto read(Path onnx) throws Exception {
         return Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx));
     }
@@ -131,12 +142,7 @@ class OnnxExporterTest {
 
     void encoder(String name, int opset) throws Exception {
         Map<String, TensorData> exp = Safetensors.readAll(HF.resolve(name + "/expected.safetensors"));
-        Map<String, long[][]> in = new HashMap<>();
-        in.put("input_ids", rows(exp.get("input_ids")));
-        in.put("attention_mask", rows(exp.get("attention_mask")));
-        if (exp.containsKey("token_type_ids")) {
-            in.put("token_type_ids", rows(exp.get("token_type_ids")));
-        }
+        Map<String, long[][]> in = encoderInputs(exp);
         float[] djl;
         try (NDManager root = NDManager.newBaseManager(); Checkpoint c = Checkpoint.open(HF.resolve(name));
                 TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32);
@@ -235,12 +241,7 @@ class OnnxExporterTest {
                 Checkpoint.save(dir, c.config(), tensors, null);
             }
             Map<String, TensorData> exp = Safetensors.readAll(HF.resolve(name + "/expected.safetensors"));
-            Map<String, long[][]> in = new HashMap<>();
-            in.put("input_ids", rows(exp.get("input_ids")));
-            in.put("attention_mask", rows(exp.get("attention_mask")));
-            if (exp.containsKey("token_type_ids")) {
-                in.put("token_type_ids", rows(exp.get("token_type_ids")));
-            }
+            Map<String, long[][]> in = encoderInputs(exp);
             float[] djl;
             try (NDManager root = NDManager.newBaseManager(); Checkpoint c = Checkpoint.open(dir);
                     TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32);
