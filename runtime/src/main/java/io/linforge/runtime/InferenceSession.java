@@ -72,6 +72,24 @@ public interface InferenceSession extends AutoCloseable {
         run(inputs, floatInputs, Set.of());
     }
 
+    /**
+     * The {@code position_ids} a session fills in when the model wants them and they are not given:
+     * 0..seq−1 for every row, shaped like the given token inputs; null when no input is given.
+     */
+    static long[][] defaultPositions(Map<String, long[][]> given) {
+        for (long[][] a : given.values()) {
+            int seq = a.length == 0 ? 0 : a[0].length;
+            long[][] p = new long[a.length][seq];
+            for (long[] row : p) {
+                for (int j = 0; j < seq; j++) {
+                    row[j] = j;
+                }
+            }
+            return p;
+        }
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -290,13 +290,6 @@ public final class OrtInferenceSession implements InferenceSession {
     /** Fills {@code feed} with one tensor per model input (the caller closes them, also on failure). */
     private void feed(Map<String, long[][]> given, Map<String, FloatTensor> floats, Map<String, OnnxTensor> feed)
             throws OrtException {
-        int batch = -1;
-        int seq = -1;
-        for (long[][] a : given.values()) {
-            batch = a.length;
-            seq = a.length == 0 ? 0 : a[0].length;
-            break;
-        }
         for (IoInfo in : inputs) {
             FloatTensor f = floats.get(in.name());
             if (f != null) {
@@ -304,13 +297,8 @@ public final class OrtInferenceSession implements InferenceSession {
                 continue;
             }
             long[][] values = given.get(in.name());
-            if (values == null && in.name().equals("position_ids") && batch >= 0) {
-                values = new long[batch][seq];
-                for (long[] row : values) {
-                    for (int j = 0; j < seq; j++) {
-                        row[j] = j;
-                    }
-                }
+            if (values == null && in.name().equals("position_ids")) {
+                values = InferenceSession.defaultPositions(given);
             }
             if (values == null) {
                 throw LinforgeException.badInput(path, "inputs", "the model needs input '" + in.name() + "' "

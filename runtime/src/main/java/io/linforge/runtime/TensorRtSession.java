@@ -141,13 +141,6 @@ public final class TensorRtSession implements InferenceSession {
         }
         Set<String> want = wanted.isEmpty() ? outputNames : wanted;
         engine.errors(); // errors of earlier calls do not explain this one
-        int batch = -1;
-        int seq = -1;
-        for (long[][] a : given.values()) {
-            batch = a.length;
-            seq = a.length == 0 ? 0 : a[0].length;
-            break;
-        }
         // Shapes first: every input's shape must lie within the profile before any is set.
         Map<TensorRtEngine.Tensor, Object> values = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -164,8 +157,8 @@ public final class TensorRtSession implements InferenceSession {
                 shape = f.shape();
             } else {
                 long[][] ids = given.get(t.name());
-                if (ids == null && t.name().equals("position_ids") && batch >= 0) {
-                    ids = positions(batch, seq);
+                if (ids == null && t.name().equals("position_ids")) {
+                    ids = InferenceSession.defaultPositions(given);
                 }
                 if (ids == null) {
                     throw LinforgeException.badInput(path, "inputs", "the engine needs input '" + t.name() + "' "
@@ -226,16 +219,6 @@ public final class TensorRtSession implements InferenceSession {
             }
         }
         return out;
-    }
-
-    static long[][] positions(int batch, int seq) {
-        long[][] p = new long[batch][seq];
-        for (long[] row : p) {
-            for (int j = 0; j < seq; j++) {
-                row[j] = j;
-            }
-        }
-        return p;
     }
 
     static long elements(long[] shape) {

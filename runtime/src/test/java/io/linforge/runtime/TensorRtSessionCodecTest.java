@@ -118,7 +118,9 @@ class TensorRtSessionCodecTest {
         assertEquals(List.of("?", "2", "?", "16"), TensorRtSession.dimNames(new long[] {-1, 2, -1, 16}));
         assertEquals(0, TensorRtSession.elements(new long[] {1, 2, 0, 16}));
         assertEquals(24, TensorRtSession.elements(new long[] {2, 3, 4}));
-        long[][] p = TensorRtSession.positions(2, 3);
+        long[][] p = InferenceSession.defaultPositions(java.util.Map.of("input_ids", new long[2][3]));
+        assertEquals(2, p.length);
         assertArrayEquals(new long[] {0, 1, 2}, p[1]);
+        assertEquals(null, InferenceSession.defaultPositions(java.util.Map.of()));
     }
 }
