@@ -55,6 +55,12 @@ public final class BenchCommand implements Command {
                 .addOption(Option.builder().longOpt("profile").hasArg().argName("DIR")
                         .desc("write ONNX Runtime's per-node profiles to DIR and print the time per operator "
                                 + "(one --batch and one --seq; profiling slows the runs themselves)").build())
+                .addOption(Option.builder().longOpt("outputs").hasArg().argName("host|device")
+                        .desc("host (default): every output is copied back to host memory; device: outputs stay on the GPU "
+                                + "(TensorRT engines only)").build())
+                .addOption(Option.builder().longOpt("decode-past").hasArg().argName("P")
+                        .desc("decoders: each run continues a key/value cache of P positions (a decoding step with --seq 1) "
+                                + "instead of an empty one").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -240,6 +246,14 @@ public final class BenchCommand implements Command {
             vocab = ModelFiles.vocabSize(tok);
             vocabFrom = tok.toString();
         }
+        String outputs = cmd.getOptionValue("outputs", "host");
+        if (!outputs.equals("host") && !outputs.equals("device")) {
+            throw LinforgeException.badInput("--outputs: expected host or device, got '" + outputs + "'");
+        }
+        int decodePast = CliSupport.intOption(cmd, "decode-past", 0);
+        if ((cmd.hasOption("outputs") || decodePast != 0) && cmd.hasOption("compare")) {
+            throw LinforgeException.badInput("--outputs and --decode-past time one model; they do not go with --compare");
+        }
         Path profile = cmd.hasOption("profile") ? Path.of(cmd.getOptionValue("profile")) : null;
         if (profile != null) {
             if (batches.size() != 1 || seqs.size() != 1) {
@@ -283,7 +297,9 @@ public final class BenchCommand implements Command {
                     System.getProperty("java.version"));
             System.out.printf("%6s %6s %10s %10s %10s %12s %12s%n", "batch", "seq", "p50 ms", "p90 ms", "p99 ms",
                     "seq/s", "tokens/s");
-            Benchmark bench = new Benchmark(session, vocab, seed);
+            Benchmark bench = new Benchmark(session, vocab, seed, outputs.equals("device"), decodePast);
+            out.put("outputs_to", outputs);
+            out.put("decode_past", decodePast);
             ArrayNode rows = out.putArray("results");
             for (int b : batches) {
                 for (int s : seqs) {

@@ -48,7 +48,15 @@ public final class ExportCommand implements Command {
                         .desc("also write a Triton model repository entry REPO/<name>/{config.pbtxt,1/model.onnx}").build())
                 .addOption(Option.builder().longOpt("triton-name").hasArg().argName("NAME")
                         .desc("model name in the Triton repository (default: the output folder's name)").build())
-                .addOption(Option.builder().longOpt("tensorrt").desc("also build a TensorRT engine (model.plan); needs an NVIDIA GPU").build())
+                .addOption(Option.builder().longOpt("tensorrt").desc("also build a TensorRT engine (model.plan); needs an NVIDIA GPU "
+                        + "and the TensorRT 8.6 natives (an --fp16 export gives an fp16 engine)").build())
+                .addOption(Option.builder().longOpt("tf32").desc("with --tensorrt: allow TF32 matmuls in an fp32 engine (faster; "
+                        + "about 1e-3 off fp32 results; off by default)").build())
+                .addOption(Option.builder().longOpt("trt-batch").hasArg().argName("MIN,OPT,MAX")
+                        .desc("with --tensorrt: the engine's batch range (default 1,8,32)").build())
+                .addOption(Option.builder().longOpt("trt-seq").hasArg().argName("MIN,OPT,MAX")
+                        .desc("with --tensorrt: the engine's sequence range (default 1,128,512); decoders: also bounds the "
+                                + "past and total lengths (past 0..MAX, total 1..2*MAX)").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -58,6 +66,7 @@ public final class ExportCommand implements Command {
         Path out = CliSupport.requiredPath(cmd, "out");
         List<Path> adapters = CliSupport.paths(cmd, "adapter");
         boolean trt = cmd.hasOption("tensorrt");
+        TensorRtBuilder.Options trtOptions = trtOptions(cmd);
         if (trt) {
             // fail before any work when no engine can be built here
             TensorRtBuilder.requireAvailable();
@@ -89,19 +98,29 @@ public final class ExportCommand implements Command {
         j.put("pooling", o.pooling().id());
         j.put("normalize", o.normalize());
         j.put("seconds", seconds);
+        String tritonName = cmd.getOptionValue("triton-name", out.toAbsolutePath().getFileName().toString());
         if (cmd.hasOption("triton")) {
-            Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")),
-                    cmd.getOptionValue("triton-name", out.toAbsolutePath().getFileName().toString()), r.onnx(), 32);
+            Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")), tritonName,
+                    r.onnx(), 32);
             j.put("triton", t.toAbsolutePath().toString());
             System.out.printf("triton repository entry %s%n", t);
         }
         if (trt) {
             try {
-                TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), r.decoder());
+                TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), trtOptions);
                 putParse(j, plan.parse());
                 j.put("tensorrt_plan", plan.plan().toString());
                 j.put("tensorrt_bytes", plan.bytes());
-                System.out.printf("tensorrt engine %s (%,d bytes)%n", plan.plan(), plan.bytes());
+                j.put("tensorrt_precision", plan.precision());
+                j.put("tensorrt_build_seconds", plan.seconds());
+                System.out.printf("tensorrt engine %s (%s, %,d bytes) in %.1f s%n", plan.plan(), plan.precision(), plan.bytes(),
+                        plan.seconds());
+                if (cmd.hasOption("triton")) {
+                    Path t = io.linforge.exporter.triton.TritonRepository.writePlan(Path.of(cmd.getOptionValue("triton")),
+                            tritonName + "_tensorrt", r.onnx(), plan.plan(), (int) trtOptions.ranges().get("batch")[2]);
+                    j.put("triton_tensorrt", t.toAbsolutePath().toString());
+                    System.out.printf("triton repository entry %s%n", t);
+                }
             } catch (TensorRtBuilder.BuildFailed e) {
                 if (e.parse() != null) {
                     putParse(j, e.parse());
@@ -115,6 +134,47 @@ public final class ExportCommand implements Command {
         }
         CliSupport.writeJson(cmd, j);
         return 0;
+    }
+
+    /** The engine's build options from {@code --tf32}, {@code --trt-batch} and {@code --trt-seq}. */
+    static TensorRtBuilder.Options trtOptions(CommandLine cmd) {
+        boolean trt = cmd.hasOption("tensorrt");
+        for (String o : new String[] {"tf32", "trt-batch", "trt-seq"}) {
+            if (!trt && cmd.hasOption(o)) {
+                throw LinforgeException.badInput("--" + o + " needs --tensorrt");
+            }
+        }
+        java.util.Map<String, long[]> ranges = new java.util.LinkedHashMap<>();
+        if (cmd.hasOption("trt-batch")) {
+            ranges.put("batch", triple(cmd, "trt-batch"));
+        }
+        if (cmd.hasOption("trt-seq")) {
+            long[] s = triple(cmd, "trt-seq");
+            ranges.put("sequence", s);
+            ranges.put("past_sequence", new long[] {0, s[1], s[2]});
+            ranges.put("total_sequence", new long[] {1, 2 * s[1], 2 * s[2]});
+        }
+        return TensorRtBuilder.Options.defaults().withTf32(cmd.hasOption("tf32")).withRanges(ranges);
+    }
+
+    private static long[] triple(CommandLine cmd, String opt) {
+        String v = cmd.getOptionValue(opt);
+        String[] p = v.split(",");
+        if (p.length != 3) {
+            throw LinforgeException.badInput("--" + opt + ": '" + v + "' (expected MIN,OPT,MAX)");
+        }
+        long[] r = new long[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                r[i] = Long.parseLong(p[i].trim());
+            } catch (NumberFormatException e) {
+                throw LinforgeException.badInput("--" + opt + ": '" + v + "' (expected MIN,OPT,MAX, whole numbers)");
+            }
+        }
+        if (r[0] < 1 || r[0] > r[1] || r[1] > r[2] || r[2] > 1 << 20) {
+            throw LinforgeException.badInput("--" + opt + ": '" + v + "' (needs 1 <= MIN <= OPT <= MAX <= 1048576)");
+        }
+        return r;
     }
 
     static EncoderModel.Pooling pooling(CommandLine cmd) {

@@ -15,7 +15,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.global.nvonnxparser;
-import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.Dims32;
 import org.bytedeco.tensorrt.nvinfer.IBuilder;
 import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
 import org.bytedeco.tensorrt.nvinfer.IHostMemory;
@@ -45,9 +45,12 @@ public final class TensorRtBuilder {
     public record ParseReport(boolean ok, int layers, List<String> inputs, List<String> errors) {
     }
 
-    /** A built engine. */
-    public record Result(Path plan, long bytes, ParseReport parse) {
+    /** A built engine: its file and size, what parsing found, the precision built for and the build time. */
+    public record Result(Path plan, long bytes, ParseReport parse, String precision, double seconds) {
     }
+
+    /** {@code createNetworkV2}'s flags: explicit batch (the only mode of ONNX networks). */
+    static final int EXPLICIT_BATCH = 1 << nvinfer.NetworkDefinitionCreationFlag.kEXPLICIT_BATCH.value;
 
     /** The engine could not be built; carries what parsing found. */
     public static final class BuildFailed extends LinforgeException {
@@ -121,15 +124,22 @@ public final class TensorRtBuilder {
         }
     }
 
-    /** The symbolic dimensions of every graph input, by input name. */
-    static Map<String, List<Object>> inputDims(Path onnx) throws IOException {
+    /** The symbolic dimensions of every graph input (by input name), and whether the weights are fp16. */
+    record GraphInfo(Map<String, List<Object>> inputs, boolean fp16) {
+    }
+
+    static GraphInfo graphInfo(Path onnx) throws IOException {
         Onnx.ModelProto m;
         try (InputStream in = Files.newInputStream(onnx)) {
             m = Onnx.ModelProto.parseFrom(in);
         }
         Map<String, List<Object>> out = new LinkedHashMap<>();
         java.util.Set<String> inits = new java.util.HashSet<>();
-        m.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
+        boolean fp16 = false;
+        for (Onnx.TensorProto t : m.getGraph().getInitializerList()) {
+            inits.add(t.getName());
+            fp16 |= t.getDataType() == Onnx.TensorProto.DataType.FLOAT16_VALUE;
+        }
         for (Onnx.ValueInfoProto v : m.getGraph().getInputList()) {
             if (inits.contains(v.getName())) {
                 continue;
@@ -140,14 +150,24 @@ public final class TensorRtBuilder {
             }
             out.put(v.getName(), dims);
         }
-        return out;
+        return new GraphInfo(out, fp16);
     }
 
-    static Dims64 dims(long... d) {
-        Dims64 x = new Dims64();
+    /** The range of symbolic dimension {@code dim} of {@code input}: refused when the options do not give one. */
+    static long[] range(Options options, String input, String dim) {
+        long[] r = options.ranges().get(dim);
+        if (r == null) {
+            throw LinforgeException.badInput("TensorRT profile: input '" + input + "' has dimension '" + dim
+                    + "', for which no range is given (known: " + new java.util.TreeSet<>(options.ranges().keySet()) + ")");
+        }
+        return r;
+    }
+
+    static Dims32 dims(long... d) {
+        Dims32 x = new Dims32();
         x.nbDims(d.length);
         for (int i = 0; i < d.length; i++) {
-            x.d(i, d[i]);
+            x.d(i, Math.toIntExact(d[i]));
         }
         return x;
     }
@@ -160,7 +180,7 @@ public final class TensorRtBuilder {
         if (builder == null || builder.isNull()) {
             throw new LinforgeException(1, "TensorRT: createInferBuilder failed: " + String.join("; ", log.errors));
         }
-        try (INetworkDefinition net = builder.createNetworkV2(0); IParser parser = nvonnxparser.createParser(net, log)) {
+        try (INetworkDefinition net = builder.createNetworkV2(EXPLICIT_BATCH); IParser parser = nvonnxparser.createParser(net, log)) {
             return parse(onnx, net, parser, log);
         } finally {
             builder.close();
@@ -180,41 +200,84 @@ public final class TensorRtBuilder {
         return new ParseReport(ok && parser.getNbErrors() == 0, net.getNbLayers(), inputs, errors);
     }
 
-    /** Builds a serialized engine for {@code onnx} into {@code plan} (written atomically), TF32 allowed. */
-    public static Result build(Path onnx, Path plan, boolean decoder) {
-        return build(onnx, plan, decoder, true);
+    /**
+     * How an engine is built. {@code tf32} lets fp32 matmuls round their inputs to TF32 (10
+     * mantissa bits; faster, but about 1e-3 off fp32 results); {@code ranges} gives min / opt /
+     * max of each symbolic dimension of the graph's inputs (defaults: {@link #DEFAULT_RANGES}).
+     */
+    public record Options(boolean tf32, Map<String, long[]> ranges, long workspaceBytes) {
+        public Options {
+            ranges = Map.copyOf(ranges);
+            for (Map.Entry<String, long[]> e : ranges.entrySet()) {
+                long[] r = e.getValue();
+                if (r.length != 3 || r[0] < 0 || r[0] > r[1] || r[1] > r[2] || r[2] > Integer.MAX_VALUE) {
+                    throw LinforgeException.badInput("TensorRT profile of '" + e.getKey() + "': " + java.util.Arrays.toString(r)
+                            + " (needs min <= opt <= max, all >= 0)");
+                }
+            }
+        }
+
+        /** Full fp32 (no TF32), the default ranges, 4 GiB of builder workspace. */
+        public static Options defaults() {
+            return new Options(false, DEFAULT_RANGES, 4L << 30);
+        }
+
+        public Options withTf32(boolean on) {
+            return new Options(on, ranges, workspaceBytes);
+        }
+
+        /** These ranges replace the defaults of the same dimensions. */
+        public Options withRanges(Map<String, long[]> more) {
+            Map<String, long[]> m = new LinkedHashMap<>(ranges);
+            m.putAll(more);
+            return new Options(tf32, m, workspaceBytes);
+        }
+    }
+
+    /** Builds a serialized engine for {@code onnx} into {@code plan} (written atomically) with the default options. */
+    public static Result build(Path onnx, Path plan) {
+        return build(onnx, plan, Options.defaults());
     }
 
     /**
-     * Builds a serialized engine for {@code onnx} into {@code plan} (written atomically). With
-     * {@code tf32} false, fp32 matmuls and convolutions run in full fp32 (TensorRT allows TF32 by
-     * default and TF32 rounds matmul inputs to 10 mantissa bits), for parity checks against fp32 CPU
-     * results.
+     * Builds a serialized engine for {@code onnx} into {@code plan} (written atomically). An fp16
+     * graph (fp16 weights) is built with TensorRT's fp16 kernels allowed; an fp32 graph runs in
+     * fp32, in full precision unless {@link Options#tf32()}.
      */
-    public static Result build(Path onnx, Path plan, boolean decoder, boolean tf32) {
+    public static Result build(Path onnx, Path plan, Options options) {
         requireAvailable();
+        GraphInfo graph;
+        try {
+            graph = graphInfo(onnx);
+        } catch (IOException e) {
+            throw LinforgeException.badInput(onnx, "file", "cannot read it: " + e.getMessage());
+        }
         Log log = new Log();
         IBuilder builder = nvinfer.createInferBuilder(log);
         if (builder == null || builder.isNull()) {
             throw new BuildFailed("TensorRT: createInferBuilder failed: " + String.join("; ", log.errors), null);
         }
-        try (INetworkDefinition net = builder.createNetworkV2(0); IParser parser = nvonnxparser.createParser(net, log);
+        long t0 = System.nanoTime();
+        try (INetworkDefinition net = builder.createNetworkV2(EXPLICIT_BATCH); IParser parser = nvonnxparser.createParser(net, log);
                 IBuilderConfig cfg = builder.createBuilderConfig()) {
             ParseReport report = parse(onnx, net, parser, log);
             if (!report.ok()) {
                 throw new BuildFailed("TensorRT could not parse " + onnx + ": " + String.join("; ", report.errors()), report);
             }
             log.errors.clear();
-            cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, 4L << 30);
-            if (!tf32) {
+            cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, options.workspaceBytes());
+            if (!options.tf32()) {
                 cfg.clearFlag(nvinfer.BuilderFlag.kTF32);
             }
+            if (graph.fp16()) {
+                cfg.setFlag(nvinfer.BuilderFlag.kFP16);
+            }
             IOptimizationProfile profile = builder.createOptimizationProfile();
-            for (Map.Entry<String, List<Object>> e : inputDims(onnx).entrySet()) {
+            for (Map.Entry<String, List<Object>> e : graph.inputs().entrySet()) {
                 long[][] sel = new long[3][e.getValue().size()];
                 for (int i = 0; i < e.getValue().size(); i++) {
                     Object d = e.getValue().get(i);
-                    long[] r = d instanceof String s ? DEFAULT_RANGES.getOrDefault(s, new long[] {1, 64, 512})
+                    long[] r = d instanceof String s ? range(options, e.getKey(), s)
                             : new long[] {(Long) d, (Long) d, (Long) d};
                     for (int k = 0; k < 3; k++) {
                         sel[k][i] = r[k];
@@ -233,7 +296,8 @@ public final class TensorRtBuilder {
                 byte[] bytes = new byte[(int) mem.size()];
                 new BytePointer(mem.data()).capacity(mem.size()).get(bytes);
                 AtomicFiles.write(plan, out -> out.write(bytes));
-                return new Result(plan, bytes.length, report);
+                return new Result(plan, bytes.length, report, graph.fp16() ? "fp16" : options.tf32() ? "fp32+tf32" : "fp32",
+                        (System.nanoTime() - t0) / 1e9);
             }
         } catch (IOException e) {
             throw new LinforgeException(1, "TensorRT: " + e.getMessage(), e);

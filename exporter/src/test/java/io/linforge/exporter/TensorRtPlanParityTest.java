@@ -46,7 +46,7 @@ class TensorRtPlanParityTest {
                 new OnnxExporter.Options(false, 17, true, false));
         try {
             // full fp32 (no TF32) so that the engine is comparable with fp32 CPU results
-            return TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), r.decoder(), false).plan();
+            return TensorRtBuilder.build(r.onnx(), out.resolve("model.plan")).plan();
         } catch (TensorRtBuilder.BuildFailed e) {
             // no builder at all (e.g. a redistributable without the GPU's builder resources) is this host's limit
             assumeTrue(e.parse() != null, () -> "TensorRT cannot build engines here: " + e.getMessage());

@@ -1,5 +1,6 @@
 package io.linforge.runtime;
 
+import io.linforge.core.LinforgeException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +71,16 @@ public interface InferenceSession extends AutoCloseable {
      */
     default void execute(Map<String, long[][]> inputs, Map<String, FloatTensor> floatInputs) {
         run(inputs, floatInputs, Set.of());
+    }
+
+    /**
+     * Runs one batch for timing with the outputs left in device memory. Only sessions that own
+     * their device buffers can (TensorRT engines); ONNX Runtime's Java API always hands outputs
+     * over in host memory, so the others refuse.
+     */
+    default void executeOnDevice(Map<String, long[][]> inputs, Map<String, FloatTensor> floatInputs) {
+        throw LinforgeException.badInput(engine() + " sessions hand every output over in host memory; outputs stay on the "
+                + "device only with a TensorRT engine (.plan)");
     }
 
     /**

@@ -23,7 +23,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer;
-import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.Dims32;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.bytedeco.tensorrt.nvinfer.ILogger;
@@ -37,7 +37,7 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
  *
  * <p>Ownership: the context's working memory, the I/O buffers and the stream are allocated here and
  * freed in {@link #close()}. The runtime, engine and context objects are released with
- * {@code deallocate()}, in reverse order of creation; the bytedeco 1.5.14 presets attach no
+ * {@code deallocate()}, in reverse order of creation; the bytedeco presets attach no
  * deleter to objects TensorRT creates, so this frees their host-side state only once the presets
  * do (their device memory, apart from the engine's weights, is the memory freed here).
  */
@@ -195,18 +195,18 @@ final class TensorRtEngine implements AutoCloseable {
                     + l.drain() + "); a plan runs only with the TensorRT version and on the GPU model that built it");
         }
         // The context's working memory is allocated here, so that close() can give it back.
-        context = engine.createExecutionContext(nvinfer.ExecutionContextAllocationStrategy.kUSER_MANAGED);
+        context = engine.createExecutionContextWithoutDeviceMemory();
         if (context == null || context.isNull()) {
             context = null;
             throw new LinforgeException(LinforgeException.FAILURE, plan + ": TensorRT cannot create an execution context: "
                     + l.drain());
         }
-        long work = engine.getDeviceMemorySizeV2();
+        long work = engine.getDeviceMemorySize();
         if (work > 0) {
             Pointer p = new Pointer();
             check(cudart.cudaMalloc(p, work), "cudaMalloc(" + work + " bytes of working memory)");
             contextMemory = p;
-            context.setDeviceMemoryV2(p, work);
+            context.setDeviceMemory(p);
         }
         describe();
     }
@@ -267,7 +267,7 @@ final class TensorRtEngine implements AutoCloseable {
     }
 
     /** The dimensions as Java values; frees the native copy. */
-    private static long[] dims(Dims64 d) {
+    private static long[] dims(Dims32 d) {
         try {
             int n = Math.max(0, d.nbDims());
             long[] out = new long[n];
@@ -285,10 +285,6 @@ final class TensorRtEngine implements AutoCloseable {
             return TensorType.FLOAT32;
         } else if (trt == nvinfer.DataType.kHALF.value) {
             return TensorType.FLOAT16;
-        } else if (trt == nvinfer.DataType.kBF16.value) {
-            return TensorType.BFLOAT16;
-        } else if (trt == nvinfer.DataType.kINT64.value) {
-            return TensorType.INT64;
         } else if (trt == nvinfer.DataType.kINT32.value) {
             return TensorType.INT32;
         } else if (trt == nvinfer.DataType.kINT8.value) {
@@ -319,11 +315,11 @@ final class TensorRtEngine implements AutoCloseable {
     /** Sets the shape of a dynamic input; false when TensorRT rejects it. */
     boolean setInputShape(String name, long[] shape) {
         ensureOpen();
-        Dims64 d = new Dims64();
+        Dims32 d = new Dims32();
         try {
             d.nbDims(shape.length);
             for (int i = 0; i < shape.length; i++) {
-                d.d(i, shape[i]);
+                d.d(i, Math.toIntExact(shape[i]));
             }
             return context.setInputShape(name, d);
         } finally {

@@ -85,8 +85,9 @@ public final class TensorRtProbe {
     static String nativeFailure(Throwable t) {
         String what = t instanceof Unusable ? t.getMessage() : t.getClass().getSimpleName() + ": "
                 + firstLine(t.getMessage());
-        return "the TensorRT/CUDA natives cannot be used (" + what + "); build with -Ptensorrt (TensorRT 11.2 and "
-                + "CUDA 13 natives) and run on a host with an NVIDIA driver of release 580 or newer";
+        return "the TensorRT/CUDA natives cannot be used (" + what + "); build with -Ptensorrt (TensorRT 8.6 and "
+                + "CUDA 12 natives) or put a TensorRT 8.6 installation on LD_LIBRARY_PATH, and run on a host with an NVIDIA driver "
+                + "of release 525 or newer";
     }
 
     static String firstLine(String s) {
@@ -97,8 +98,14 @@ public final class TensorRtProbe {
         return (nl < 0 ? s : s.substring(0, nl)).trim();
     }
 
-    /** TensorRT's encoded library version (major * 10000 + minor * 100 + patch) as text. */
+    /**
+     * TensorRT's encoded library version as text: major * 1000 + minor * 100 + patch up to
+     * TensorRT 9 (8601 is 8.6.1), major * 10000 + minor * 100 + patch from TensorRT 10 on.
+     */
     static String versionText(int v) {
+        if (v < 10000) {
+            return (v / 1000) + "." + (v / 100 % 10) + "." + (v % 100);
+        }
         return (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100);
     }
 }

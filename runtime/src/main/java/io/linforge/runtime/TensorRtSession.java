@@ -140,6 +140,40 @@ public final class TensorRtSession implements InferenceSession {
             }
         }
         Set<String> want = wanted.isEmpty() ? outputNames : wanted;
+        Map<String, long[]> outShapes = new LinkedHashMap<>();
+        Map<String, ByteBuffer> raw = runRaw(given, floats, want, outShapes);
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (TensorRtEngine.Tensor t : outputTensors) {
+            ByteBuffer b = raw.get(t.name());
+            if (b != null) {
+                long[] shape = outShapes.get(t.name());
+                out.put(t.name(), new FloatTensor(shape, decode(b, t.type(), Math.toIntExact(elements(shape)))));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs for timing: every output is copied back into pinned host memory, where it stays
+     * without being converted into Java arrays.
+     */
+    @Override
+    public synchronized void execute(Map<String, long[][]> given, Map<String, FloatTensor> floats) {
+        runRaw(given, floats, outputNames, new LinkedHashMap<>());
+    }
+
+    /** Runs for timing with the outputs left in device memory (nothing is copied back). */
+    @Override
+    public synchronized void executeOnDevice(Map<String, long[][]> given, Map<String, FloatTensor> floats) {
+        runRaw(given, floats, Set.of(), new LinkedHashMap<>());
+    }
+
+    /**
+     * Stages the inputs, runs, and copies the outputs in {@code want} back; returns views of their
+     * host buffers (valid until the next call) and fills {@code outShapes} with every output's shape.
+     */
+    private Map<String, ByteBuffer> runRaw(Map<String, long[][]> given, Map<String, FloatTensor> floats, Set<String> want,
+            Map<String, long[]> outShapes) {
         engine.errors(); // errors of earlier calls do not explain this one
         // Shapes first: every input's shape must lie within the profile before any is set.
         Map<TensorRtEngine.Tensor, Object> values = new LinkedHashMap<>();
@@ -195,7 +229,6 @@ public final class TensorRtSession implements InferenceSession {
                 encodeTokens(path, t.name(), (long[][]) e.getValue(), t.type(), dst);
             }
         }
-        Map<String, long[]> outShapes = new LinkedHashMap<>();
         Map<String, Long> outBytes = new LinkedHashMap<>();
         for (TensorRtEngine.Tensor t : outputTensors) {
             long[] shape = engine.shape(t.name());
@@ -209,16 +242,7 @@ public final class TensorRtSession implements InferenceSession {
             outShapes.put(t.name(), shape);
             outBytes.put(t.name(), elements(shape) * t.type().bytes());
         }
-        Map<String, ByteBuffer> raw = engine.execute(outBytes, want);
-        Map<String, FloatTensor> out = new LinkedHashMap<>();
-        for (TensorRtEngine.Tensor t : outputTensors) {
-            ByteBuffer b = raw.get(t.name());
-            if (b != null) {
-                long[] shape = outShapes.get(t.name());
-                out.put(t.name(), new FloatTensor(shape, decode(b, t.type(), Math.toIntExact(elements(shape)))));
-            }
-        }
-        return out;
+        return engine.execute(outBytes, want);
     }
 
     static long elements(long[] shape) {

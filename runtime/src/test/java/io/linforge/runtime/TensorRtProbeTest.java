@@ -35,6 +35,7 @@ class TensorRtProbeTest {
     void versionAndNativeFailuresAreOneLine() {
         assertEquals("11.2.1", TensorRtProbe.versionText(110201));
         assertEquals("10.15.0", TensorRtProbe.versionText(101500));
+        assertEquals("8.6.1", TensorRtProbe.versionText(8601));
         String r = TensorRtProbe.nativeFailure(new UnsatisfiedLinkError("no jnicudart in java.library.path\n\tat x"));
         assertTrue(r.contains("UnsatisfiedLinkError: no jnicudart in java.library.path"), r);
         assertTrue(r.contains("-Ptensorrt"), r);

@@ -44,21 +44,31 @@ public final class TritonRepository {
         return ds.subList(1, ds.size()).stream().map(d -> d.hasDimValue() ? d.getDimValue() : -1L).toList();
     }
 
-    /** The config for {@code onnx} under {@code name}. */
+    /** The config for {@code onnx} under {@code name} (ONNX Runtime backend). */
     public static ModelConfig config(Path onnx, String name, int maxBatch) throws IOException {
+        return config(onnx, name, maxBatch, false);
+    }
+
+    /**
+     * The config for {@code onnx} under {@code name}: the ONNX Runtime backend, or with
+     * {@code plan} the TensorRT backend serving the engine built from it, whose int64 inputs
+     * TensorRT 8.6 takes as int32.
+     */
+    public static ModelConfig config(Path onnx, String name, int maxBatch, boolean plan) throws IOException {
         Onnx.ModelProto m;
         try (InputStream in = Files.newInputStream(onnx)) {
             m = Onnx.ModelProto.parseFrom(in);
         }
         Set<String> inits = new HashSet<>();
         m.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
-        ModelConfig.Builder c = ModelConfig.newBuilder().setName(name).setBackend("onnxruntime")
-                .setPlatform("onnxruntime_onnx").setMaxBatchSize(maxBatch)
+        ModelConfig.Builder c = ModelConfig.newBuilder().setName(name).setBackend(plan ? "tensorrt" : "onnxruntime")
+                .setPlatform(plan ? "tensorrt_plan" : "onnxruntime_onnx").setMaxBatchSize(maxBatch)
                 .setDynamicBatching(ModelDynamicBatching.newBuilder().setMaxQueueDelayMicroseconds(100));
         for (Onnx.ValueInfoProto v : m.getGraph().getInputList()) {
             if (!inits.contains(v.getName())) {
+                DataType t = type(v.getType().getTensorType().getElemType());
                 c.addInput(ModelInput.newBuilder().setName(v.getName())
-                        .setDataType(type(v.getType().getTensorType().getElemType())).addAllDims(dims(v)));
+                        .setDataType(plan && t == DataType.TYPE_INT64 ? DataType.TYPE_INT32 : t).addAllDims(dims(v)));
             }
         }
         for (Onnx.ValueInfoProto v : m.getGraph().getOutputList()) {
@@ -68,11 +78,33 @@ public final class TritonRepository {
         return c.build();
     }
 
-    /** Writes (or replaces) {@code repo/name}; returns that folder. */
-    public static Path write(Path repo, String name, Path onnx, int maxBatch) throws IOException {
+    /**
+     * Writes (or replaces) {@code repo/name} serving the TensorRT engine {@code plan} built from
+     * {@code onnx} ({@code 1/model.plan}, platform {@code tensorrt_plan}); {@code maxBatch} must not
+     * exceed the engine profile's largest batch. Returns that folder.
+     */
+    public static Path writePlan(Path repo, String name, Path onnx, Path plan, int maxBatch) throws IOException {
+        checkName(name);
+        ModelConfig cfg = config(onnx, name, maxBatch, true);
+        Path dir = repo.resolve(name);
+        Files.createDirectories(repo);
+        AtomicFiles.writeDir(dir, tmp -> {
+            AtomicFiles.writeString(tmp.resolve("config.pbtxt"), TextFormat.printer().printToString(cfg));
+            Files.createDirectories(tmp.resolve("1"));
+            Files.copy(plan, tmp.resolve("1").resolve("model.plan"));
+        });
+        return dir;
+    }
+
+    private static void checkName(String name) {
         if (!name.matches("[A-Za-z0-9_.-]+")) {
             throw LinforgeException.badInput("--triton-name: '" + name + "' (letters, digits, '.', '-', '_')");
         }
+    }
+
+    /** Writes (or replaces) {@code repo/name}; returns that folder. */
+    public static Path write(Path repo, String name, Path onnx, int maxBatch) throws IOException {
+        checkName(name);
         if (Files.exists(onnx.resolveSibling("model.onnx.data"))) {
             throw LinforgeException.badInput(onnx, "external data", "Triton layout for models with external data is not supported");
         }

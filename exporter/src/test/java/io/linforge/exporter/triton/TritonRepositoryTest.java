@@ -46,4 +46,28 @@ class TritonRepositoryTest {
         assertThrows(TextFormat.ParseException.class,
                 () -> TextFormat.getParser().merge(text + "\nmax_batch_sise: 4\n", ModelConfig.newBuilder()));
     }
+
+    @Test
+    void planEntryServesTheEngineOnTheTensorRtBackendWithInt32Ids() throws Exception {
+        Path out = tmp.resolve("bert-onnx");
+        OnnxExporter.export(HF.resolve("bert"), List.of(), out, OnnxExporter.Options.defaults());
+        // the engine's bytes are copied as they are (no TensorRT needed to lay out the entry)
+        Path plan = out.resolve("model.plan");
+        Files.write(plan, new byte[] {1, 2, 3, 4, 5});
+        Path entry = TritonRepository.writePlan(tmp.resolve("repo"), "bert_tensorrt", out.resolve("model.onnx"), plan, 32);
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, Files.readAllBytes(entry.resolve("1/model.plan")));
+        assertTrue(Files.notExists(entry.resolve("1/model.onnx")));
+        ModelConfig.Builder b = ModelConfig.newBuilder();
+        TextFormat.getParser().merge(Files.readString(entry.resolve("config.pbtxt")), b);
+        ModelConfig c = b.build();
+        assertEquals("bert_tensorrt", c.getName());
+        assertEquals("tensorrt_plan", c.getPlatform());
+        assertEquals("tensorrt", c.getBackend());
+        assertEquals(32, c.getMaxBatchSize());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(DataType.TYPE_INT32, c.getInput(i).getDataType(), c.getInput(i).getName());
+        }
+        assertEquals(DataType.TYPE_FP32, c.getOutput(0).getDataType());
+        assertEquals(List.of(-1L, 32L), c.getOutput(0).getDimsList());
+    }
 }

@@ -28,14 +28,57 @@ public final class Benchmark {
     private final InferenceSession session;
     private final int vocab;
     private final long seed;
+    private final boolean outputsOnDevice;
+    private final int decodePast;
 
     public Benchmark(InferenceSession session, int vocab, long seed) {
+        this(session, vocab, seed, false, 0);
+    }
+
+    /**
+     * {@code outputsOnDevice}: the outputs stay in device memory (TensorRT engines only; the
+     * time is then the input copies and the run). {@code decodePast} > 0 (decoders with a
+     * key/value cache): each run continues a cache of that many positions (zeros), as a decoding
+     * step does, instead of starting from an empty one.
+     */
+    public Benchmark(InferenceSession session, int vocab, long seed, boolean outputsOnDevice, int decodePast) {
         if (vocab < 1) {
             throw new IllegalArgumentException("vocab");
+        }
+        if (decodePast < 0) {
+            throw LinforgeException.badInput("--decode-past: must be >= 0");
+        }
+        if (decodePast > 0 && session.inputs().stream().noneMatch(i -> i.name().startsWith("past_key_values."))) {
+            throw LinforgeException.badInput("--decode-past needs a decoder exported with its key/value cache");
         }
         this.session = session;
         this.vocab = vocab;
         this.seed = seed;
+        this.outputsOnDevice = outputsOnDevice;
+        this.decodePast = decodePast;
+    }
+
+    /** The key/value cache each timed run starts from: empty, or {@code decodePast} positions of zeros. */
+    Map<String, FloatTensor> cache(int batch) {
+        Map<String, FloatTensor> past = Generator.emptyCache(session, batch);
+        if (decodePast == 0) {
+            return past;
+        }
+        Map<String, FloatTensor> out = new HashMap<>();
+        for (Map.Entry<String, FloatTensor> e : past.entrySet()) {
+            long[] shape = e.getValue().shape().clone();
+            shape[2] = decodePast;
+            out.put(e.getKey(), new FloatTensor(shape, new float[Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3])]));
+        }
+        return out;
+    }
+
+    private void runOnce(Map<String, long[][]> in, Map<String, FloatTensor> past) {
+        if (outputsOnDevice) {
+            session.executeOnDevice(in, past);
+        } else {
+            session.execute(in, past);
+        }
     }
 
     /** The inputs of one synthetic batch, only those the model has. */
@@ -57,6 +100,20 @@ public final class Benchmark {
         if (session.hasInput("token_type_ids")) {
             in.put("token_type_ids", new long[batch][seq]);
         }
+        if (decodePast > 0) {
+            long[][] pos = new long[batch][seq];
+            long[][] full = new long[batch][decodePast + seq];
+            for (int i = 0; i < batch; i++) {
+                Arrays.fill(full[i], 1);
+                for (int j = 0; j < seq; j++) {
+                    pos[i][j] = decodePast + j;
+                }
+            }
+            in.put("attention_mask", full);
+            if (session.hasInput("position_ids")) {
+                in.put("position_ids", pos);
+            }
+        }
         return in;
     }
 
@@ -65,15 +122,15 @@ public final class Benchmark {
             throw LinforgeException.badInput("batch, seq and iterations must be >= 1, warmup >= 0");
         }
         Map<String, long[][]> in = inputs(batch, seq);
-        Map<String, FloatTensor> past = Generator.emptyCache(session, batch);
+        Map<String, FloatTensor> past = cache(batch);
         for (int i = 0; i < warmup; i++) {
-            session.execute(in, past);
+            runOnce(in, past);
         }
         double[] ms = new double[iterations];
         long total = 0;
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
-            session.execute(in, past);
+            runOnce(in, past);
             long dt = System.nanoTime() - t0;
             total += dt;
             ms[i] = dt / 1e6;
