@@ -5,7 +5,8 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.runtime.Generator;
 import io.linforge.runtime.ModelFiles;
-import io.linforge.runtime.OrtInferenceSession;
+import io.linforge.runtime.InferenceSession;
+import io.linforge.runtime.Sessions;
 import io.linforge.runtime.Provider;
 import io.linforge.runtime.SessionConfig;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ public final class GenerateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "M", "an export folder or its model.onnx (decoder with key/value cache)"))
+                .addOption(opt("model", "M", "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)"))
                 .addOption(opt("tokenizer", "FILE", "tokenizer.json (default: the one beside the model)"))
                 .addOption(opt("prompt", "TEXT", "the text to continue"))
                 .addOption(opt("max-new-tokens", "N", "tokens to generate (default 64)"))
@@ -44,14 +45,15 @@ public final class GenerateCommand implements Command {
                 .addOption(opt("temperature", "T", "sampling temperature (default 1)"))
                 .addOption(opt("seed", "S", "sampling seed (default 42)"))
                 .addOption(opt("eos", "ID", "stop after this token id (default: none)"))
-                .addOption(opt("provider", "P", "cpu, cuda or tensorrt (a comma list sets the priority; default cpu)"))
+                .addOption(opt("provider", "P", "cpu, cuda or tensorrt (a comma list sets the priority; default cpu); tensorrt-plan for a .plan"))
                 .addOption(opt("threads", "N", "intra-op threads (default: ONNX Runtime's choice)"))
                 .addOption(CliSupport.jsonOption());
     }
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path onnx = ModelFiles.onnx(CliSupport.requiredPath(cmd, "model"), "--model");
+        java.util.List<Provider> providers = Provider.parseList(cmd.getOptionValue("provider", "cpu"));
+        Path onnx = ModelFiles.model(CliSupport.requiredPath(cmd, "model"), "--model", providers);
         Path tokFile = ModelFiles.tokenizer(onnx, cmd.getOptionValue("tokenizer"));
         String prompt = cmd.getOptionValue("prompt");
         if (prompt == null || prompt.isEmpty()) {
@@ -63,13 +65,12 @@ public final class GenerateCommand implements Command {
         if (topP < 0 || topP > 1 || temperature <= 0 || maxNew < 1) {
             throw LinforgeException.badInput("--top-p in [0, 1], --temperature > 0 and --max-new-tokens >= 1 needed");
         }
-        SessionConfig.Builder b = SessionConfig.builder()
-                .providers(Provider.parseList(cmd.getOptionValue("provider", "cpu")));
+        SessionConfig.Builder b = SessionConfig.builder().providers(providers);
         if (cmd.hasOption("threads")) {
             b.intraOpThreads(CliSupport.intOption(cmd, "threads", 0));
         }
         ObjectNode out = CliSupport.JSON.createObjectNode();
-        try (Tokenizer tok = Tokenizer.load(tokFile); OrtInferenceSession s = OrtInferenceSession.open(onnx, b.build())) {
+        try (Tokenizer tok = Tokenizer.load(tokFile); InferenceSession s = Sessions.open(onnx, b.build())) {
             long[] ids = tok.idsOf(prompt);
             long t0 = System.nanoTime();
             long[] all = new Generator(s).generate(ids, maxNew, topP, temperature, CliSupport.intOption(cmd, "seed", 42),
@@ -82,6 +83,8 @@ public final class GenerateCommand implements Command {
             out.put("completion", text);
             out.put("prompt_tokens", ids.length);
             out.put("new_tokens", fresh.length);
+            out.set("new_token_ids", CliSupport.JSON.valueToTree(fresh));
+            out.put("engine", s.engine());
             out.put("tokens_per_s", fresh.length / sec);
             out.put("mode", topP > 0 ? "top-p" : "greedy");
         }

@@ -49,8 +49,10 @@ public final class TensorRtBuilder {
     public record Result(Path plan, long bytes, ParseReport parse, String precision, double seconds) {
     }
 
-    /** {@code createNetworkV2}'s flags: explicit batch (the only mode of ONNX networks). */
-    static final int EXPLICIT_BATCH = 1 << nvinfer.NetworkDefinitionCreationFlag.kEXPLICIT_BATCH.value;
+    /** {@code createNetworkV2}'s flags: explicit batch (the only mode of ONNX networks); read only once TensorRT is loaded. */
+    private static int explicitBatch() {
+        return 1 << nvinfer.NetworkDefinitionCreationFlag.kEXPLICIT_BATCH.value;
+    }
 
     /** The engine could not be built; carries what parsing found. */
     public static final class BuildFailed extends LinforgeException {
@@ -180,7 +182,7 @@ public final class TensorRtBuilder {
         if (builder == null || builder.isNull()) {
             throw new LinforgeException(1, "TensorRT: createInferBuilder failed: " + String.join("; ", log.errors));
         }
-        try (INetworkDefinition net = builder.createNetworkV2(EXPLICIT_BATCH); IParser parser = nvonnxparser.createParser(net, log)) {
+        try (INetworkDefinition net = builder.createNetworkV2(explicitBatch()); IParser parser = nvonnxparser.createParser(net, log)) {
             return parse(onnx, net, parser, log);
         } finally {
             builder.close();
@@ -258,7 +260,7 @@ public final class TensorRtBuilder {
             throw new BuildFailed("TensorRT: createInferBuilder failed: " + String.join("; ", log.errors), null);
         }
         long t0 = System.nanoTime();
-        try (INetworkDefinition net = builder.createNetworkV2(EXPLICIT_BATCH); IParser parser = nvonnxparser.createParser(net, log);
+        try (INetworkDefinition net = builder.createNetworkV2(explicitBatch()); IParser parser = nvonnxparser.createParser(net, log);
                 IBuilderConfig cfg = builder.createBuilderConfig()) {
             ParseReport report = parse(onnx, net, parser, log);
             if (!report.ok()) {

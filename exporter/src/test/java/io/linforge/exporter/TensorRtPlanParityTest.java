@@ -75,13 +75,24 @@ class TensorRtPlanParityTest {
 
     @Test
     void bertEngineMatchesOnnxRuntimeCpu() throws Exception {
-        Path plan = plan("bert");
+        encoderEngineMatchesOnnxRuntimeCpu("bert");
+    }
+
+    /** RoBERTa: position ids computed from the attention mask inside the graph, on padded rows. */
+    @Test
+    void robertaEngineMatchesOnnxRuntimeCpu() throws Exception {
+        encoderEngineMatchesOnnxRuntimeCpu("roberta");
+    }
+
+    void encoderEngineMatchesOnnxRuntimeCpu(String name) throws Exception {
+        Path plan = plan(name);
         Path onnx = plan.resolveSibling("model.onnx");
-        Map<String, TensorData> exp = Safetensors.readAll(OnnxExporterTest.HF.resolve("bert/expected.safetensors"));
+        Map<String, TensorData> exp = Safetensors.readAll(OnnxExporterTest.HF.resolve(name + "/expected.safetensors"));
         Map<String, long[][]> fixture = new HashMap<>();
         fixture.put("input_ids", exp.get("input_ids").toLongMatrix());
         fixture.put("attention_mask", exp.get("attention_mask").toLongMatrix());
-        fixture.put("token_type_ids", exp.get("token_type_ids").toLongMatrix());
+        fixture.put("token_type_ids", exp.containsKey("token_type_ids") ? exp.get("token_type_ids").toLongMatrix()
+                : new long[fixture.get("input_ids").length][fixture.get("input_ids")[0].length]);
         try (InferenceSession trt = Sessions.open(plan, SessionConfig.cpu());
                 InferenceSession ort = OrtInferenceSession.open(onnx, SessionConfig.builder().intraOpThreads(2).build())) {
             assertEquals(List.of(Provider.TENSORRT_PLAN), trt.providers());
@@ -95,7 +106,7 @@ class TensorRtPlanParityTest {
                 Map<String, FloatTensor> b = ort.run(in);
                 double hidden = maxAbs(a.get("last_hidden_state"), b.get("last_hidden_state"));
                 double logits = maxAbs(a.get("logits"), b.get("logits"));
-                System.out.printf("bert engine vs ORT CPU, batch %d seq %d: hidden %.2e, logits %.2e%n",
+                System.out.printf("%s engine vs ORT CPU, batch %d seq %d: hidden %.2e, logits %.2e%n", name,
                         in.get("input_ids").length, in.get("input_ids")[0].length, hidden, logits);
                 assertTrue(hidden <= 1e-3, "last_hidden_state max abs " + hidden);
                 assertTrue(logits <= 1e-3, "logits max abs " + logits);

@@ -32,8 +32,9 @@ import java.util.stream.Collectors;
 
 /**
  * An ONNX file on ONNX Runtime. Providers are added in the configured priority order; when a GPU
- * provider is requested without {@code cpu} in the list, CPU fallback is disabled so that a
- * model that cannot run on the GPU fails instead of silently running on the CPU.
+ * provider is requested without {@code cpu} in the list, a model whose computing nodes ONNX
+ * Runtime would place on the CPU is refused instead of silently running there (shape arithmetic
+ * on integer tensors, which ONNX Runtime keeps on the CPU by design, is allowed).
  */
 public final class OrtInferenceSession implements InferenceSession {
     private final Path path;
@@ -112,6 +113,67 @@ public final class OrtInferenceSession implements InferenceSession {
         }
         boolean gpu = requested.stream().anyMatch(Provider::isGpu);
         boolean cpuAllowed = requested.contains(Provider.CPU);
+        if (gpu && !cpuAllowed) {
+            checkPlacement(model, config);
+        }
+        return create(model, config, env, gpu);
+    }
+
+    /**
+     * A GPU provider without {@code cpu}: ONNX Runtime still places shape arithmetic (Shape,
+     * Gather, Concat, ... on small integer tensors) on the CPU, which is how it is meant to run, but
+     * nothing that computes may leave the GPU. A probe session (CPU fallback allowed, profiling on)
+     * runs one small batch; every node its profile shows on the CPU must produce integer or boolean
+     * tensors only, else the model is refused, naming the nodes.
+     */
+    private static void checkPlacement(Path model, SessionConfig config) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("linforge-placement");
+        } catch (java.io.IOException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, "cannot create a temporary folder: " + e.getMessage(), e);
+        }
+        try {
+            Path profile;
+            try (OrtInferenceSession probe = create(model, config.toBuilder().profile(dir.resolve("placement")).build(),
+                    OrtEnvironment.getEnvironment(), true)) {
+                probe.run(probe.probeInputs(), Generator.emptyCache(probe, 1), java.util.Set.of());
+                profile = probe.endProfiling();
+            }
+            List<String> cpu = Placement.computeNodesOnCpu(profile);
+            if (!cpu.isEmpty()) {
+                throw new LinforgeException(LinforgeException.FAILURE, model + ": ONNX Runtime places " + cpu.size()
+                        + " computing node(s) on the CPU, not on " + joined(config.providers()) + ": "
+                        + String.join(", ", cpu.subList(0, Math.min(5, cpu.size()))) + (cpu.size() > 5 ? ", ..." : "")
+                        + " (list cpu last, e.g. --provider cuda,cpu, to allow it)");
+            }
+        } finally {
+            try {
+                io.linforge.core.io.AtomicFiles.deleteRecursively(dir);
+            } catch (java.io.IOException e) {
+                // a leftover profile in the temporary folder is harmless
+            }
+        }
+    }
+
+    /** One row of four tokens (id 0, full mask) for every token input: a batch any export accepts. */
+    private Map<String, long[][]> probeInputs() {
+        Map<String, long[][]> in = new LinkedHashMap<>();
+        for (IoInfo i : inputs) {
+            if (!i.name().startsWith("past_key_values.")) {
+                in.put(i.name(), new long[][] {i.name().equals("attention_mask") ? new long[] {1, 1, 1, 1} : new long[4]});
+            }
+        }
+        return in;
+    }
+
+    /**
+     * Creates the session; {@code gpu}: a GPU provider is requested (without {@code cpu} in the
+     * list, shape arithmetic may still run on the CPU: {@link #checkPlacement} has checked that
+     * nothing else does).
+     */
+    private static OrtInferenceSession create(Path model, SessionConfig config, OrtEnvironment env, boolean gpu) {
+        List<Provider> requested = config.providers();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(switch (config.optLevel()) {
                 case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
@@ -121,9 +183,6 @@ public final class OrtInferenceSession implements InferenceSession {
             });
             if (config.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(config.intraOpThreads());
-            }
-            if (gpu && !cpuAllowed) {
-                so.addConfigEntry("session.disable_cpu_ep_fallback", "1");
             }
             if (config.profilePrefix() != null) {
                 so.enableProfiling(config.profilePrefix().toString());
@@ -137,8 +196,7 @@ public final class OrtInferenceSession implements InferenceSession {
             } catch (OrtException e) {
                 if (gpu) {
                     throw new LinforgeException(LinforgeException.FAILURE, model + ": cannot create a session on "
-                            + joined(requested) + " (CPU fallback disabled): " + firstLine(e)
-                            + " (list cpu last, e.g. --provider cuda,cpu, to let ONNX Runtime place shape nodes on the CPU)", e);
+                            + joined(requested) + ": " + firstLine(e), e);
                 }
                 throw LinforgeException.badInput(model, "model", "ONNX Runtime cannot load it: " + firstLine(e));
             }

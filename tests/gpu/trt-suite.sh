@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# TensorRT suite: runs on the GPU test host after the GPU kit's parts (.gpu/k1..k4 and .gpu/r1..rN,
+# ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
+# MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16}.
+#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch]...   (default: build bench)
+# build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
+#        compressed MiniLM and a LLaMA decoder with its key/value cache, plus pooled MiniLM/BERT-base;
+#        validate of every engine against its ONNX export on ONNX Runtime CPU (padded batches);
+#        32 greedy tokens of the decoder engine against ONNX Runtime CPU.
+# bench: the engines (outputs left on the GPU, hidden states to host, pooled to host), the ORT CUDA EP on
+#        the same exports, the decoder per token (batch 1 and 32).
+# torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
+# Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$(mkdir -p "$1" && cd "$1" && pwd); shift
+STEPS=${*:-build bench}
+eval "$(bash "$ROOT/.gpu/k0/setup.sh")"
+eval "$(bash "$ROOT/.gpu/r0/setup-trt.sh")"
+G=/tmp/linforge-gpu; W=$G/work; mkdir -p $W
+MINILM=$G/minilm16; COMP=$G/compressed16
+JARS=$ROOT/.gpu/jars
+CP="$JARS/*:$LINFORGE_TRT_CP"
+JOPTS=(-Xmx48g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dlinforge.root="$ROOT"
+  -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.cachedir=$G/javacpp
+  -Djava.library.path=$LINFORGE_TRT_LIB -Dorg.bytedeco.javacpp.pathsFirst=true
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+L() { $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main "$@"; }
+step() { local name=$1; shift; local t0=$EPOCHREALTIME; "$@" > "$OUT/$name.log" 2>&1; local rc=$?
+  awk -v n="$name" -v rc=$rc -v a=$t0 -v b=$EPOCHREALTIME 'BEGIN { printf "%s rc=%d %.1fs\n", n, rc, b - a }' >> "$OUT/steps.txt"; }
+DATA="$ROOT/recipes/data/spam-small.jsonl"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader > "$OUT/gpu.txt"
+echo "TensorRT libs: $LINFORGE_TRT_LIB" >> "$OUT/gpu.txt"
+
+models() {
+  [ -s $W/bert-base/model.safetensors ] || { python3 "$ROOT/tests/gpu/make_models.py" $W/bert-base > "$OUT/make_models.log" 2>&1;
+    cp $MINILM/tokenizer.json $W/bert-base/; }
+  [ -s $W/llama/model.safetensors ] || L init --config "$ROOT/recipes/models/llama-d768-l12-gqa.json" --seed 1 --out $W/llama \
+    > "$OUT/init-llama.log" 2>&1
+}
+
+build() {
+  (cd "$ROOT/exporter" && $JAVA "${JOPTS[@]}" -jar $JARS/test/junit-platform-console-standalone-*.jar execute \
+     --class-path "$JARS/test/linforge-exporter-tests.jar:$CP" --select-class io.linforge.exporter.TensorRtPlanParityTest \
+     --details=tree --disable-banner) > "$OUT/junit-TensorRtPlanParityTest.txt" 2>&1
+  echo "junit TensorRtPlanParityTest rc=$?" >> "$OUT/steps.txt"
+  models
+  for spec in minilm:$MINILM bert-base:$W/bert-base compressed:$COMP llama:$W/llama; do
+    IFS=: read -r m src <<< "$spec"
+    for p in fp32 fp16; do
+      flag=; [ $p = fp16 ] && flag=--fp16
+      extra=; [ $m = bert-base ] && [ $p = fp16 ] && extra="--triton $W/triton --triton-name bert-base-fp16"
+      rm -rf $W/$m-$p
+      step export-$m-$p L export --model $src --out $W/$m-$p $flag --tensorrt $extra --json "$OUT/export-$m-$p.json"
+    done
+  done
+  for m in minilm bert-base; do
+    src=$MINILM; [ $m = bert-base ] && src=$W/bert-base
+    rm -rf $W/$m-fp16-pooled
+    step export-$m-fp16-pooled L export --model $src --out $W/$m-fp16-pooled --fp16 --pooling mean --normalize --tensorrt \
+      --json "$OUT/export-$m-fp16-pooled.json"
+  done
+  [ -d $W/triton ] && (cd $W && find triton -type f | sort && cat triton/*/config.pbtxt) > "$OUT/triton.txt" 2>&1
+  # engine vs its own ONNX export on ONNX Runtime CPU, padded batches of 16 rows (texts of 10..128 tokens)
+  for e in minilm-fp32 minilm-fp16 bert-base-fp32 bert-base-fp16 compressed-fp32 compressed-fp16 minilm-fp16-pooled \
+      bert-base-fp16-pooled llama-fp32 llama-fp16; do
+    tok=$MINILM/tokenizer.json; [ ${e%%-*} = llama ] && tok=$W/llama/tokenizer.json
+    step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu --candidate $W/$e/model.plan \
+      --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 --tokenizer $tok --json "$OUT/validate-$e.json"
+  done
+  for p in fp32 fp16; do
+    for prov in cpu tensorrt-plan; do
+      m=$W/llama-$p/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-$p/model.plan
+      step generate-llama-$p-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
+        --max-new-tokens 32 --json "$OUT/generate-llama-$p-$prov.json"
+    done
+  done
+}
+
+bench() {
+  B=(--warmup 50 --iterations 300 --seq 128)
+  for m in bert-base minilm; do
+    bs=32; [ $m = minilm ] && bs=1,32
+    step bench-$m-fp16-trt-gpu L bench --model $W/$m-fp16/model.plan --provider tensorrt-plan --batch $bs "${B[@]}" --outputs device \
+      --json "$OUT/bench-$m-fp16-trt-gpu.json"
+    step bench-$m-fp16-trt-hidden L bench --model $W/$m-fp16/model.plan --provider tensorrt-plan --batch $bs "${B[@]}" \
+      --json "$OUT/bench-$m-fp16-trt-hidden.json"
+    step bench-$m-fp16-trt-pooled L bench --model $W/$m-fp16-pooled/model.plan --provider tensorrt-plan --batch $bs "${B[@]}" \
+      --json "$OUT/bench-$m-fp16-trt-pooled.json"
+    step bench-$m-fp16-ortcuda-hidden L bench --model $W/$m-fp16/model.onnx --provider cuda,cpu --batch $bs "${B[@]}" \
+      --json "$OUT/bench-$m-fp16-ortcuda-hidden.json"
+    step bench-$m-fp16-ortcuda-pooled L bench --model $W/$m-fp16-pooled/model.onnx --provider cuda,cpu --batch $bs "${B[@]}" \
+      --json "$OUT/bench-$m-fp16-ortcuda-pooled.json"
+    step bench-$m-fp32-trt-hidden L bench --model $W/$m-fp32/model.plan --provider tensorrt-plan --batch $bs "${B[@]}" \
+      --json "$OUT/bench-$m-fp32-trt-hidden.json"
+  done
+  step bench-compressed-fp16-trt L bench --model $W/compressed-fp16/model.plan --provider tensorrt-plan --batch 1,32 "${B[@]}" \
+    --json "$OUT/bench-compressed-fp16-trt.json"
+  for p in fp16 fp32; do
+    step bench-llama-$p-trt-decode L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 1 \
+      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-trt-decode.json"
+    step bench-llama-$p-ortcuda-decode L bench --model $W/llama-$p/model.onnx --provider cuda,cpu --batch 1,32 --seq 1 \
+      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-ortcuda-decode.json"
+    step bench-llama-$p-trt-prompt L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 128 \
+      --warmup 20 --iterations 100 --vocab 32000 --json "$OUT/bench-llama-$p-trt-prompt.json"
+  done
+}
+
+torch() {
+  models
+  step torch-bert-base python3 "$ROOT/tests/gpu/torch_modes.py" $W/bert-base 32 128 "$OUT/torch-bert-base.json"
+  step torch-minilm python3 "$ROOT/tests/gpu/torch_modes.py" $MINILM 32 128 "$OUT/torch-minilm.json"
+  step torch-minilm-b1 python3 "$ROOT/tests/gpu/torch_modes.py" $MINILM 1 128 "$OUT/torch-minilm-b1.json" eager,max-autotune 3
+}
+
+for s in $STEPS; do $s; done
+echo "done $STEPS" >> "$OUT/steps.txt"
