@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TensorRT suite: runs on the GPU test host after the GPU kit's parts (.gpu/k1..k4 and .gpu/r1..rN,
 # ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
-# MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16}.
+# MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16}; .gpu/k0, .gpu/r0 and
+# .gpu/jars either travel with the call or were copied to /tmp/linforge-gpu/stage/.gpu/ before.
 #   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch]...   (default: build bench)
 # build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
 #        compressed MiniLM and a LLaMA decoder with its key/value cache, plus pooled MiniLM/BERT-base;
@@ -15,13 +16,16 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(mkdir -p "$1" && cd "$1" && pwd); shift
 STEPS=${*:-build bench}
-eval "$(bash "$ROOT/.gpu/k0/setup.sh")"
-eval "$(bash "$ROOT/.gpu/r0/setup-trt.sh")"
+# the kit's .gpu/k0, .gpu/r0 and .gpu/jars: carried with this call, or staged earlier under /tmp/linforge-gpu/stage
+KIT=$ROOT; [ -d "$KIT/.gpu/jars" ] || KIT=/tmp/linforge-gpu/stage
+eval "$(bash "$KIT/.gpu/k0/setup.sh")"
+eval "$(bash "$KIT/.gpu/r0/setup-trt.sh")"
 G=/tmp/linforge-gpu; W=$G/work; mkdir -p $W
 MINILM=$G/minilm16; COMP=$G/compressed16
-JARS=$ROOT/.gpu/jars
-CP="$JARS/*:$LINFORGE_TRT_CP"
-JOPTS=(-Xmx48g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dlinforge.root="$ROOT"
+JARS=$KIT/.gpu/jars
+CP="$JARS/*:$LINFORGE_TRT_CP:${LINFORGE_DJL_NATIVE_JAR:-}"   # exports fold the model on DJL's libtorch (CPU)
+export DJL_CACHE_DIR=$G/djl DJL_OFFLINE=true
+JOPTS=(-Xmx48g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dlinforge.root="$ROOT" -Dai.djl.offline=true
   -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.cachedir=$G/javacpp
   -Djava.library.path=$LINFORGE_TRT_LIB -Dorg.bytedeco.javacpp.pathsFirst=true
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
@@ -94,6 +98,9 @@ bench() {
     step bench-$m-fp32-trt-hidden L bench --model $W/$m-fp32/model.plan --provider tensorrt-plan --batch $bs "${B[@]}" \
       --json "$OUT/bench-$m-fp32-trt-hidden.json"
   done
+  # --provider cuda without cpu: shape arithmetic may stay on the CPU, nothing else
+  step bench-minilm-fp16-ortcuda-only L bench --model $W/minilm-fp16/model.onnx --provider cuda --batch 32 --seq 128 --warmup 20 \
+    --iterations 100 --json "$OUT/bench-minilm-fp16-ortcuda-only.json"
   step bench-compressed-fp16-trt L bench --model $W/compressed-fp16/model.plan --provider tensorrt-plan --batch 1,32 "${B[@]}" \
     --json "$OUT/bench-compressed-fp16-trt.json"
   for p in fp16 fp32; do

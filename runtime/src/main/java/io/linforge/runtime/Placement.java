@@ -1,9 +1,7 @@
 package io.linforge.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.core.LinforgeException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -30,15 +28,7 @@ public final class Placement {
      * shape arithmetic.
      */
     public static List<String> computeNodesOnCpu(Path profile) {
-        JsonNode events;
-        try {
-            events = new ObjectMapper().readTree(profile.toFile());
-        } catch (IOException e) {
-            throw LinforgeException.badInput(profile, "profile", "cannot read: " + e.getMessage());
-        }
-        if (events == null || !events.isArray()) {
-            throw LinforgeException.badInput(profile, "profile", "not an ONNX Runtime profile (expected a JSON array of events)");
-        }
+        JsonNode events = io.linforge.runtime.bench.OpProfile.events(profile);
         Set<String> out = new LinkedHashSet<>();
         int nodes = 0;
         for (JsonNode e : events) {

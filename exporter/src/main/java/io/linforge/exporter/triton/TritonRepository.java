@@ -85,13 +85,17 @@ public final class TritonRepository {
      */
     public static Path writePlan(Path repo, String name, Path onnx, Path plan, int maxBatch) throws IOException {
         checkName(name);
-        ModelConfig cfg = config(onnx, name, maxBatch, true);
-        Path dir = repo.resolve(name);
+        return writeEntry(repo, config(onnx, name, maxBatch, true), plan, "model.plan");
+    }
+
+    /** {@code repo/<name>/config.pbtxt} and {@code repo/<name>/1/<file>} (a copy of {@code model}), written atomically. */
+    private static Path writeEntry(Path repo, ModelConfig cfg, Path model, String file) throws IOException {
+        Path dir = repo.resolve(cfg.getName());
         Files.createDirectories(repo);
         AtomicFiles.writeDir(dir, tmp -> {
             AtomicFiles.writeString(tmp.resolve("config.pbtxt"), TextFormat.printer().printToString(cfg));
             Files.createDirectories(tmp.resolve("1"));
-            Files.copy(plan, tmp.resolve("1").resolve("model.plan"));
+            Files.copy(model, tmp.resolve("1").resolve(file));
         });
         return dir;
     }
@@ -108,14 +112,6 @@ public final class TritonRepository {
         if (Files.exists(onnx.resolveSibling("model.onnx.data"))) {
             throw LinforgeException.badInput(onnx, "external data", "Triton layout for models with external data is not supported");
         }
-        ModelConfig cfg = config(onnx, name, maxBatch);
-        Path dir = repo.resolve(name);
-        Files.createDirectories(repo);
-        AtomicFiles.writeDir(dir, tmp -> {
-            AtomicFiles.writeString(tmp.resolve("config.pbtxt"), TextFormat.printer().printToString(cfg));
-            Files.createDirectories(tmp.resolve("1"));
-            Files.copy(onnx, tmp.resolve("1").resolve("model.onnx"));
-        });
-        return dir;
+        return writeEntry(repo, config(onnx, name, maxBatch), onnx, "model.onnx");
     }
 }

@@ -27,7 +27,8 @@ public final class OpProfile {
     private OpProfile() {
     }
 
-    public static Result read(Path json) {
+    /** The events of an ONNX Runtime profile (a JSON array); exit 2 naming the file when it is not one. */
+    public static JsonNode events(Path json) {
         JsonNode events;
         try {
             events = new ObjectMapper().readTree(json.toFile());
@@ -37,6 +38,11 @@ public final class OpProfile {
         if (events == null || !events.isArray()) {
             throw LinforgeException.badInput(json, "profile", "not an ONNX Runtime profile (expected a JSON array of events)");
         }
+        return events;
+    }
+
+    public static Result read(Path json) {
+        JsonNode events = events(json);
         Map<String, List<Double>> perNode = new HashMap<>();
         Map<String, String> opOf = new HashMap<>();
         int runs = 0;
