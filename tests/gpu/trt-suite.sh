@@ -16,34 +16,43 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(mkdir -p "$1" && cd "$1" && pwd); shift
 STEPS=${*:-build bench}
-# the kit's .gpu/k0, .gpu/r0 and .gpu/jars: carried with this call, or staged earlier under /tmp/linforge-gpu/stage
-KIT=$ROOT; [ -d "$KIT/.gpu/jars" ] || KIT=/tmp/linforge-gpu/stage
-eval "$(bash "$KIT/.gpu/k0/setup.sh")"
-eval "$(bash "$KIT/.gpu/r0/setup-trt.sh")"
 G=/tmp/linforge-gpu; W=$G/work; mkdir -p $W
 MINILM=$G/minilm16; COMP=$G/compressed16
-JARS=$KIT/.gpu/jars
-CP="$JARS/*:$LINFORGE_TRT_CP:${LINFORGE_DJL_NATIVE_JAR:-}"   # exports fold the model on DJL's libtorch (CPU)
-export DJL_CACHE_DIR=$G/djl DJL_OFFLINE=true
-JOPTS=(-Xmx48g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dlinforge.root="$ROOT" -Dai.djl.offline=true
-  -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.cachedir=$G/javacpp
-  -Djava.library.path=$LINFORGE_TRT_LIB -Dorg.bytedeco.javacpp.pathsFirst=true
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
-L() { $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main "$@"; }
 step() { local name=$1; shift; local t0=$EPOCHREALTIME; "$@" > "$OUT/$name.log" 2>&1; local rc=$?
   awk -v n="$name" -v rc=$rc -v a=$t0 -v b=$EPOCHREALTIME 'BEGIN { printf "%s rc=%d %.1fs\n", n, rc, b - a }' >> "$OUT/steps.txt"; }
+# Java, ONNX Runtime, libtorch and TensorRT from the kit: its .gpu/k0, .gpu/r0 and .gpu/jars travel with the call or
+# were copied to /tmp/linforge-gpu/stage/.gpu/ before (the torch step needs none of it)
+java_env() {
+  [ -n "${JAVA:-}" ] && return 0
+  KIT=$ROOT; [ -d "$KIT/.gpu/jars" ] || KIT=$G/stage
+  eval "$(bash "$KIT/.gpu/k0/setup.sh")"
+  eval "$(bash "$KIT/.gpu/r0/setup-trt.sh")"
+  JARS=$KIT/.gpu/jars
+  CP="$JARS/*:$LINFORGE_TRT_CP:${LINFORGE_DJL_NATIVE_JAR:-}"   # exports fold the model on DJL's libtorch (CPU)
+  export DJL_CACHE_DIR=$G/djl DJL_OFFLINE=true
+  JOPTS=(-Xmx48g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dlinforge.root="$ROOT" -Dai.djl.offline=true
+    -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.cachedir=$G/javacpp
+    -Djava.library.path=$LINFORGE_TRT_LIB -Dorg.bytedeco.javacpp.pathsFirst=true
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+  echo "TensorRT libs: $LINFORGE_TRT_LIB" >> "$OUT/gpu.txt"
+}
+L() { $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main "$@"; }
 DATA="$ROOT/recipes/data/spam-small.jsonl"
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader > "$OUT/gpu.txt"
-echo "TensorRT libs: $LINFORGE_TRT_LIB" >> "$OUT/gpu.txt"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader >> "$OUT/gpu.txt"
 
-models() {
+bert_base() {
   [ -s $W/bert-base/model.safetensors ] || { python3 "$ROOT/tests/gpu/make_models.py" $W/bert-base > "$OUT/make_models.log" 2>&1;
     cp $MINILM/tokenizer.json $W/bert-base/; }
+}
+
+models() {
+  bert_base
   [ -s $W/llama/model.safetensors ] || L init --config "$ROOT/recipes/models/llama-d768-l12-gqa.json" --seed 1 --out $W/llama \
     > "$OUT/init-llama.log" 2>&1
 }
 
 build() {
+  java_env
   (cd "$ROOT/exporter" && $JAVA "${JOPTS[@]}" -jar $JARS/test/junit-platform-console-standalone-*.jar execute \
      --class-path "$JARS/test/linforge-exporter-tests.jar:$CP" --select-class io.linforge.exporter.TensorRtPlanParityTest \
      --details=tree --disable-banner) > "$OUT/junit-TensorRtPlanParityTest.txt" 2>&1
@@ -82,6 +91,7 @@ build() {
 }
 
 bench() {
+  java_env
   B=(--warmup 50 --iterations 300 --seq 128)
   for m in bert-base minilm; do
     bs=32; [ $m = minilm ] && bs=1,32
@@ -114,10 +124,9 @@ bench() {
 }
 
 torch() {
-  models
+  bert_base
   step torch-bert-base python3 "$ROOT/tests/gpu/torch_modes.py" $W/bert-base 32 128 "$OUT/torch-bert-base.json"
   step torch-minilm python3 "$ROOT/tests/gpu/torch_modes.py" $MINILM 32 128 "$OUT/torch-minilm.json"
-  step torch-minilm-b1 python3 "$ROOT/tests/gpu/torch_modes.py" $MINILM 1 128 "$OUT/torch-minilm-b1.json" eager,max-autotune 3
 }
 
 for s in $STEPS; do $s; done
