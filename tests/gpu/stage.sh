@@ -7,7 +7,7 @@
 #                  classes for TensorRtPlanParityTest
 #   .gpu/m1, .gpu/m2  the imported all-MiniLM-L6-v2 and a compressed MiniLM checkpoint, weights in fp16
 #                  (one per call: each must fit beside the tree in a 64 MiB call)
-# Usage: tests/gpu/stage.sh MINILM_CKPT COMPRESSED_CKPT     (after mvn package / test-compile)
+# Usage: tests/gpu/stage.sh [MINILM_CKPT [COMPRESSED_CKPT [ADAPTER]]]     (after mvn package / test-compile)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd); cd "$ROOT"
 J=.gpu/jars; rm -rf $J; mkdir -p $J/test
@@ -26,4 +26,5 @@ du -sh $J
 to16() { rm -rf "$2"; mkdir -p "$2"; python3 tests/gpu/to_fp16.py "$1" "$2"; du -sh "$2"; }
 [ $# -ge 1 ] && to16 "$1" .gpu/m1/minilm16
 [ $# -ge 2 ] && to16 "$2" .gpu/m2/compressed16
+[ $# -ge 3 ] && rm -rf .gpu/m2/heal && cp -r "$3" .gpu/m2/heal     # an adapter to fold into the compressed model
 true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TensorRT suite: runs on the GPU test host after the GPU kit's parts (.gpu/k1..k4 and .gpu/r1..rN,
 # ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
-# MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16}; .gpu/k0, .gpu/r0 and
+# MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16,heal}; .gpu/k0, .gpu/r0 and
 # .gpu/jars either travel with the call or were copied to /tmp/linforge-gpu/stage/.gpu/ before.
 #   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch]...   (default: build bench)
 # build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
@@ -63,6 +63,7 @@ build() {
     for p in fp32 fp16; do
       flag=; [ $p = fp16 ] && flag=--fp16
       extra=; [ $m = bert-base ] && [ $p = fp16 ] && extra="--triton $W/triton --triton-name bert-base-fp16"
+      [ $m = compressed ] && [ -d $G/heal ] && extra="--adapter $G/heal"   # the quickstart's healing adapter
       rm -rf $W/$m-$p
       step export-$m-$p L export --model $src --out $W/$m-$p $flag --tensorrt $extra --json "$OUT/export-$m-$p.json"
     done
