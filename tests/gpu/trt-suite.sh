@@ -3,7 +3,7 @@
 # ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
 # MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16,heal}; .gpu/k0, .gpu/r0 and
 # .gpu/jars either travel with the call or were copied to /tmp/linforge-gpu/stage/.gpu/ before.
-#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch]...   (default: build bench)
+#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild]...   (default: build bench)
 # build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
 #        compressed MiniLM and a LLaMA decoder with its key/value cache, plus pooled MiniLM/BERT-base;
 #        validate of every engine against its ONNX export on ONNX Runtime CPU (padded batches);
@@ -51,12 +51,41 @@ models() {
     > "$OUT/init-llama.log" 2>&1
 }
 
-build() {
+# TensorRtPlanParityTest (engines of the transformers fixtures against ONNX Runtime CPU), from the exporter's folder
+junit() {
   java_env
+  local cp; cp=$(ls "$JARS"/*.jar "$JARS"/test/linforge-exporter-tests.jar $(dirname "$LINFORGE_TRT_CP")/*.jar | tr '\n' ':')
   (cd "$ROOT/exporter" && $JAVA "${JOPTS[@]}" -jar $JARS/test/junit-platform-console-standalone-*.jar execute \
-     --class-path "$JARS/test/linforge-exporter-tests.jar:$CP" --select-class io.linforge.exporter.TensorRtPlanParityTest \
+     --class-path "$cp${LINFORGE_DJL_NATIVE_JAR:-}" --select-class io.linforge.exporter.TensorRtPlanParityTest \
      --details=tree --disable-banner) > "$OUT/junit-TensorRtPlanParityTest.txt" 2>&1
   echo "junit TensorRtPlanParityTest rc=$?" >> "$OUT/steps.txt"
+}
+
+# which CUDA math libraries TensorRT loads while building an engine (the kit's cuBLAS/cuDNN 8 are empty stubs)
+libs() {
+  java_env
+  rm -rf $W/libs-probe
+  LD_DEBUG=libs L export --model $MINILM --out $W/libs-probe --fp16 --tensorrt 2>&1 | grep -iE "cublas|cudnn|nvrtc|myelin" \
+    | grep -E "calling init|find library|trying file" | sort | uniq -c | head -60 > "$OUT/libs-probe.txt"
+  echo "libs rc=$?" >> "$OUT/steps.txt"
+}
+
+# BERT-base and MiniLM fp16 engines again (after real cuBLAS/cuBLASLt 12 replaced the stubs), timed the same way
+rebuild() {
+  java_env
+  for m in bert-base minilm; do
+    src=$MINILM; [ $m = bert-base ] && src=$W/bert-base
+    rm -rf $W/$m-fp16-cublas
+    step export-$m-fp16-cublas L export --model $src --out $W/$m-fp16-cublas --fp16 --tensorrt --json "$OUT/export-$m-fp16-cublas.json"
+    step bench-$m-fp16-cublas-trt-gpu L bench --model $W/$m-fp16-cublas/model.plan --provider tensorrt-plan --batch 32 --seq 128 \
+      --warmup 50 --iterations 300 --outputs device --json "$OUT/bench-$m-fp16-cublas-trt-gpu.json"
+    step bench-$m-fp16-cublas-trt-hidden L bench --model $W/$m-fp16-cublas/model.plan --provider tensorrt-plan --batch 32 \
+      --seq 128 --warmup 50 --iterations 300 --json "$OUT/bench-$m-fp16-cublas-trt-hidden.json"
+  done
+}
+
+build() {
+  junit
   models
   for spec in minilm:$MINILM bert-base:$W/bert-base compressed:$COMP llama:$W/llama; do
     IFS=: read -r m src <<< "$spec"
