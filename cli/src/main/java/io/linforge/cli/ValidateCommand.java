@@ -138,6 +138,12 @@ public final class ValidateCommand implements Command {
         if (cmd.hasOption("junit")) {
             JUnitXml.write(Path.of(cmd.getOptionValue("junit")), report, "linforge.validate");
         }
+        double nonFinite = report.metrics().get("nonfinite_rows_reference") + report.metrics().get("nonfinite_rows_candidate");
+        if (nonFinite > 0 && report.gates().isEmpty()) {
+            System.err.printf("linforge validate: non-finite outputs (NaN or infinity) in %.0f reference and %.0f candidate"
+                    + " rows; the metrics are not meaningful%n", report.metrics().get("nonfinite_rows_reference"),
+                    report.metrics().get("nonfinite_rows_candidate"));
+        }
         if (!report.passed()) {
             for (GateResult g : report.failed()) {
                 System.err.println("linforge validate: gate " + g.name() + " failed: " + g.reason());
