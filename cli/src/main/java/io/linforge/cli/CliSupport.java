@@ -69,11 +69,16 @@ public final class CliSupport {
         if (v == null) {
             return dflt;
         }
+        double d;
         try {
-            return Double.parseDouble(v.trim());
+            d = Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
             throw LinforgeException.badInput("--" + name + ": expected a number, got '" + v + "'");
         }
+        if (!Double.isFinite(d)) {
+            throw LinforgeException.badInput("--" + name + ": expected a finite number, got '" + v + "'");
+        }
+        return d;
     }
 
     /** Every value of a repeatable path option (e.g. --adapter), in order. */

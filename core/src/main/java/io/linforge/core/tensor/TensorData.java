@@ -1,5 +1,6 @@
 package io.linforge.core.tensor;
 
+import io.linforge.core.LinforgeException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -95,6 +96,77 @@ public final class TensorData {
         }
         return out;
     }
+
+    /**
+     * The index of the first NaN or infinite element, or −1 when every element is finite (always
+     * for integer tensors). Reads the stored bits (an all-ones exponent) in bulk, without converting.
+     */
+    public long firstNonFinite() {
+        ByteBuffer b = data();
+        int n = Math.toIntExact(numel());
+        switch (dtype) {
+            case F32 -> {
+                java.nio.IntBuffer ib = b.asIntBuffer();
+                int[] chunk = new int[Math.min(n, SCAN_CHUNK)];
+                for (int off = 0; off < n; off += chunk.length) {
+                    int len = Math.min(chunk.length, n - off);
+                    ib.get(chunk, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        if ((chunk[i] & 0x7f800000) == 0x7f800000) {
+                            return off + i;
+                        }
+                    }
+                }
+            }
+            case F16, BF16 -> {
+                int exp = dtype == DType.F16 ? 0x7c00 : 0x7f80;
+                java.nio.ShortBuffer sb = b.asShortBuffer();
+                short[] chunk = new short[Math.min(n, SCAN_CHUNK)];
+                for (int off = 0; off < n; off += chunk.length) {
+                    int len = Math.min(chunk.length, n - off);
+                    sb.get(chunk, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        if ((chunk[i] & exp) == exp) {
+                            return off + i;
+                        }
+                    }
+                }
+            }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    if (!Double.isFinite(b.getDouble(8 * i))) {
+                        return i;
+                    }
+                }
+            }
+            default -> {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Exit 2 naming {@code file} and the tensor {@code name} when a floating tensor holds a NaN or an
+     * infinity; returns this tensor.
+     */
+    public TensorData requireFinite(Object file, String name) {
+        long i = firstNonFinite();
+        if (i >= 0) {
+            ByteBuffer b = data();
+            double v = switch (dtype) {
+                case F32 -> b.getFloat(4 * (int) i);
+                case F16 -> Half.toFloat(b.getShort(2 * (int) i));
+                case BF16 -> Float.intBitsToFloat((b.getShort(2 * (int) i) & 0xffff) << 16);
+                default -> b.getDouble(8 * (int) i);
+            };
+            throw LinforgeException.badInput(file, name, "non-finite value " + v + " at element " + i + " of "
+                    + numel() + " (" + dtype + Arrays.toString(shape) + "); NaN and infinite weights are refused");
+        }
+        return this;
+    }
+
+    private static final int SCAN_CHUNK = 1 << 14;
 
     public long[] toLongs() {
         int n = Math.toIntExact(numel());

@@ -117,6 +117,10 @@ public final class LoraAdapter {
                         + "' (" + sa[0] + ")");
             }
             double scaling = rs ? al / Math.sqrt(rank) : al / rank;
+            if (!Double.isFinite(scaling)) {
+                throw LinforgeException.badInput(cfgFile, "lora_alpha", "scaling " + scaling + " of '" + name
+                        + "' is not a finite number");
+            }
             modules.put(name, new Module(name, a, b, scaling));
         }
         for (String name : bs.keySet()) {
