@@ -26,16 +26,30 @@ class NonFiniteInputTest {
     @TempDir
     Path dir;
 
-    /** A copy of {@code src}'s files with {@code name} in {@code file} rewritten by {@code change}. */
     Path copyWith(String src, String file, String name, UnaryOperator<TensorData> change) throws Exception {
-        Path out = Files.createTempDirectory(dir, src);
-        try (var s = Files.list(HF.resolve(src))) {
+        return copyWith(dir, src, file, name, change);
+    }
+
+    /**
+     * A copy of fixture {@code src}'s files under {@code dir} with tensor {@code name} in {@code file}
+     * rewritten by {@code change} (removed when it gives null, added when it is new).
+     */
+    static Path copyWith(Path dir, String src, String file, String name, UnaryOperator<TensorData> change)
+            throws Exception {
+        Path from = HF.resolve(src);
+        Path out = Files.createTempDirectory(dir, from.getFileName().toString());
+        try (var s = Files.list(from)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 Files.copy(p, out.resolve(p.getFileName()));
             }
         }
-        Map<String, TensorData> t = new LinkedHashMap<>(Safetensors.readAll(HF.resolve(src).resolve(file)));
-        t.put(name, change.apply(t.get(name)));
+        Map<String, TensorData> t = new LinkedHashMap<>(Safetensors.readAll(from.resolve(file)));
+        TensorData changed = change.apply(t.get(name));
+        if (changed == null) {
+            t.remove(name);
+        } else {
+            t.put(name, changed);
+        }
         Files.delete(out.resolve(file));
         Safetensors.write(out.resolve(file), t, Map.of("format", "pt"));
         return out;

@@ -60,6 +60,12 @@ public final class Merger {
             }
             add(weights, key, d, file, "base_model.model." + m.name() + " (scaling " + m.scaling() + ")");
         }
+        List<String> baseModules = weights.keySet().stream().filter(k -> k.endsWith(".weight"))
+                .map(k -> k.substring(0, k.length() - ".weight".length())).toList();
+        if (!adapter.targetsAnyOf(baseModules)) {
+            throw LinforgeException.badInput(dir.resolve(LoraAdapter.CONFIG), "target_modules", adapter.targetModules()
+                    + " names no module of the base checkpoint");
+        }
         for (Map.Entry<String, TensorData> e : adapter.fullTensors().entrySet()) {
             String key = resolve(weights, e.getKey());
             TensorData prev = weights.get(key);
