@@ -115,14 +115,20 @@ class ValidateCommandTest {
         assertTrue(xml.contains("<testcase classname=\"linforge.validate\" name=\"min-cosine\"/>"), xml);
     }
 
+    /** validate of {@code candidate} against the original with the reference's tokenizer and a --min-cosine gate. */
+    static InfoCommandTest.Run validateWithGate(Path candidate, int limit, int maxLength, String minCosine, Path json,
+            Path junit) {
+        return InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate", candidate.toString(),
+                "--tokenizer", ModelFiles.tokenizerFor(original).orElseThrow().toString(), "--data", data.toString(),
+                "--limit", Integer.toString(limit), "--max-length", Integer.toString(maxLength), "--min-cosine", minCosine,
+                "--threads", "2", "--json", json.toString(), "--junit", junit.toString());
+    }
+
     @Test
     void damagedCandidateFailsTheGateWithExitThree() throws Exception {
         Path json = dir.resolve("damaged.json");
         Path junit = dir.resolve("damaged.xml");
-        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
-                damaged.toString(), "--tokenizer", ModelFiles.tokenizerFor(original).orElseThrow().toString(),
-                "--data", data.toString(), "--limit", "24", "--max-length", "64", "--min-cosine", "0.99",
-                "--threads", "2", "--json", json.toString(), "--junit", junit.toString());
+        InfoCommandTest.Run r = validateWithGate(damaged, 24, 64, "0.99", json, junit);
         assertEquals(3, r.code(), r.err() + r.out());
         assertTrue(r.err().contains("gate min-cosine failed: embedding_cosine_mean"), r.err());
         JsonNode n = CliSupport.JSON.readTree(json.toFile());
@@ -143,10 +149,7 @@ class ValidateCommandTest {
     void aCandidateWithNanOutputsFailsEveryGateAndTheReportCountsItsRows() throws Exception {
         Path json = dir.resolve("poisoned.json");
         Path junit = dir.resolve("poisoned.xml");
-        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
-                poisoned.toString(), "--tokenizer", ModelFiles.tokenizerFor(original).orElseThrow().toString(),
-                "--data", data.toString(), "--limit", "8", "--max-length", "32", "--min-cosine", "-1",
-                "--threads", "2", "--json", json.toString(), "--junit", junit.toString());
+        InfoCommandTest.Run r = validateWithGate(poisoned, 8, 32, "-1", json, junit);
         assertEquals(3, r.code(), r.err() + r.out());
         assertTrue(r.err().contains("gate min-cosine failed") && r.err().contains("in 0 reference and 8 candidate rows"),
                 r.err());

@@ -104,46 +104,43 @@ public final class TensorData {
     public long firstNonFinite() {
         ByteBuffer b = data();
         int n = Math.toIntExact(numel());
-        switch (dtype) {
-            case F32 -> {
-                java.nio.IntBuffer ib = b.asIntBuffer();
-                int[] chunk = new int[Math.min(n, SCAN_CHUNK)];
-                for (int off = 0; off < n; off += chunk.length) {
-                    int len = Math.min(chunk.length, n - off);
-                    ib.get(chunk, 0, len);
-                    for (int i = 0; i < len; i++) {
-                        if ((chunk[i] & 0x7f800000) == 0x7f800000) {
-                            return off + i;
-                        }
-                    }
-                }
-            }
-            case F16, BF16 -> {
-                int exp = dtype == DType.F16 ? 0x7c00 : 0x7f80;
-                java.nio.ShortBuffer sb = b.asShortBuffer();
-                short[] chunk = new short[Math.min(n, SCAN_CHUNK)];
-                for (int off = 0; off < n; off += chunk.length) {
-                    int len = Math.min(chunk.length, n - off);
-                    sb.get(chunk, 0, len);
-                    for (int i = 0; i < len; i++) {
-                        if ((chunk[i] & exp) == exp) {
-                            return off + i;
-                        }
-                    }
-                }
-            }
+        return switch (dtype) {
+            case F32 -> firstAllOnes(b, n, 0x7f800000, 1);
+            case F16 -> firstAllOnes(b, n, 0x7c00, 2);
+            case BF16 -> firstAllOnes(b, n, 0x7f80, 2);
             case F64 -> {
                 for (int i = 0; i < n; i++) {
                     if (!Double.isFinite(b.getDouble(8 * i))) {
-                        return i;
+                        yield i;
                     }
                 }
+                yield -1;
             }
-            default -> {
-                return -1;
+            default -> -1;
+        };
+    }
+
+    /**
+     * The first of {@code n} elements ({@code perInt} = 1 for 32-bit, 2 for 16-bit ones) whose
+     * exponent bits {@code exp} are all set, read as ints in chunks; −1 when there is none.
+     */
+    private static long firstAllOnes(ByteBuffer b, int n, int exp, int perInt) {
+        java.nio.IntBuffer ib = b.asIntBuffer();
+        int ints = ib.remaining();
+        int hi = perInt == 2 ? exp << 16 : exp;
+        int[] chunk = new int[Math.max(1, Math.min(ints, SCAN_CHUNK))];
+        for (int off = 0; off < ints; off += chunk.length) {
+            int len = Math.min(chunk.length, ints - off);
+            ib.get(chunk, 0, len);
+            for (int i = 0; i < len; i++) {
+                int x = chunk[i];
+                if ((x & exp) == exp || (x & hi) == hi) {
+                    return (long) perInt * (off + i) + ((x & exp) == exp ? 0 : 1);
+                }
             }
         }
-        return -1;
+        // an odd count of 16-bit elements leaves the last one outside the ints
+        return perInt == 2 && n % 2 == 1 && (b.getShort(2 * (n - 1)) & exp) == exp ? n - 1 : -1;
     }
 
     /**
