@@ -30,9 +30,9 @@ public final class Outputs {
 
     /**
      * Checks an output folder given by {@code option} (e.g. {@code --out}): exit 2 when it is a file,
-     * lies under a file, cannot be created, or exists with entries linforge did not write and
-     * {@code overwrite} is off. {@code own} says whether the folder, when it exists, is known to be
-     * this command's own (a run folder with its manifest, a training output being resumed).
+     * lies under a file, cannot be created, or exists and is not empty while {@code overwrite} is off
+     * and the folder is not {@code own}, i.e. known to be this command's (a run folder with its
+     * manifest, a training output being resumed).
      */
     public static void checkFolder(Path out, String option, boolean overwrite, boolean own) {
         Path abs = out.toAbsolutePath().normalize();
