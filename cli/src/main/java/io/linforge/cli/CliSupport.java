@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.io.Outputs;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -19,6 +21,28 @@ public final class CliSupport {
 
     public static Option jsonOption() {
         return Option.builder().longOpt("json").hasArg().argName("FILE").desc("write a machine-readable result").build();
+    }
+
+    public static Option overwriteOption() {
+        return Option.builder().longOpt("overwrite").desc("write into an existing, non-empty --out folder: linforge's"
+                + " files in it are replaced, other files stay").build();
+    }
+
+    /**
+     * Checks, before the command runs, where it will write: the {@code --out} folder (exit 2 when it
+     * is a file, lies under one, or exists with files in it and neither {@code --overwrite} nor the
+     * command owns it) and the {@code --json} and {@code --junit} files.
+     */
+    static void checkOutputs(Command c, CommandLine cmd) {
+        Path out = c.outputFolder(cmd);
+        if (out != null) {
+            Outputs.checkFolder(out, "--out", cmd.hasOption("overwrite"), Files.isDirectory(out) && c.ownsOutput(cmd, out));
+        }
+        for (String f : new String[] {"json", "junit"}) {
+            if (cmd.hasOption(f)) {
+                Outputs.checkFile(Path.of(cmd.getOptionValue(f)), "--" + f);
+            }
+        }
     }
 
     /** Writes {@code result} atomically to the {@code --json} file when one was given. */
@@ -45,11 +69,16 @@ public final class CliSupport {
         if (v == null) {
             return dflt;
         }
+        double d;
         try {
-            return Double.parseDouble(v.trim());
+            d = Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
             throw LinforgeException.badInput("--" + name + ": expected a number, got '" + v + "'");
         }
+        if (!Double.isFinite(d)) {
+            throw LinforgeException.badInput("--" + name + ": expected a finite number, got '" + v + "'");
+        }
+        return d;
     }
 
     /** Every value of a repeatable path option (e.g. --adapter), in order. */

@@ -1,5 +1,6 @@
 package io.linforge.cli;
 
+import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
@@ -16,6 +17,19 @@ public interface Command {
     }
 
     Options options();
+
+    /**
+     * The output folder this command line writes ({@code --out}), checked before the command runs;
+     * null when it writes none.
+     */
+    default Path outputFolder(CommandLine cmd) {
+        return cmd.hasOption("out") ? Path.of(cmd.getOptionValue("out")) : null;
+    }
+
+    /** Whether the existing folder {@code out} is this command's own, to be written into without {@code --overwrite}. */
+    default boolean ownsOutput(CommandLine cmd, Path out) {
+        return false;
+    }
 
     /** Runs the command; returns the exit code. Bad input throws {@code LinforgeException}. */
     int run(CommandLine cmd) throws Exception;

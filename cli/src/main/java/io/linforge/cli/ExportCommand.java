@@ -2,6 +2,7 @@ package io.linforge.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.io.Outputs;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.onnx.GraphBuilder;
 import io.linforge.exporter.OnnxExporter;
@@ -32,7 +33,7 @@ public final class ExportCommand implements Command {
                 .addOption(Option.builder().longOpt("adapter").hasArg().argName("ADIR")
                         .desc("PEFT LoRA adapter folder to fold in (repeatable, applied in order)").build())
                 .addOption(Option.builder().longOpt("out").hasArg().argName("ODIR").required()
-                        .desc("output folder: model.onnx, config.json, tokenizer.json (replaced atomically)").build())
+                        .desc("output folder: model.onnx, config.json, tokenizer.json (written atomically; an existing non-empty folder needs --overwrite)").build())
                 .addOption(Option.builder().longOpt("fp16").desc("fp16 weights and activations; norms and softmax in fp32").build())
                 .addOption(Option.builder().longOpt("opset").hasArg().argName("N")
                         .desc("ONNX opset, 12.." + GraphBuilder.MAX_OPSET + " (default " + GraphBuilder.DEFAULT_OPSET
@@ -79,6 +80,12 @@ public final class ExportCommand implements Command {
         OnnxExporter.Options o = new OnnxExporter.Options(cmd.hasOption("fp16"),
                 CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET), !cmd.hasOption("no-kv-cache"),
                 cmd.hasOption("external-data"), pooling, normalize);
+        if (cmd.hasOption("triton")) {
+            Outputs.checkFolder(tritonEntry(cmd, out), "--triton", cmd.hasOption("overwrite"), false);
+            if (trt) {
+                Outputs.checkFolder(tritonPlanEntry(cmd, out), "--triton", cmd.hasOption("overwrite"), false);
+            }
+        }
         long t0 = System.nanoTime();
         OnnxExporter.Result r = OnnxExporter.export(model, adapters, out, o);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -98,7 +105,7 @@ public final class ExportCommand implements Command {
         j.put("pooling", o.pooling().id());
         j.put("normalize", o.normalize());
         j.put("seconds", seconds);
-        String tritonName = cmd.getOptionValue("triton-name", out.toAbsolutePath().getFileName().toString());
+        String tritonName = cmd.hasOption("triton") ? tritonEntry(cmd, out).getFileName().toString() : null;
         if (cmd.hasOption("triton")) {
             Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")), tritonName,
                     r.onnx(), 32);
@@ -108,6 +115,7 @@ public final class ExportCommand implements Command {
         if (trt) {
             try {
                 TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), trtOptions);
+                Outputs.record(out, "model.plan");
                 putParse(j, plan.parse());
                 j.put("tensorrt_plan", plan.plan().toString());
                 j.put("tensorrt_bytes", plan.bytes());
@@ -117,7 +125,8 @@ public final class ExportCommand implements Command {
                         plan.seconds());
                 if (cmd.hasOption("triton")) {
                     Path t = io.linforge.exporter.triton.TritonRepository.writePlan(Path.of(cmd.getOptionValue("triton")),
-                            tritonName + "_tensorrt", r.onnx(), plan.plan(), (int) trtOptions.ranges().get("batch")[2]);
+                            tritonPlanEntry(cmd, out).getFileName().toString(), r.onnx(), plan.plan(),
+                            (int) trtOptions.ranges().get("batch")[2]);
                     j.put("triton_tensorrt", t.toAbsolutePath().toString());
                     System.out.printf("triton repository entry %s%n", t);
                 }
@@ -175,6 +184,18 @@ public final class ExportCommand implements Command {
             throw LinforgeException.badInput("--" + opt + ": '" + v + "' (needs 1 <= MIN <= OPT <= MAX <= 1048576)");
         }
         return r;
+    }
+
+    /** The Triton repository entry folder, REPO/NAME. */
+    static Path tritonEntry(CommandLine cmd, Path out) {
+        return Path.of(cmd.getOptionValue("triton"))
+                .resolve(cmd.getOptionValue("triton-name", out.toAbsolutePath().getFileName().toString()));
+    }
+
+    /** The Triton repository entry of the TensorRT engine, REPO/NAME_tensorrt. */
+    static Path tritonPlanEntry(CommandLine cmd, Path out) {
+        Path e = tritonEntry(cmd, out);
+        return e.resolveSibling(e.getFileName() + "_tensorrt");
     }
 
     static EncoderModel.Pooling pooling(CommandLine cmd) {

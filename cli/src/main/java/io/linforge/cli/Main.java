@@ -56,6 +56,9 @@ public final class Main {
         }
         Options options = c.options();
         options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        if (options.hasLongOption("out")) {
+            options.addOption(CliSupport.overwriteOption());
+        }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
             CommandLine cl = new DefaultParser().parse(options, rest);
@@ -63,6 +66,7 @@ public final class Main {
                 printCommandHelp(c, options);
                 return 0;
             }
+            CliSupport.checkOutputs(c, cl);
             return c.run(cl);
         } catch (ParseException e) {
             System.err.println("linforge " + c.name() + ": " + e.getMessage());

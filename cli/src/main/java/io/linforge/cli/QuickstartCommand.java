@@ -32,7 +32,7 @@ public final class QuickstartCommand implements Command {
     @Override
     public int run(CommandLine cmd) throws Exception {
         Recipe recipe = Recipe.read(RecipeRunner.linforgeRoot().resolve("recipes/quickstart.yaml"));
-        Path out = Path.of(cmd.getOptionValue("out", "runs/quickstart"));
+        Path out = outputFolder(cmd);
         List<StageResult> results = new ArrayList<>();
         int code = RunCommand.runRecipe(recipe, out, results);
         if (code != 0) {
@@ -69,6 +69,16 @@ public final class QuickstartCommand implements Command {
         }
         System.out.printf("  report         %s%n", out.toAbsolutePath().resolve("report.html"));
         return 0;
+    }
+
+    @Override
+    public Path outputFolder(CommandLine cmd) {
+        return Path.of(cmd.getOptionValue("out", "runs/quickstart"));
+    }
+
+    @Override
+    public boolean ownsOutput(CommandLine cmd, Path out) {
+        return RunCommand.isRunFolder(out);
     }
 
     static JsonNode metrics(List<StageResult> results, String name) {

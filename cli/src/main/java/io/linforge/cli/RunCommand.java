@@ -46,8 +46,29 @@ public final class RunCommand implements Command {
             System.out.println(recipe.file() + ": " + recipe.stages().size() + " stages, ok");
             return 0;
         }
-        Path out = Path.of(cmd.getOptionValue("out", "runs/" + recipe.name()));
-        return runRecipe(recipe, out, new ArrayList<>());
+        return runRecipe(recipe, outputFolder(cmd), new ArrayList<>());
+    }
+
+    @Override
+    public Path outputFolder(CommandLine cmd) {
+        if (cmd.hasOption("out") || cmd.getArgList().size() != 1) {
+            return Command.super.outputFolder(cmd);
+        }
+        return Path.of("runs/" + Recipe.read(Path.of(cmd.getArgList().get(0))).name());
+    }
+
+    @Override
+    public boolean ownsOutput(CommandLine cmd, Path out) {
+        return isRunFolder(out);
+    }
+
+    /** A folder a recipe run wrote: its manifest names the recipe. */
+    static boolean isRunFolder(Path dir) {
+        try {
+            return CliSupport.JSON.readTree(dir.resolve("manifest.json").toFile()).hasNonNull("recipe_name");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     static int runRecipe(Recipe recipe, Path out, List<StageResult> results) throws Exception {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
+import io.linforge.core.io.Outputs;
 import io.linforge.trainer.CausalLmTrainer;
 import io.linforge.trainer.ClassifierTrainer;
 import io.linforge.trainer.TrainConfig;
@@ -83,6 +84,12 @@ public final class TrainCommand implements Command {
                 .addOption(opt("save-every", "N", "write a training checkpoint (<out>.ckpt) every N steps (default 50)"))
                 .addOption(Option.builder().longOpt("resume").desc("continue from <out>.ckpt when it exists").build())
                 .addOption(CliSupport.jsonOption());
+    }
+
+    /** With --resume, a folder an earlier run of linforge wrote is this run's own. */
+    @Override
+    public boolean ownsOutput(CommandLine cmd, Path out) {
+        return cmd.hasOption("resume") && Outputs.isOwn(out);
     }
 
     @Override

@@ -62,12 +62,12 @@ public final class ValidateCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
+        Gates gates = new Gates(gate(cmd, "max-accuracy-drop"), gate(cmd, "min-cosine"), gate(cmd, "max-perplexity-ratio"));
         java.util.List<Provider> providers = Provider.parseList(cmd.getOptionValue("provider", "cpu"));
         java.util.List<Provider> refProvidersWanted = cmd.hasOption("reference-provider")
                 ? Provider.parseList(cmd.getOptionValue("reference-provider")) : providers;
         Path ref = ModelFiles.model(CliSupport.requiredPath(cmd, "reference"), "--reference", refProvidersWanted);
         Path cand = ModelFiles.model(CliSupport.requiredPath(cmd, "candidate"), "--candidate", providers);
-        Gates gates = new Gates(gate(cmd, "max-accuracy-drop"), gate(cmd, "min-cosine"), gate(cmd, "max-perplexity-ratio"));
         int limit = CliSupport.intOption(cmd, "limit", 0);
         int maxLength = CliSupport.intOption(cmd, "max-length", 128);
         int batch = CliSupport.intOption(cmd, "batch", 16);
@@ -137,6 +137,12 @@ public final class ValidateCommand implements Command {
         CliSupport.writeJson(cmd, out);
         if (cmd.hasOption("junit")) {
             JUnitXml.write(Path.of(cmd.getOptionValue("junit")), report, "linforge.validate");
+        }
+        double nonFinite = report.metrics().get("nonfinite_rows_reference") + report.metrics().get("nonfinite_rows_candidate");
+        if (nonFinite > 0 && report.gates().isEmpty()) {
+            System.err.printf("linforge validate: non-finite outputs (NaN or infinity) in %.0f reference and %.0f candidate"
+                    + " rows; the metrics are not meaningful%n", report.metrics().get("nonfinite_rows_reference"),
+                    report.metrics().get("nonfinite_rows_candidate"));
         }
         if (!report.passed()) {
             for (GateResult g : report.failed()) {

@@ -28,6 +28,7 @@ class ValidateCommandTest {
     static Path original;
     static Path faithful;
     static Path damaged;
+    static Path poisoned;
     static Path data;
 
     @BeforeAll
@@ -48,6 +49,7 @@ class ValidateCommandTest {
         faithful = f;
         // Damaged: Gaussian noise of the weight's own standard deviation on one encoder matrix.
         Onnx.GraphProto.Builder g = model.getGraph().toBuilder();
+        Onnx.GraphProto.Builder nan = model.getGraph().toBuilder();
         boolean found = false;
         for (int i = 0; i < g.getInitializerCount(); i++) {
             Onnx.TensorProto t = g.getInitializer(i);
@@ -72,11 +74,21 @@ class ValidateCommandTest {
                 b.putFloat(k * 4, (float) (b.getFloat(k * 4) + std * r.nextGaussian()));
             }
             g.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(b.array())));
+            // Poisoned: the same matrix all NaN, as a checkpoint with NaN weights exported unchecked would be.
+            ByteBuffer p = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int k = 0; k < n; k++) {
+                p.putFloat(k * 4, Float.NaN);
+            }
+            nan.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(p.array())));
         }
         assertTrue(found, DAMAGED + " not found");
         damaged = dir.resolve("damaged.onnx");
         try (OutputStream out = Files.newOutputStream(damaged)) {
             model.toBuilder().setGraph(g).build().writeTo(out);
+        }
+        poisoned = dir.resolve("poisoned.onnx");
+        try (OutputStream out = Files.newOutputStream(poisoned)) {
+            model.toBuilder().setGraph(nan).build().writeTo(out);
         }
         data = root.resolve("recipes/data/spam-small.jsonl");
     }
@@ -103,17 +115,25 @@ class ValidateCommandTest {
         assertTrue(xml.contains("<testcase classname=\"linforge.validate\" name=\"min-cosine\"/>"), xml);
     }
 
+    /**
+     * validate of {@code candidate} against the original (the reference's tokenizer, a --min-cosine
+     * gate, --json NAME.json and --junit NAME.xml), which must fail its gate with exit 3.
+     */
+    static InfoCommandTest.Run failsGate(String name, Path candidate, int limit, int maxLength, String minCosine) {
+        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
+                candidate.toString(), "--tokenizer", ModelFiles.tokenizerFor(original).orElseThrow().toString(), "--data",
+                data.toString(), "--limit", Integer.toString(limit), "--max-length", Integer.toString(maxLength),
+                "--min-cosine", minCosine, "--threads", "2", "--json", dir.resolve(name + ".json").toString(), "--junit",
+                dir.resolve(name + ".xml").toString());
+        assertEquals(3, r.code(), r.err() + r.out());
+        return r;
+    }
+
     @Test
     void damagedCandidateFailsTheGateWithExitThree() throws Exception {
-        Path json = dir.resolve("damaged.json");
-        Path junit = dir.resolve("damaged.xml");
-        InfoCommandTest.Run r = InfoCommandTest.run("validate", "--reference", original.toString(), "--candidate",
-                damaged.toString(), "--tokenizer", ModelFiles.tokenizerFor(original).orElseThrow().toString(),
-                "--data", data.toString(), "--limit", "24", "--max-length", "64", "--min-cosine", "0.99",
-                "--threads", "2", "--json", json.toString(), "--junit", junit.toString());
-        assertEquals(3, r.code(), r.err() + r.out());
+        InfoCommandTest.Run r = failsGate("damaged", damaged, 24, 64, "0.99");
         assertTrue(r.err().contains("gate min-cosine failed: embedding_cosine_mean"), r.err());
-        JsonNode n = CliSupport.JSON.readTree(json.toFile());
+        JsonNode n = CliSupport.JSON.readTree(dir.resolve("damaged.json").toFile());
         double mean = n.get("metrics").get("embedding_cosine_mean").asDouble();
         double min = n.get("metrics").get("embedding_cosine_min").asDouble();
         assertTrue(mean < 0.99 && min <= mean, "mean " + mean + " min " + min);
@@ -121,10 +141,26 @@ class ValidateCommandTest {
         assertTrue(n.get("metrics").get("hidden_max_abs_diff").asDouble() > 0.1);
         assertFalse(n.get("passed").asBoolean());
         assertEquals(mean, n.get("gates").get(0).get("measured").asDouble(), 0);
-        String xml = Files.readString(junit);
+        String xml = Files.readString(dir.resolve("damaged.xml"));
         assertTrue(xml.contains("tests=\"1\" failures=\"1\""), xml);
         assertTrue(xml.contains("<failure message=\"embedding_cosine_mean"), xml);
         assertTrue(xml.contains("threshold 0.99"), xml);
+    }
+
+    @Test
+    void aCandidateWithNanOutputsFailsEveryGateAndTheReportCountsItsRows() throws Exception {
+        InfoCommandTest.Run r = failsGate("poisoned", poisoned, 8, 32, "-1");
+        assertTrue(r.err().contains("gate min-cosine failed") && r.err().contains("in 0 reference and 8 candidate rows"),
+                r.err());
+        assertTrue(r.out().contains("nonfinite_rows_candidate"), r.out());
+        JsonNode m = CliSupport.JSON.readTree(dir.resolve("poisoned.json").toFile()).get("metrics");
+        assertEquals(8, m.get("nonfinite_rows_candidate").asInt());
+        assertEquals(0, m.get("nonfinite_rows_reference").asInt());
+        // NaN never turns into a cosine of 0 or a finite difference
+        assertTrue(Double.isNaN(m.get("embedding_cosine_mean").asDouble(0)), m.toString());
+        assertTrue(Double.isNaN(m.get("embedding_max_abs_diff").asDouble(0)), m.toString());
+        assertTrue(Double.isNaN(m.get("hidden_max_abs_diff").asDouble(0)), m.toString());
+        assertTrue(Files.readString(dir.resolve("poisoned.xml")).contains("failures=\"1\""));
     }
 
     @Test

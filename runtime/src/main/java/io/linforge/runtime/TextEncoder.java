@@ -207,7 +207,7 @@ public final class TextEncoder {
         }
         n = Math.sqrt(n);
         float[] o = new float[v.length];
-        if (n > 0) {
+        if (n != 0) { // a NaN or infinite norm gives NaN, never a zero vector
             for (int i = 0; i < v.length; i++) {
                 o[i] = (float) (v[i] / n);
             }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Parameter;
 import io.linforge.trainer.optim.AdamW;
@@ -147,6 +148,7 @@ public final class TrainLoop {
                 }
             }
             progress.done();
+            requireTrained(c.steps() - start, skipped, method.stateParameters());
             result.put("method", c.method());
             result.put("final_loss", lastLoss);
             result.put("skipped_steps", skipped);
@@ -167,6 +169,24 @@ public final class TrainLoop {
             method.describe(result);
         }
         return result;
+    }
+
+    /**
+     * After the updates and before anything is written: a run whose every update was skipped, or
+     * whose trained parameters hold a NaN or an infinity, is a failure (exit 1), not an output.
+     */
+    static void requireTrained(int updates, int skipped, List<Parameter> params) {
+        if (updates > 0 && skipped == updates) {
+            throw new LinforgeException(LinforgeException.FAILURE, "all " + updates + " updates were skipped (non-finite"
+                    + " loss or gradient); nothing was trained and no output was written");
+        }
+        for (Parameter p : params) {
+            String kind = nonFiniteKind(p.array());
+            if (kind != null) {
+                throw new LinforgeException(LinforgeException.FAILURE, "training made '" + p.name() + "' non-finite ("
+                        + kind + "; " + skipped + " of " + updates + " updates skipped); no output was written");
+            }
+        }
     }
 
     static double learningRate(TrainConfig c, Schedule.Kind kind, int step) {
@@ -202,15 +222,21 @@ public final class TrainLoop {
         return -1;
     }
 
+    /** "NaN" when {@code a} holds a NaN, else "inf" when it holds an infinity, else null. */
+    static String nonFiniteKind(NDArray a) {
+        try (NDArray isNan = a.isNaN(); NDArray anyNan = isNan.any(); NDArray isInf = a.isInfinite();
+                NDArray anyInf = isInf.any()) {
+            return anyNan.getBoolean() ? "NaN" : anyInf.getBoolean() ? "inf" : null;
+        }
+    }
+
     /** Names the gradients holding NaN or infinite values (empty when all are finite: an overflow of the norm). */
     static String nonFinite(Map<String, NDArray> grads) {
         java.util.List<String> bad = new java.util.ArrayList<>();
         for (Map.Entry<String, NDArray> e : grads.entrySet()) {
-            NDArray g = e.getValue();
-            boolean nan = g.isNaN().any().getBoolean();
-            boolean inf = g.isInfinite().any().getBoolean();
-            if (nan || inf) {
-                bad.add(e.getKey() + (nan ? " (NaN)" : " (inf)"));
+            String kind = nonFiniteKind(e.getValue());
+            if (kind != null) {
+                bad.add(e.getKey() + " (" + kind + ")");
             }
         }
         return bad.isEmpty() ? "; every gradient is finite (the norm overflowed)"

@@ -2,12 +2,14 @@ package io.linforge.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Parameter;
 import io.linforge.trainer.optim.Schedule;
@@ -27,6 +29,10 @@ class NonFiniteGuardTest {
 
     /** loss = Σ (w − target)² on a 3-vector; at update {@code poisoned} (0-based) the loss is multiplied by NaN. */
     float[] train(int steps, int poisoned, ObjectNode result) {
+        return train(steps, poisoned, 0.1, 0, result);
+    }
+
+    float[] train(int steps, int poisoned, double lr, double weightDecay, ObjectNode result) {
         try (NDManager m = NDManager.newBaseManager()) {
             Parameter w = new Parameter("w", m.create(new float[] {1f, -2f, 3f}));
             NDArray target = m.create(new float[] {0.5f, 0.5f, 0.5f});
@@ -34,7 +40,7 @@ class NonFiniteGuardTest {
                 @Override
                 public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
                     NDArray loss = w.array().sub(target).square().sum();
-                    if (first == poisoned) {
+                    if (first == poisoned || poisoned == Integer.MAX_VALUE) {
                         loss = loss.mul(Float.NaN);
                     }
                     return new TrainLoop.MicroBatch(loss, null, null, 3);
@@ -50,7 +56,7 @@ class NonFiniteGuardTest {
                     return "eval_loss";
                 }
             };
-            TrainConfig c = new TrainConfig("full", steps, 1, 0.1, 8, 4, 8, 0, false, List.of(), 7, 0, 1, 0, 0, 0, 0,
+            TrainConfig c = new TrainConfig("full", steps, 1, lr, 8, 4, 8, 0, false, List.of(), 7, 0, 1, weightDecay, 0, 0, 0,
                     0, false, 1, Schedule.Kind.CONSTANT, TrainConfig.ReLoraOptions.defaults(steps),
                     TrainConfig.SparseGradOptions.defaults(), 0);
             try (TrainingMethod method = new TrainingMethod(List.of(w), Map.of())) {
@@ -91,5 +97,22 @@ class NonFiniteGuardTest {
             String ok = TrainLoop.nonFinite(Map.of("a", m.create(new float[] {1e30f})));
             assertTrue(ok.contains("norm overflowed"), ok);
         }
+    }
+
+    @Test
+    void aRunWhoseEveryUpdateWasSkippedFails() {
+        LinforgeException e = assertThrows(LinforgeException.class,
+                () -> train(3, Integer.MAX_VALUE, new ObjectMapper().createObjectNode()));
+        assertEquals(LinforgeException.FAILURE, e.exitCode());
+        assertTrue(e.getMessage().startsWith("all 3 updates were skipped"), e.getMessage());
+    }
+
+    @Test
+    void weightsThatTurnNonFiniteFailTheRun() {
+        // finite settings whose product is not: the decay factor 1 − lr·wd is −infinity in fp32
+        LinforgeException e = assertThrows(LinforgeException.class,
+                () -> train(2, -1, 1e38, 1e38, new ObjectMapper().createObjectNode()));
+        assertEquals(LinforgeException.FAILURE, e.exitCode());
+        assertTrue(e.getMessage().startsWith("training made 'w' non-finite"), e.getMessage());
     }
 }

@@ -220,11 +220,14 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    /** All tensors of this checkpoint (views of the mapped files), in a fresh map. */
+    /**
+     * All tensors of this checkpoint (views of the mapped files), in a fresh map: the weights a model
+     * is loaded from, so a NaN or infinite value is exit 2 naming the file and the tensor.
+     */
     public Map<String, TensorData> tensors() {
         Map<String, TensorData> m = new LinkedHashMap<>();
         for (String n : owner.keySet()) {
-            m.put(n, tensor(n));
+            m.put(n, tensor(n).requireFinite(owner.get(n).path(), n));
         }
         return m;
     }

@@ -76,12 +76,12 @@ public final class Safetensors {
         }
     }
 
-    /** Every tensor of {@code file} as heap copies, in file order. */
+    /** Every tensor of {@code file} as heap copies, in file order; a NaN or infinite value is exit 2 naming the tensor. */
     public static Map<String, TensorData> readAll(Path file) {
         Map<String, TensorData> out = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String n : f.names()) {
-                TensorData t = f.get(n);
+                TensorData t = f.get(n).requireFinite(file, n);
                 ByteBuffer copy = ByteBuffer.allocate((int) t.byteSize());
                 copy.put(t.data()).flip();
                 out.put(n, new TensorData(t.dtype(), t.shape(), copy));

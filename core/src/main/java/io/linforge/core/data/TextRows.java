@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Text data in JSON lines: one object per line with a string {@code text}, a {@code label}
- * (required or optional, as the caller says; numbers are taken as their text) and an optional
- * {@code split}. Blank lines are skipped. Bad input fails with exit code 2 and one line naming
+ * (required or optional, as the caller says; numbers are taken as their text, but one file's labels
+ * are all strings, all numbers or all booleans) and an optional {@code split}. Blank lines are skipped. Bad input fails with exit code 2 and one line naming
  * {@code file:line} and the field.
  */
 public final class TextRows {
@@ -79,12 +79,22 @@ public final class TextRows {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int no = 0;
+            LabelType first = null;
             while ((maxRows <= 0 || rows.size() < maxRows) && (line = r.readLine()) != null) {
                 no++;
                 if (line.isBlank()) {
                     continue;
                 }
-                rows.add(parse(file, no, line, labelRequired));
+                JsonNode o = object(file, no, line);
+                Row row = parse(file, no, o, labelRequired);
+                LabelType t = LabelType.of(no, o.get("label"));
+                if (t != null && first != null && t.kind() != first.kind()) {
+                    throw LinforgeException.badInput(file + ":" + no, "label", "a " + t.kind() + " (" + t.value()
+                            + "), but line " + first.line() + "'s label is a " + first.kind() + " (" + first.value()
+                            + "); a file's labels must all be strings or all numbers");
+                }
+                first = first == null ? t : first;
+                rows.add(row);
             }
         } catch (IOException e) {
             throw LinforgeException.badInput(file, "file", "cannot read: " + e.getMessage());
@@ -92,14 +102,27 @@ public final class TextRows {
         return rows;
     }
 
-    private static Row parse(Path file, int no, String line, boolean labelRequired) {
-        String where = file + ":" + no;
-        JsonNode o;
-        try {
-            o = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw LinforgeException.badInput(where, "json", "not JSON: " + e.getOriginalMessage().split("\n")[0]);
+    /** The kind of a row's label (number, string or boolean) and where it was first seen; null without a label. */
+    private record LabelType(int line, String kind, String value) {
+        static LabelType of(int line, JsonNode l) {
+            if (l == null || l.isNull() || l.isContainerNode()) {
+                return null;
+            }
+            String kind = l.isNumber() ? "number" : l.isBoolean() ? "boolean" : "string";
+            return new LabelType(line, kind, l.isTextual() ? "'" + l.asText() + "'" : l.asText());
         }
+    }
+
+    private static JsonNode object(Path file, int no, String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw LinforgeException.badInput(file + ":" + no, "json", "not JSON: " + e.getOriginalMessage().split("\n")[0]);
+        }
+    }
+
+    private static Row parse(Path file, int no, JsonNode o, boolean labelRequired) {
+        String where = file + ":" + no;
         if (o == null || !o.isObject() || !o.path("text").isTextual()) {
             throw LinforgeException.badInput(where, "text", "missing or not a string");
         }

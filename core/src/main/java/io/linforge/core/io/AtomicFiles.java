@@ -8,10 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -81,25 +86,63 @@ public final class AtomicFiles {
     }
 
     /**
-     * Renames a fully written temporary folder to {@code finalDir}, replacing an existing folder
-     * of that name (the old one is removed only after the new one is complete).
+     * Renames a fully written temporary folder to {@code finalDir} and records its entries in the
+     * folder's {@link Outputs#MARKER}. An existing folder that holds only linforge's entries is
+     * replaced whole (the old one is removed only after the new one is in place); in one that also
+     * holds other files (allowed by {@code --overwrite}) only linforge's entries, those written now
+     * and those its marker lists, are replaced, and the others stay. On a failure the entries moved
+     * so far are moved back.
      */
     public static void publishDir(Path tmpDir, Path finalDir) throws IOException {
+        Outputs.writeMarker(tmpDir);
         Path abs = finalDir.toAbsolutePath();
-        if (Files.exists(abs)) {
-            Path old = abs.getParent().resolve("." + abs.getFileName() + ".old-"
-                    + UUID.randomUUID().toString().substring(0, 8));
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(tmpDir, abs, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        Path old = abs.getParent().resolve("." + abs.getFileName() + ".old-"
+                + UUID.randomUUID().toString().substring(0, 8));
+        if (Outputs.foreignEntries(abs).isEmpty()) {
             Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmpDir, abs, StandardCopyOption.ATOMIC_MOVE);
             deleteRecursively(old);
-        } else {
-            Files.move(tmpDir, abs, StandardCopyOption.ATOMIC_MOVE);
+            return;
         }
+        List<String> fresh = Outputs.entries(tmpDir);
+        Set<String> own = new TreeSet<>(Outputs.ownEntries(abs));
+        own.addAll(fresh);
+        Files.createDirectory(old);
+        List<String> asideNames = new ArrayList<>();
+        List<String> inNames = new ArrayList<>();
+        try {
+            for (String n : own) {
+                if (Files.exists(abs.resolve(n), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(abs.resolve(n), old.resolve(n), StandardCopyOption.ATOMIC_MOVE);
+                    asideNames.add(n);
+                }
+            }
+            for (String n : fresh) {
+                Files.move(tmpDir.resolve(n), abs.resolve(n), StandardCopyOption.ATOMIC_MOVE);
+                inNames.add(n);
+            }
+        } catch (IOException | RuntimeException e) {
+            // put the previous entries back; when that fails too they stay in the .old- sibling
+            for (String n : inNames) {
+                Files.move(abs.resolve(n), tmpDir.resolve(n), StandardCopyOption.ATOMIC_MOVE);
+            }
+            for (String n : asideNames) {
+                Files.move(old.resolve(n), abs.resolve(n), StandardCopyOption.ATOMIC_MOVE);
+            }
+            deleteRecursively(old);
+            throw e;
+        }
+        deleteRecursively(old);
+        deleteRecursively(tmpDir);
     }
 
     /** Removes a file or a folder tree; does nothing when it does not exist. */
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {

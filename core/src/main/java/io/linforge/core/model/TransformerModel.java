@@ -56,6 +56,7 @@ public abstract class TransformerModel implements AutoCloseable {
                 default -> throw LinforgeException.badInput(dir.resolve(Checkpoint.CONFIG), "model_type",
                         "unsupported '" + c.modelType() + "'");
             };
+            w.requireAllUsed(dir.resolve(Checkpoint.CONFIG), c.numHiddenLayers());
             return model;
         } catch (RuntimeException e) {
             m.close();

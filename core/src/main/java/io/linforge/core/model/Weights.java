@@ -79,6 +79,22 @@ public final class Weights {
         return manager.create(t.toFloats(), new Shape(t.shape()));
     }
 
+    /**
+     * Exit 2 naming a checkpoint tensor that no part of the model read: a config that describes
+     * fewer layers (or another architecture) than the weights would otherwise drop it silently.
+     * Non-trainable buffers that Hugging Face checkpoints may carry (position ids, rotary
+     * frequencies) are not weights and are skipped.
+     */
+    void requireAllUsed(java.nio.file.Path config, int layers) {
+        for (String name : source.keySet()) {
+            if (!params.containsKey(name) && !name.endsWith(".position_ids") && !name.endsWith(".inv_freq")) {
+                throw LinforgeException.badInput(dir, name, "not used by the model that " + config
+                        + " describes (" + layers + " layers); a config with fewer layers than the checkpoint, or a"
+                        + " tensor of another architecture");
+            }
+        }
+    }
+
     Map<String, Parameter> all() {
         return params;
     }

@@ -1,5 +1,6 @@
 package io.linforge.core.tensor;
 
+import io.linforge.core.LinforgeException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -95,6 +96,74 @@ public final class TensorData {
         }
         return out;
     }
+
+    /**
+     * The index of the first NaN or infinite element, or −1 when every element is finite (always
+     * for integer tensors). Reads the stored bits (an all-ones exponent) in bulk, without converting.
+     */
+    public long firstNonFinite() {
+        ByteBuffer b = data();
+        int n = Math.toIntExact(numel());
+        return switch (dtype) {
+            case F32 -> firstAllOnes(b, n, 0x7f800000, 1);
+            case F16 -> firstAllOnes(b, n, 0x7c00, 2);
+            case BF16 -> firstAllOnes(b, n, 0x7f80, 2);
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    if (!Double.isFinite(b.getDouble(8 * i))) {
+                        yield i;
+                    }
+                }
+                yield -1;
+            }
+            default -> -1;
+        };
+    }
+
+    /**
+     * The first of {@code n} elements ({@code perInt} = 1 for 32-bit, 2 for 16-bit ones) whose
+     * exponent bits {@code exp} are all set, read as ints in chunks; −1 when there is none.
+     */
+    private static long firstAllOnes(ByteBuffer b, int n, int exp, int perInt) {
+        java.nio.IntBuffer ib = b.asIntBuffer();
+        int ints = ib.remaining();
+        int hi = perInt == 2 ? exp << 16 : exp;
+        int[] chunk = new int[Math.max(1, Math.min(ints, SCAN_CHUNK))];
+        for (int off = 0; off < ints; off += chunk.length) {
+            int len = Math.min(chunk.length, ints - off);
+            ib.get(chunk, 0, len);
+            for (int i = 0; i < len; i++) {
+                int x = chunk[i];
+                if ((x & exp) == exp || (x & hi) == hi) {
+                    return (long) perInt * (off + i) + ((x & exp) == exp ? 0 : 1);
+                }
+            }
+        }
+        // an odd count of 16-bit elements leaves the last one outside the ints
+        return perInt == 2 && n % 2 == 1 && (b.getShort(2 * (n - 1)) & exp) == exp ? n - 1 : -1;
+    }
+
+    /**
+     * Exit 2 naming {@code file} and the tensor {@code name} when a floating tensor holds a NaN or an
+     * infinity; returns this tensor.
+     */
+    public TensorData requireFinite(Object file, String name) {
+        long i = firstNonFinite();
+        if (i >= 0) {
+            ByteBuffer b = data();
+            double v = switch (dtype) {
+                case F32 -> b.getFloat(4 * (int) i);
+                case F16 -> Half.toFloat(b.getShort(2 * (int) i));
+                case BF16 -> Float.intBitsToFloat((b.getShort(2 * (int) i) & 0xffff) << 16);
+                default -> b.getDouble(8 * (int) i);
+            };
+            throw LinforgeException.badInput(file, name, "non-finite value " + v + " at element " + i + " of "
+                    + numel() + " (" + dtype + Arrays.toString(shape) + "); NaN and infinite weights are refused");
+        }
+        return this;
+    }
+
+    private static final int SCAN_CHUNK = 1 << 14;
 
     public long[] toLongs() {
         int n = Math.toIntExact(numel());

@@ -24,13 +24,13 @@ class TextRowsTest {
     @Test
     void readsTextLabelSplitAndLineNumbers() throws Exception {
         Path f = file("""
-                {"text": "a", "label": "ham", "split": "train", "id": 7}
+                {"text": "a", "label": 0, "split": "train", "id": 7}
 
                 {"text": "b", "label": 1, "split": "test"}
                 {"text": "c", "label": null}
                 """);
         List<TextRows.Row> rows = TextRows.read(f, false);
-        assertEquals(List.of(new TextRows.Row(1, "a", "ham", "train"), new TextRows.Row(3, "b", "1", "test"),
+        assertEquals(List.of(new TextRows.Row(1, "a", "0", "train"), new TextRows.Row(3, "b", "1", "test"),
                 new TextRows.Row(4, "c", null, "")), rows);
         assertEquals(List.of(false, true, false), rows.stream().map(TextRows.Row::isTest).toList());
         assertEquals(2, TextRows.read(f, false, 2).size());
@@ -58,5 +58,16 @@ class TextRowsTest {
         assertEquals(k + ":1: label: not a string or number", fails(k, false, 0));
         Path missing = dir.resolve("none.jsonl");
         assertEquals(missing + ": file: no such data file (JSON lines with text and label)", fails(missing, true, 0));
+    }
+
+    @Test
+    void labelsOfMixedTypesNameTheLineThatDiffers() throws Exception {
+        // "1" and 1 would be one label, 0 another, "spam" a third: a 3-class model from 2 classes
+        Path f = file("{\"text\": \"a\", \"label\": \"spam\"}\n{\"text\": \"b\"}\n{\"text\": \"c\", \"label\": 1}\n");
+        assertEquals(f + ":3: label: a number (1), but line 1's label is a string ('spam'); a file's labels must all be"
+                + " strings or all numbers", fails(f, false, 0));
+        Path g = file("{\"text\": \"a\", \"label\": 0}\n{\"text\": \"b\", \"label\": true}\n");
+        assertEquals(g + ":2: label: a boolean (true), but line 1's label is a number (0); a file's labels must all be"
+                + " strings or all numbers", fails(g, true, 0));
     }
 }

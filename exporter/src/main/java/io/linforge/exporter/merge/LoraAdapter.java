@@ -35,12 +35,15 @@ public final class LoraAdapter {
     private final boolean fanInFanOut;
     private final Map<String, Module> modules;
     private final Map<String, TensorData> full;
+    private final JsonNode targets;
 
-    private LoraAdapter(Path dir, boolean fanInFanOut, Map<String, Module> modules, Map<String, TensorData> full) {
+    private LoraAdapter(Path dir, boolean fanInFanOut, Map<String, Module> modules, Map<String, TensorData> full,
+            JsonNode targets) {
         this.dir = dir;
         this.fanInFanOut = fanInFanOut;
         this.modules = modules;
         this.full = full;
+        this.targets = targets;
     }
 
     public static boolean isLora(Path dir) {
@@ -117,6 +120,10 @@ public final class LoraAdapter {
                         + "' (" + sa[0] + ")");
             }
             double scaling = rs ? al / Math.sqrt(rank) : al / rank;
+            if (!Double.isFinite(scaling)) {
+                throw LinforgeException.badInput(cfgFile, "lora_alpha", "scaling " + scaling + " of '" + name
+                        + "' is not a finite number");
+            }
             modules.put(name, new Module(name, a, b, scaling));
         }
         for (String name : bs.keySet()) {
@@ -124,7 +131,11 @@ public final class LoraAdapter {
                 throw LinforgeException.badInput(weights, ROOT + name + ".lora_A.weight", "missing (lora_B present)");
             }
         }
-        return new LoraAdapter(dir, fifo, modules, full);
+        if (modules.isEmpty()) {
+            throw LinforgeException.badInput(weights, ROOT + "<module>.lora_A.weight", "the adapter has no LoRA tensors"
+                    + " (lora_A/lora_B): nothing to merge");
+        }
+        return new LoraAdapter(dir, fifo, modules, full, cfg.path("target_modules"));
     }
 
     /** PEFT pattern semantics: a key matches when it equals the module name, ends with "." + key, or fully matches as a regex. */
@@ -143,6 +154,40 @@ public final class LoraAdapter {
             }
         }
         return dflt;
+    }
+
+    /**
+     * Whether {@code target_modules} names at least one of {@code moduleNames} with PEFT's matching: a
+     * list entry equals a module name or ends it after a dot; a string is a regex the whole name
+     * (with or without the {@code bert.}/{@code roberta.} prefix of a bare encoder) matches. True
+     * when the config has no list ({@code all-linear}, absent).
+     */
+    public boolean targetsAnyOf(java.util.Collection<String> moduleNames) {
+        if (targets.isArray()) {
+            for (JsonNode t : targets) {
+                String k = t.asText();
+                if (moduleNames.stream().anyMatch(m -> m.equals(k) || m.endsWith("." + k))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (!targets.isTextual() || targets.asText().equals("all-linear")) {
+            return true;
+        }
+        Pattern p;
+        try {
+            p = Pattern.compile(targets.asText());
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw LinforgeException.badInput(dir.resolve(CONFIG), "target_modules", "not a regular expression: "
+                    + e.getDescription());
+        }
+        return moduleNames.stream().anyMatch(m -> p.matcher(m).matches() || p.matcher("bert." + m).matches()
+                || p.matcher("roberta." + m).matches());
+    }
+
+    public JsonNode targetModules() {
+        return targets;
     }
 
     private static Map<String, Integer> intMap(JsonNode n) {

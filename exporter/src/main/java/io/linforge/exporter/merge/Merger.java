@@ -22,9 +22,9 @@ public final class Merger {
     /** The base tensors with every adapter applied in order (all floating tensors as fp32). */
     public static Map<String, TensorData> merge(Checkpoint base, List<Path> adapterDirs) {
         Map<String, TensorData> out = new LinkedHashMap<>();
-        for (String n : base.tensorNames()) {
-            TensorData t = base.tensor(n);
-            out.put(n, t.dtype().isFloating() ? t.toF32() : t);
+        for (Map.Entry<String, TensorData> e : base.tensors().entrySet()) {
+            TensorData t = e.getValue();
+            out.put(e.getKey(), t.dtype().isFloating() ? t.toF32() : t);
         }
         for (Path dir : adapterDirs) {
             apply(out, dir);
@@ -58,11 +58,13 @@ public final class Merger {
             if (adapter.fanInFanOut()) {
                 d = TensorData.ofFloats(new long[] {out, in}, d).transpose2d().toFloats();
             }
-            float[] v = w.toFloats();
-            for (int i = 0; i < v.length; i++) {
-                v[i] += d[i];
-            }
-            weights.put(key, TensorData.ofFloats(ws, v));
+            add(weights, key, d, file, "base_model.model." + m.name() + " (scaling " + m.scaling() + ")");
+        }
+        List<String> baseModules = weights.keySet().stream().filter(k -> k.endsWith(".weight"))
+                .map(k -> k.substring(0, k.length() - ".weight".length())).toList();
+        if (!adapter.targetsAnyOf(baseModules)) {
+            throw LinforgeException.badInput(dir.resolve(LoraAdapter.CONFIG), "target_modules", adapter.targetModules()
+                    + " names no module of the base checkpoint");
         }
         for (Map.Entry<String, TensorData> e : adapter.fullTensors().entrySet()) {
             String key = resolve(weights, e.getKey());
@@ -91,11 +93,7 @@ public final class Merger {
                         "[" + m.out() + ", " + m.in() + "] does not match the base weight " + Arrays.toString(w.shape()));
             }
             float[] d = delta.denseDelta(m);
-            float[] v = w.toFloats();
-            for (int i = 0; i < v.length; i++) {
-                v[i] += d[i];
-            }
-            weights.put(key, TensorData.ofFloats(w.shape(), v));
+            add(weights, key, d, file, m.name() + ".delta");
         }
         for (Map.Entry<String, TensorData> e : delta.fullTensors().entrySet()) {
             String key = resolve(weights, e.getKey());
@@ -107,6 +105,16 @@ public final class Merger {
             }
             weights.put(key, t);
         }
+    }
+
+    /** {@code weights[key] += delta}; a sum that is not finite is exit 2 naming the adapter file and {@code what}. */
+    private static void add(Map<String, TensorData> weights, String key, float[] delta, Path file, String what) {
+        TensorData w = weights.get(key);
+        float[] v = w.toFloats();
+        for (int i = 0; i < v.length; i++) {
+            v[i] += delta[i];
+        }
+        weights.put(key, TensorData.ofFloats(w.shape(), v).requireFinite(file, what + " merged into " + key));
     }
 
     /**

@@ -22,6 +22,11 @@ import java.util.Set;
  * metric is absent.
  * Language models: perplexity of each (next-token, first {@code maxLength} tokens of each text)
  * and the ratio candidate / reference.
+ * <p>
+ * A row whose outputs (logits, pooled vector, real tokens' states) hold a NaN or an infinity is
+ * counted in {@code nonfinite_rows_reference} / {@code nonfinite_rows_candidate}; it is never a
+ * correct prediction, the agreement metrics it enters are NaN (never a finite number), and any
+ * such row fails every gate.
  */
 public final class Validator {
     private final InferenceSession reference;
@@ -57,11 +62,14 @@ public final class Validator {
     public ValidationReport validate(ValidationData data, Map<String, Integer> labelIds, Gates gates) {
         checkGates(gates);
         Map<String, Double> m = new LinkedHashMap<>();
+        int[] nonFinite = new int[2]; // rows of the reference, of the candidate
         switch (kind) {
-            case CLASSIFIER -> classify(data, labelIds, m);
-            case EMBEDDING -> embed(data, m);
-            case LANGUAGE_MODEL -> perplexity(data, m);
+            case CLASSIFIER -> classify(data, labelIds, m, nonFinite);
+            case EMBEDDING -> embed(data, m, nonFinite);
+            case LANGUAGE_MODEL -> perplexity(data, m, nonFinite);
         }
+        m.put("nonfinite_rows_reference", (double) nonFinite[0]);
+        m.put("nonfinite_rows_candidate", (double) nonFinite[1]);
         List<GateResult> results = new ArrayList<>();
         if (gates.maxAccuracyDrop() != null) {
             double drop = m.get("accuracy_drop");
@@ -87,7 +95,23 @@ public final class Validator {
                     "perplexity ratio %.4f (reference %.3f, candidate %.3f) %s max %.4f", r, m.get("reference_perplexity"),
                     m.get("candidate_perplexity"), ok ? "<=" : ">", t)));
         }
+        if (nonFinite[0] + nonFinite[1] > 0) {
+            String why = String.format("non-finite outputs (NaN or infinity) in %d reference and %d candidate rows of %d",
+                    nonFinite[0], nonFinite[1], data.rows().size());
+            results.replaceAll(g -> new GateResult(g.name(), g.metric(), g.measured(), g.threshold(), false,
+                    g.reason() + "; " + why));
+        }
         return new ValidationReport(kind, data.rows().size(), m, List.copyOf(results));
+    }
+
+    /** Whether {@code d[from..to)} holds only finite numbers. */
+    static boolean finite(float[] d, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Float.isFinite(d[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void checkGates(Gates g) {
@@ -124,7 +148,7 @@ public final class Validator {
         }
     }
 
-    private void classify(ValidationData data, Map<String, Integer> labelIds, Map<String, Double> m) {
+    private void classify(ValidationData data, Map<String, Integer> labelIds, Map<String, Double> m, int[] nonFinite) {
         int[] gold = new int[data.rows().size()];
         for (int i = 0; i < gold.length; i++) {
             ValidationData.Row row = data.rows().get(i);
@@ -155,8 +179,12 @@ public final class Validator {
                     throw LinforgeException.badInput(data.file(), "label", "label index " + gold[off + i]
                             + " outside the model's " + k + " logits");
                 }
-                counts[0] += argmax(lr) == gold[off + i] ? 1 : 0;
-                counts[1] += argmax(lc) == gold[off + i] ? 1 : 0;
+                boolean fr = finite(lr, 0, k);
+                boolean fc = finite(lc, 0, k);
+                nonFinite[0] += fr ? 0 : 1;
+                nonFinite[1] += fc ? 0 : 1;
+                counts[0] += fr && argmax(lr) == gold[off + i] ? 1 : 0;
+                counts[1] += fc && argmax(lc) == gold[off + i] ? 1 : 0;
                 for (int j = 0; j < k; j++) {
                     agg[0] = Math.max(agg[0], Math.abs(lr[j] - lc[j]));
                 }
@@ -175,7 +203,7 @@ public final class Validator {
         m.put("kl_mean", agg[2] / n);
     }
 
-    private void embed(ValidationData data, Map<String, Double> m) {
+    private void embed(ValidationData data, Map<String, Double> m, int[] nonFinite) {
         // a pooled export (sentence_embedding) is compared by its vectors; the other side, when it
         // has last_hidden_state, is mean-pooled; token states are compared only when both have them
         boolean refPooled = TextEncoder.isPooled(reference);
@@ -195,7 +223,10 @@ public final class Validator {
             float[][] pr = refPooled ? TextEncoder.rows(r) : TextEncoder.pool(r, b.attentionMask(), plainPooling);
             float[][] pc = candPooled ? TextEncoder.rows(c) : TextEncoder.pool(c, b.attentionMask(), plainPooling);
             int h = hr;
+            int s = hidden ? r.dim(1) : 0;
             for (int i = 0; i < pr.length; i++) {
+                nonFinite[0] += finite(pr[i], 0, h) && tokensFinite(r, b.attentionMask()[i], i, s, h) ? 0 : 1;
+                nonFinite[1] += finite(pc[i], 0, h) && tokensFinite(c, b.attentionMask()[i], i, s, h) ? 0 : 1;
                 float[] vr = TextEncoder.normalize(pr[i]);
                 float[] vc = TextEncoder.normalize(pc[i]);
                 double cos = TextEncoder.cosine(vr, vc);
@@ -204,10 +235,6 @@ public final class Validator {
                 for (int k = 0; k < h; k++) {
                     agg[3] = Math.max(agg[3], Math.abs(vr[k] - vc[k]));
                 }
-                if (!hidden) {
-                    continue;
-                }
-                int s = r.dim(1);
                 for (int j = 0; j < s; j++) {
                     if (b.attentionMask()[i][j] == 0) {
                         continue;
@@ -227,7 +254,17 @@ public final class Validator {
         m.put("embedding_max_abs_diff", agg[3]);
     }
 
-    private void perplexity(ValidationData data, Map<String, Double> m) {
+    /** Whether row {@code i}'s real tokens (of {@code s}; none when 0) have finite states in {@code t}. */
+    private static boolean tokensFinite(FloatTensor t, long[] mask, int i, int s, int h) {
+        for (int j = 0; j < s; j++) {
+            if (mask[j] != 0 && !finite(t.data(), (i * s + j) * h, (i * s + j + 1) * h)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void perplexity(ValidationData data, Map<String, Double> m, int[] nonFinite) {
         List<long[]> seqs = new ArrayList<>();
         for (ValidationData.Row row : data.rows()) {
             long[] ids = tokenizer.idsOf(row.text());
@@ -265,10 +302,18 @@ public final class Validator {
             in.put("input_ids", ids);
             in.put("attention_mask", mask);
             in.put("position_ids", pos);
-            nll[0] += nll(reference.run(feedFor(reference, in), Generator.emptyCache(reference, chunk.size()),
-                    Set.of("logits")).get("logits"), chunk);
-            nll[1] += nll(candidate.run(feedFor(candidate, in), Generator.emptyCache(candidate, chunk.size()),
-                    Set.of("logits")).get("logits"), chunk);
+            FloatTensor lr = reference.run(feedFor(reference, in), Generator.emptyCache(reference, chunk.size()),
+                    Set.of("logits")).get("logits");
+            FloatTensor lc = candidate.run(feedFor(candidate, in), Generator.emptyCache(candidate, chunk.size()),
+                    Set.of("logits")).get("logits");
+            nll[0] += nll(lr, chunk);
+            nll[1] += nll(lc, chunk);
+            for (int i = 0; i < chunk.size(); i++) {
+                int from = i * s * lr.dim(2);
+                int to = from + (chunk.get(i).length - 1) * lr.dim(2);
+                nonFinite[0] += finite(lr.data(), from, to) ? 0 : 1;
+                nonFinite[1] += finite(lc.data(), from, to) ? 0 : 1;
+            }
         }
         double pr = Math.exp(nll[0] / tokens);
         double pc = Math.exp(nll[1] / tokens);
@@ -330,6 +375,9 @@ public final class Validator {
     static double kl(double[] p, double[] q) {
         double s = 0;
         for (int i = 0; i < p.length; i++) {
+            if (Double.isNaN(p[i]) || Double.isNaN(q[i])) {
+                return Double.NaN;
+            }
             if (p[i] > 0) {
                 s += p[i] * (Math.log(p[i]) - Math.log(Math.max(q[i], 1e-300)));
             }

@@ -172,4 +172,50 @@ class ValidatorTest {
         assertFalse(worse.passed());
         assertTrue(worse.failed().get(0).reason().startsWith("perplexity ratio"), worse.failed().get(0).reason());
     }
+
+    static Fake nan(List<String> dims, int last) {
+        return new Fake(dims, in -> {
+            long[][] ids = in.get("input_ids");
+            long[] shape = dims.size() == 2 ? new long[] {ids.length, last} : new long[] {ids.length, ids[0].length, last};
+            float[] d = new float[(int) (shape[0] * shape[1] * (shape.length == 3 ? shape[2] : 1))];
+            java.util.Arrays.fill(d, Float.NaN);
+            return new FloatTensor(shape, d);
+        });
+    }
+
+    @Test
+    void nanLogitsAreNeverCorrectAndFailEveryGate() throws Exception {
+        ValidationData d = data("hello", "short", "a cat", "short", "the dog barks", "short",
+                "this sentence is clearly longer than eight tokens in total", "long");
+        Map<String, Integer> labels = Map.of("long", 0, "short", 1);
+        // every NaN row used to count as class 0 ("long"): on all-"long" data the candidate scored 1.0
+        ValidationData longs = data("one long row", "long", "another long row", "long");
+        ValidationReport r = new Validator(lengthClassifier(2, 0, true), nan(List.of("b", "2"), 2), tok, 64, 3, "ref",
+                "cand").validate(longs, labels, new Gates(0.5, null, null));
+        assertEquals(1.0, r.metrics().get("reference_accuracy"), 0);
+        assertEquals(0.0, r.metrics().get("candidate_accuracy"), 0);
+        assertEquals(2.0, r.metrics().get("nonfinite_rows_candidate"), 0);
+        assertEquals(0.0, r.metrics().get("nonfinite_rows_reference"), 0);
+        assertTrue(Double.isNaN(r.metrics().get("logit_max_abs_diff")));
+        assertTrue(Double.isNaN(r.metrics().get("logit_cosine_mean")));
+        assertTrue(Double.isNaN(r.metrics().get("kl_mean")));
+        assertFalse(r.passed());
+        // a gate that the numbers alone would pass fails too: here the NaN side is the reference
+        ValidationReport ref = new Validator(nan(List.of("b", "2"), 2), lengthClassifier(2, 0, false), tok, 64, 3, "ref",
+                "cand").validate(d, labels, new Gates(1.0, null, null));
+        assertEquals(4.0, ref.metrics().get("nonfinite_rows_reference"), 0);
+        assertFalse(ref.passed());
+        String why = ref.failed().get(0).reason();
+        assertTrue(why.contains("non-finite outputs (NaN or infinity) in 4 reference and 0 candidate rows of 4"), why);
+    }
+
+    @Test
+    void nanLanguageModelFailsThePerplexityGate() throws Exception {
+        ValidationData d = data("Call me Ishmael.", "x", "Some years ago", "x");
+        ValidationReport r = new Validator(lm(0), nan(List.of("b", "s", Integer.toString(V)), V), tok, 64, 2, "ref",
+                "cand").validate(d, Map.of(), new Gates(null, null, 1e9));
+        assertEquals(2.0, r.metrics().get("nonfinite_rows_candidate"), 0);
+        assertTrue(Double.isNaN(r.metrics().get("candidate_perplexity")));
+        assertFalse(r.passed());
+    }
 }
