@@ -363,6 +363,16 @@ public final class ModelConfig {
             return this;
         }
 
+        /** Sets a field to a JSON value given as text (e.g. an object such as {@code rope_scaling}). */
+        public Builder json(String key, String value) {
+            try {
+                n.set(key, JSON.readTree(value));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(key + ": " + e.getOriginalMessage(), e);
+            }
+            return this;
+        }
+
         public Builder architectures(String... names) {
             ArrayNode a = n.putArray("architectures");
             for (String s : names) {
