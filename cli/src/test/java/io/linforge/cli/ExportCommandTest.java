@@ -63,4 +63,41 @@ class ExportCommandTest {
             assertFalse(Files.exists(dir.resolve(d)), d);
         }
     }
+
+    /** The llama fixture with {@code field} set to {@code json} in its config.json. */
+    Path llamaWith(String name, String field, String json) throws Exception {
+        Path d = dir.resolve(name);
+        Files.createDirectories(d);
+        Files.copy(HF.resolve("llama/model.safetensors"), d.resolve("model.safetensors"));
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) CliSupport.JSON.readTree(
+                HF.resolve("llama/config.json").toFile());
+        cfg.remove("rope_parameters");
+        cfg.put("rope_theta", 500000.0);
+        cfg.set(field, CliSupport.JSON.readTree(json));
+        Files.writeString(d.resolve("config.json"), cfg.toString());
+        return d;
+    }
+
+    @Test
+    void aRopeScalingItDoesNotImplementIsExitTwoNamingFileAndFieldForEveryCommand() throws Exception {
+        Path yarn = llamaWith("yarn", "rope_scaling", "{\"rope_type\":\"yarn\",\"factor\":4.0,"
+                + "\"original_max_position_embeddings\":32}");
+        String cfg = yarn.resolve("config.json").toString();
+        for (String[] args : new String[][] {
+            {"export", "--model", yarn.toString(), "--out", dir.resolve("out").toString()},
+            {"info", yarn.toString()},
+        }) {
+            InfoCommandTest.Run r = InfoCommandTest.run(args);
+            assertEquals(2, r.code(), args[0] + ": " + r.err() + r.out());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(cfg + ": rope_scaling.rope_type: 'yarn' is not supported"), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("out")));
+        Path llama3 = llamaWith("llama3", "rope_scaling", "{\"rope_type\":\"llama3\",\"factor\":8.0,"
+                + "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":32}");
+        InfoCommandTest.Run ok = InfoCommandTest.run("export", "--model", llama3.toString(), "--out",
+                dir.resolve("llama3-onnx").toString());
+        assertEquals(0, ok.code(), ok.err() + ok.out());
+        assertTrue(Files.isRegularFile(dir.resolve("llama3-onnx/model.onnx")));
+    }
 }

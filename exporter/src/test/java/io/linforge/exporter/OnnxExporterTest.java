@@ -278,6 +278,41 @@ class OnnxExporterTest {
         }
     }
 
+    /**
+     * The logits of a decoder export for a whole batch: positions 0..S−1 and an empty key/value
+     * cache of {@code layers} layers.
+     */
+    static float[] decoderLogits(Path onnx, long[][] ids, long[][] mask, int layers, int kvHeads, int headDim)
+            throws Exception {
+        long[][] pos = new long[ids.length][ids[0].length];
+        for (long[] p : pos) {
+            for (int j = 0; j < p.length; j++) {
+                p[j] = j;
+            }
+        }
+        Map<String, long[][]> in = Map.of("input_ids", ids, "attention_mask", mask, "position_ids", pos);
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                OrtSession s = ENV.createSession(onnx.toString(), so)) {
+            Map<String, OnnxTensor> t = new HashMap<>();
+            try {
+                for (var e : in.entrySet()) {
+                    t.put(e.getKey(), OnnxTensor.createTensor(ENV, e.getValue()));
+                }
+                for (int i = 0; i < layers; i++) {
+                    for (String kv : new String[] {"key", "value"}) {
+                        t.put("past_key_values." + i + "." + kv, OnnxTensor.createTensor(ENV,
+                                java.nio.FloatBuffer.allocate(0), new long[] {ids.length, kvHeads, 0, headDim}));
+                    }
+                }
+                try (OrtSession.Result r = s.run(t)) {
+                    return floats(r.get("logits").get());
+                }
+            } finally {
+                t.values().forEach(OnnxTensor::close);
+            }
+        }
+    }
+
     @Test
     void llamaExportWithKvCacheGeneratesWhatDjlGenerates() throws Exception {
         llama(17);
@@ -294,34 +329,10 @@ class OnnxExporterTest {
         Map<String, TensorData> exp = Safetensors.readAll(HF.resolve("llama/expected.safetensors"));
         long[][] ids = rows(exp.get("input_ids"));
         long[][] mask = rows(exp.get("attention_mask"));
-        long[][] pos = new long[ids.length][ids[0].length];
-        for (long[] p : pos) {
-            for (int j = 0; j < p.length; j++) {
-                p[j] = j;
-            }
-        }
         Path fp32 = export("llama", List.of(), false, opset);
         OnnxChecker.check(fp32);
         // full forward with an empty cache equals transformers' logits
-        Map<String, long[][]> in = Map.of("input_ids", ids, "attention_mask", mask, "position_ids", pos);
-        float[] logits;
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-                OrtSession s = ENV.createSession(fp32.toString(), so)) {
-            Map<String, OnnxTensor> t = new HashMap<>();
-            for (var e : in.entrySet()) {
-                t.put(e.getKey(), OnnxTensor.createTensor(ENV, e.getValue()));
-            }
-            for (int i = 0; i < 2; i++) {
-                for (String kv : new String[] {"key", "value"}) {
-                    t.put("past_key_values." + i + "." + kv, OnnxTensor.createTensor(ENV, java.nio.FloatBuffer.allocate(0),
-                            new long[] {ids.length, 2, 0, 16}));
-                }
-            }
-            try (OrtSession.Result r = s.run(t)) {
-                logits = floats(r.get("logits").get());
-            }
-            t.values().forEach(OnnxTensor::close);
-        }
+        float[] logits = decoderLogits(fp32, ids, mask, 2, 2, 16);
         double d = maxAbs(logits, exp.get("logits").toFloats());
         assertTrue(d <= 1e-4, "llama ORT logits vs transformers " + d);
         int n = 0;

@@ -20,16 +20,28 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A Hugging Face {@code config.json} for the architectures linforge runs: {@code bert},
- * {@code roberta} and {@code llama}. The JSON is kept as read, so unknown keys survive a
- * write; the typed accessors apply the transformers defaults.
+ * A Hugging Face {@code config.json} for the architectures linforge runs: the encoders
+ * {@code bert} and {@code roberta}, and the decoders {@code llama}, {@code mistral} and
+ * {@code qwen2}. A decoder field that changes the computation is implemented or refused (see
+ * {@link DecoderFields} and {@link Rope}). The JSON is kept as read, so other keys survive a
+ * write; the typed accessors apply the transformers defaults of the model type.
  */
 public final class ModelConfig {
-    public static final Set<String> MODEL_TYPES = Set.of("bert", "roberta", "llama");
+    public static final Set<String> MODEL_TYPES = Set.of("bert", "roberta", "llama", "mistral", "qwen2");
+    public static final Set<String> DECODER_TYPES = Set.of("llama", "mistral", "qwen2");
+    /** The classes each model type may name in {@code architectures} (an encoder's body serves every one). */
+    public static final Map<String, Set<String>> ARCHITECTURES = Map.of(
+            "bert", Set.of("BertModel", "BertForSequenceClassification", "BertForMaskedLM", "BertForPreTraining"),
+            "roberta", Set.of("RobertaModel", "RobertaForSequenceClassification", "RobertaForMaskedLM"),
+            "llama", Set.of("LlamaForCausalLM"),
+            "mistral", Set.of("MistralForCausalLM"),
+            "qwen2", Set.of("Qwen2ForCausalLM"));
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     private final ObjectNode json;
+    /** The rotary embedding of a decoder (null for encoders). */
+    private Rope rope;
 
     private ModelConfig(ObjectNode json) {
         this.json = json;
@@ -93,6 +105,30 @@ public final class ModelConfig {
         if (n.has("id2label") && !n.get("id2label").isObject()) {
             throw LinforgeException.badInput(source, "id2label", "expected an object");
         }
+        JsonNode arch = n.get("architectures");
+        if (arch != null && !arch.isNull()) {
+            Set<String> allowed = ARCHITECTURES.get(c.modelType());
+            if (!arch.isArray()) {
+                throw LinforgeException.badInput(source, "architectures", "expected a list");
+            }
+            for (JsonNode a : arch) {
+                if (!allowed.contains(a.asText())) {
+                    throw LinforgeException.badInput(source, "architectures", "'" + a.asText() + "' is not supported for "
+                            + "model_type " + c.modelType() + " (supported: " + String.join(", ", new java.util.TreeSet<>(allowed))
+                            + ")");
+                }
+            }
+        }
+        if (c.isDecoder()) {
+            DecoderFields.check(n, source, c.modelType(), c.maxPositionEmbeddings(), c.numHiddenLayers(), c.headDim());
+            c.rope = Rope.read(n, source);
+        } else {
+            JsonNode pe = n.get("position_embedding_type");
+            if (pe != null && !pe.isNull() && !pe.asText().equals("absolute")) {
+                throw LinforgeException.badInput(source, "position_embedding_type", "'" + pe.asText()
+                        + "' is not supported (only absolute)");
+            }
+        }
         return c;
     }
 
@@ -138,7 +174,7 @@ public final class ModelConfig {
     }
 
     public boolean isDecoder() {
-        return modelType().equals("llama");
+        return DECODER_TYPES.contains(modelType());
     }
 
     public List<String> architectures() {
@@ -167,7 +203,11 @@ public final class ModelConfig {
     }
 
     public int numKeyValueHeads() {
-        return intOr("num_key_value_heads", numAttentionHeads());
+        return intOr("num_key_value_heads", switch (modelType()) {
+            case "mistral" -> 8;
+            case "qwen2" -> 32;
+            default -> numAttentionHeads();
+        });
     }
 
     public int intermediateSize() {
@@ -175,7 +215,12 @@ public final class ModelConfig {
     }
 
     public int maxPositionEmbeddings() {
-        return intOr("max_position_embeddings", isDecoder() ? 2048 : 512);
+        return intOr("max_position_embeddings", switch (modelType()) {
+            case "llama" -> 2048;
+            case "mistral" -> 4096 * 32;
+            case "qwen2" -> 32768;
+            default -> 512;
+        });
     }
 
     public int typeVocabSize() {
@@ -199,12 +244,39 @@ public final class ModelConfig {
         return doubleOr("rms_norm_eps", 1e-6);
     }
 
-    public double ropeTheta() {
-        JsonNode rp = json.get("rope_parameters");
-        if (rp != null && rp.isObject() && rp.hasNonNull("rope_theta")) {
-            return rp.get("rope_theta").asDouble();
+    /** The rotary embedding of a decoder ({@code rope_parameters} or {@code rope_scaling}, {@code rope_theta}). */
+    public Rope rope() {
+        if (rope == null) {
+            throw new IllegalStateException(modelType() + " has no rotary embedding");
         }
-        return doubleOr("rope_theta", 10000.0);
+        return rope;
+    }
+
+    /** Which linear layers of a decoder block carry a bias. */
+    public record DecoderBiases(boolean qkv, boolean output, boolean mlp) {
+    }
+
+    /**
+     * LLaMA: q/k/v and o with {@code attention_bias}, gate/up/down with {@code mlp_bias}; Qwen2:
+     * q/k/v always; Mistral: none.
+     */
+    public DecoderBiases decoderBiases() {
+        return switch (modelType()) {
+            case "llama" -> {
+                boolean attention = json.path("attention_bias").asBoolean(false);
+                yield new DecoderBiases(attention, attention, json.path("mlp_bias").asBoolean(false));
+            }
+            case "qwen2" -> new DecoderBiases(true, false, false);
+            default -> new DecoderBiases(false, false, false);
+        };
+    }
+
+    /**
+     * The attention window that transformers applies to this decoder, or 0 for none; a config is
+     * only accepted with a window of at least {@code max_position_embeddings}.
+     */
+    public int slidingWindow() {
+        return isDecoder() ? DecoderFields.window(json, Path.of("config.json"), modelType(), numHiddenLayers()) : 0;
     }
 
     public boolean tieWordEmbeddings() {
@@ -288,6 +360,16 @@ public final class ModelConfig {
 
         public Builder set(String key, String v) {
             n.put(key, v);
+            return this;
+        }
+
+        /** Sets a field to a JSON value given as text (e.g. an object such as {@code rope_scaling}). */
+        public Builder json(String key, String value) {
+            try {
+                n.set(key, JSON.readTree(value));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(key + ": " + e.getOriginalMessage(), e);
+            }
             return this;
         }
 

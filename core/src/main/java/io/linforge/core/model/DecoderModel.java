@@ -10,7 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The LLaMA decoder with its language-model head (Hugging Face {@code LlamaForCausalLM}) on DJL. */
+/**
+ * The LLaMA-family decoder with its language-model head on DJL: Hugging Face
+ * {@code LlamaForCausalLM}, {@code MistralForCausalLM} and {@code Qwen2ForCausalLM}, which differ
+ * only in config fields (biases, head size, rotary scaling; see {@link ModelConfig}).
+ */
 public final class DecoderModel extends TransformerModel {
     /**
      * The outputs of one forward pass: logits [B, S, V], the residual stream before each layer and
@@ -26,6 +30,7 @@ public final class DecoderModel extends TransformerModel {
     private final boolean tied;
     private final int headDim;
     private final float[] invFreq;
+    private final int window;
 
     DecoderModel(ModelConfig c, NDManager m, DataType dtype, Weights w) {
         super(c, m, dtype, w.all());
@@ -36,8 +41,7 @@ public final class DecoderModel extends TransformerModel {
         java.util.Set<Integer> linear = c.linearLayers();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String lp = prefix + "layers." + i + ".";
-            layers.add(linear.contains(i) ? LinearMapBlock.load(i, lp, w, h) : new LlamaLayer(i, lp, w, h,
-                    c.numAttentionHeads(), c.numKeyValueHeads(), headDim, c.intermediateSize(), c.rmsNormEps(), c.hiddenAct()));
+            layers.add(linear.contains(i) ? LinearMapBlock.load(i, lp, w, h) : new LlamaLayer(i, lp, w, c));
         }
         norm = new Norms.RmsNorm(w.get(prefix + "norm.weight", h), c.rmsNormEps());
         if (w.has("lm_head.weight")) {
@@ -50,10 +54,8 @@ public final class DecoderModel extends TransformerModel {
             throw io.linforge.core.LinforgeException.badInput(w.source(), "lm_head.weight",
                     "missing and tie_word_embeddings is false");
         }
-        invFreq = new float[headDim / 2];
-        for (int i = 0; i < invFreq.length; i++) {
-            invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / headDim));
-        }
+        invFreq = c.rope().inverseFrequencies(headDim);
+        window = c.slidingWindow();
     }
 
     @Override
@@ -85,26 +87,36 @@ public final class DecoderModel extends TransformerModel {
         return collect(ls);
     }
 
-    /** cos and sin tables [S, D] for positions start .. start+S-1, in the compute dtype. */
-    void rotary(ForwardContext ctx, long start, long s) {
-        float[] f = new float[(int) (s * headDim)];
-        float[] cos = new float[f.length];
-        float[] sin = new float[f.length];
+    /** The rotary inverse frequencies [head_dim / 2] (float32, as transformers computes them). */
+    public float[] inverseFrequencies() {
+        return invFreq.clone();
+    }
+
+    /**
+     * The rotary tables cos and sin, each [count, head_dim] row-major, for positions start ..
+     * start+count−1: angle {@code p·f} in float32 as transformers' {@code inv_freq @ position_ids},
+     * the two halves of a row equal. Both back ends take their tables from here.
+     */
+    public float[][] rotaryTables(long start, int count) {
+        float[] cos = new float[count * headDim];
+        float[] sin = new float[cos.length];
         int half = headDim / 2;
-        for (int p = 0; p < s; p++) {
+        for (int p = 0; p < count; p++) {
             for (int i = 0; i < half; i++) {
                 float ang = (float) (start + p) * invFreq[i];
-                float cv = (float) Math.cos(ang);
-                float sv = (float) Math.sin(ang);
-                cos[p * headDim + i] = cv;
-                cos[p * headDim + i + half] = cv;
-                sin[p * headDim + i] = sv;
-                sin[p * headDim + i + half] = sv;
+                cos[p * headDim + i] = cos[p * headDim + i + half] = (float) Math.cos(ang);
+                sin[p * headDim + i] = sin[p * headDim + i + half] = (float) Math.sin(ang);
             }
         }
+        return new float[][] {cos, sin};
+    }
+
+    /** cos and sin tables [S, D] for positions start .. start+S-1, in the compute dtype. */
+    void rotary(ForwardContext ctx, long start, long s) {
+        float[][] t = rotaryTables(start, (int) s);
         NDManager m = ctx.manager();
-        ctx.cos = m.create(cos, new ai.djl.ndarray.types.Shape(s, headDim));
-        ctx.sin = m.create(sin, new ai.djl.ndarray.types.Shape(s, headDim));
+        ctx.cos = m.create(t[0], new ai.djl.ndarray.types.Shape(s, headDim));
+        ctx.sin = m.create(t[1], new ai.djl.ndarray.types.Shape(s, headDim));
         if (ctx.dtype() != DataType.FLOAT32) {
             ctx.cos = ctx.cos.toType(ctx.dtype(), false);
             ctx.sin = ctx.sin.toType(ctx.dtype(), false);
@@ -133,6 +145,11 @@ public final class DecoderModel extends TransformerModel {
         NDManager m = ctx.manager();
         long s = ids.getShape().get(1);
         long past = cache == null ? 0 : cache.length();
+        if (window > 0 && past + s > window) {
+            throw io.linforge.core.LinforgeException.badInput("config.json", "sliding_window", "a sequence of "
+                    + (past + s) + " positions is longer than the attention window " + window
+                    + " (sliding-window attention is not implemented)");
+        }
         ctx.cache = cache;
         rotary(ctx, past, s);
         NDArray fullMask = mask != null ? mask : m.ones(new ai.djl.ndarray.types.Shape(ids.getShape().get(0), past + s),
@@ -166,7 +183,7 @@ public final class DecoderModel extends TransformerModel {
      * outputs {@code logits} [batch, sequence, vocab] fp32 and {@code present.N.key/value}.
      */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache) {
-        var g = new io.linforge.core.onnx.GraphBuilder("llama", opset);
+        var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
         var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
         var I64 = io.linforge.core.tensor.DType.I64;
         var F32 = io.linforge.core.tensor.DType.F32;
@@ -187,18 +204,9 @@ public final class DecoderModel extends TransformerModel {
         }
         // rotary tables for every position, gathered by position_ids: [B, 1, S, D]
         int maxPos = config.maxPositionEmbeddings();
-        float[] cos = new float[maxPos * headDim];
-        float[] sin = new float[maxPos * headDim];
-        int half = headDim / 2;
-        for (int p = 0; p < maxPos; p++) {
-            for (int i = 0; i < half; i++) {
-                float ang = (float) p * invFreq[i];
-                cos[p * headDim + i] = cos[p * headDim + i + half] = (float) Math.cos(ang);
-                sin[p * headDim + i] = sin[p * headDim + i + half] = (float) Math.sin(ang);
-            }
-        }
-        var cosT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, cos);
-        var sinT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, sin);
+        float[][] tables = rotaryTables(0, maxPos);
+        var cosT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, tables[0]);
+        var sinT = io.linforge.core.tensor.TensorData.ofFloats(new long[] {maxPos, headDim}, tables[1]);
         String cosTab = g.initializer("/model/rotary_emb/cos_cached", fp16 ? cosT.toF16() : cosT);
         String sinTab = g.initializer("/model/rotary_emb/sin_cached", fp16 ? sinT.toF16() : sinT);
         e.cos = e.unsqueeze(e.node("Gather", "/model/rotary_emb/Gather", cosTab, pos), "/model/rotary_emb/Unsqueeze", 1);
@@ -231,7 +239,7 @@ public final class DecoderModel extends TransformerModel {
                 g.output("present." + i + ".value", e.act(), "batch", kv, "total_sequence", headDim);
             }
         }
-        g.metadata("linforge.model_type", "llama");
+        g.metadata("linforge.model_type", config.modelType());
         g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
         return g.build();
     }

@@ -3,12 +3,14 @@ package io.linforge.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.linforge.core.config.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One LLaMA decoder layer (pre-RMSNorm): grouped-query self-attention with rotary position
- * embeddings and a causal mask, then the SwiGLU feed-forward block; both with residuals.
+ * One LLaMA-family decoder layer (pre-RMSNorm): grouped-query self-attention with rotary position
+ * embeddings and a causal mask, then the gated feed-forward block; both with residuals. The
+ * config decides which projections carry a bias ({@link ModelConfig#decoderBiases()}).
  */
 public final class LlamaLayer implements HiddenBlock {
     final int index;
@@ -26,22 +28,36 @@ public final class LlamaLayer implements HiddenBlock {
     final Linear down;
     final String act;
 
-    LlamaLayer(int index, String p, Weights w, int hidden, int heads, int kvHeads, int headDim, int inter, double eps,
-            String act) {
+    LlamaLayer(int index, String p, Weights w, ModelConfig c) {
         this.index = index;
-        this.heads = heads;
-        this.kvHeads = kvHeads;
-        this.headDim = headDim;
-        inputNorm = new Norms.RmsNorm(w.get(p + "input_layernorm.weight", hidden), eps);
-        q = BertLayer.linear(w, p + "self_attn.q_proj", (long) heads * headDim, hidden);
-        k = BertLayer.linear(w, p + "self_attn.k_proj", (long) kvHeads * headDim, hidden);
-        v = BertLayer.linear(w, p + "self_attn.v_proj", (long) kvHeads * headDim, hidden);
-        o = BertLayer.linear(w, p + "self_attn.o_proj", hidden, (long) heads * headDim);
-        postAttentionNorm = new Norms.RmsNorm(w.get(p + "post_attention_layernorm.weight", hidden), eps);
-        gate = BertLayer.linear(w, p + "mlp.gate_proj", inter, hidden);
-        up = BertLayer.linear(w, p + "mlp.up_proj", inter, hidden);
-        down = BertLayer.linear(w, p + "mlp.down_proj", hidden, inter);
-        this.act = act;
+        heads = c.numAttentionHeads();
+        kvHeads = c.numKeyValueHeads();
+        headDim = c.headDim();
+        int hidden = c.hiddenSize();
+        int inter = c.intermediateSize();
+        ModelConfig.DecoderBiases b = c.decoderBiases();
+        inputNorm = new Norms.RmsNorm(w.get(p + "input_layernorm.weight", hidden), c.rmsNormEps());
+        q = linear(w, p + "self_attn.q_proj", (long) heads * headDim, hidden, b.qkv(), "attention_bias");
+        k = linear(w, p + "self_attn.k_proj", (long) kvHeads * headDim, hidden, b.qkv(), "attention_bias");
+        v = linear(w, p + "self_attn.v_proj", (long) kvHeads * headDim, hidden, b.qkv(), "attention_bias");
+        o = linear(w, p + "self_attn.o_proj", hidden, (long) heads * headDim, b.output(), "attention_bias");
+        postAttentionNorm = new Norms.RmsNorm(w.get(p + "post_attention_layernorm.weight", hidden), c.rmsNormEps());
+        gate = linear(w, p + "mlp.gate_proj", inter, hidden, b.mlp(), "mlp_bias");
+        up = linear(w, p + "mlp.up_proj", inter, hidden, b.mlp(), "mlp_bias");
+        down = linear(w, p + "mlp.down_proj", hidden, inter, b.mlp(), "mlp_bias");
+        act = c.hiddenAct();
+    }
+
+    /**
+     * A projection whose bias the config decides: required when {@code bias}, and refused when
+     * the checkpoint has one that the config says the layer does not have.
+     */
+    static Linear linear(Weights w, String name, long out, long in, boolean bias, String field) {
+        if (!bias && w.has(name + ".bias")) {
+            throw io.linforge.core.LinforgeException.badInput(w.source(), name + ".bias", "in the checkpoint, but "
+                    + "config.json gives this layer no bias (" + field + ")");
+        }
+        return new Linear(name, w.get(name + ".weight", out, in), bias ? w.get(name + ".bias", out) : null);
     }
 
     @Override

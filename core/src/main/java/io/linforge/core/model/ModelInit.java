@@ -8,19 +8,20 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Freshly initialised weights for pre-training from scratch, as Hugging Face initialises a LLaMA:
- * embeddings and linear weights from N(0, initializer_range²) (default 0.02), RMSNorm weights one.
- * Deterministic under the seed.
+ * Freshly initialised weights for pre-training from scratch, as Hugging Face initialises a LLaMA-family
+ * decoder: embeddings and linear weights from N(0, initializer_range²) (default 0.02), biases (where
+ * the config gives the layers one) zero, RMSNorm weights one. Deterministic under the seed.
  */
 public final class ModelInit {
     private ModelInit() {
     }
 
     public static Map<String, TensorData> llama(ModelConfig c, long seed) {
-        if (!c.modelType().equals("llama")) {
-            throw LinforgeException.badInput("config.json", "model_type", "initialisation from scratch supports llama, not "
-                    + c.modelType());
+        if (!c.isDecoder()) {
+            throw LinforgeException.badInput("config.json", "model_type", "initialisation from scratch supports "
+                    + new java.util.TreeSet<>(ModelConfig.DECODER_TYPES) + ", not " + c.modelType());
         }
+        ModelConfig.DecoderBiases b = c.decoderBiases();
         double std = c.number("initializer_range", 0.02);
         SplittableRandom rng = new SplittableRandom(seed);
         int h = c.hiddenSize();
@@ -32,20 +33,27 @@ public final class ModelInit {
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
             t.put(p + "input_layernorm.weight", ones(h));
-            t.put(p + "self_attn.q_proj.weight", normal(rng, std, q, h));
-            t.put(p + "self_attn.k_proj.weight", normal(rng, std, kv, h));
-            t.put(p + "self_attn.v_proj.weight", normal(rng, std, kv, h));
-            t.put(p + "self_attn.o_proj.weight", normal(rng, std, h, q));
+            linear(t, p + "self_attn.q_proj", normal(rng, std, q, h), b.qkv());
+            linear(t, p + "self_attn.k_proj", normal(rng, std, kv, h), b.qkv());
+            linear(t, p + "self_attn.v_proj", normal(rng, std, kv, h), b.qkv());
+            linear(t, p + "self_attn.o_proj", normal(rng, std, h, q), b.output());
             t.put(p + "post_attention_layernorm.weight", ones(h));
-            t.put(p + "mlp.gate_proj.weight", normal(rng, std, inter, h));
-            t.put(p + "mlp.up_proj.weight", normal(rng, std, inter, h));
-            t.put(p + "mlp.down_proj.weight", normal(rng, std, h, inter));
+            linear(t, p + "mlp.gate_proj", normal(rng, std, inter, h), b.mlp());
+            linear(t, p + "mlp.up_proj", normal(rng, std, inter, h), b.mlp());
+            linear(t, p + "mlp.down_proj", normal(rng, std, h, inter), b.mlp());
         }
         t.put("model.norm.weight", ones(h));
         if (!c.tieWordEmbeddings()) {
             t.put("lm_head.weight", normal(rng, std, c.vocabSize(), h));
         }
         return t;
+    }
+
+    private static void linear(Map<String, TensorData> t, String name, TensorData weight, boolean bias) {
+        t.put(name + ".weight", weight);
+        if (bias) {
+            t.put(name + ".bias", TensorData.ofFloats(new long[] {weight.shape()[0]}, new float[(int) weight.shape()[0]]));
+        }
     }
 
     private static TensorData normal(SplittableRandom rng, double std, long rows, long cols) {

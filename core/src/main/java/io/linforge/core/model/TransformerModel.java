@@ -3,7 +3,6 @@ package io.linforge.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.tensor.DType;
@@ -50,12 +49,7 @@ public abstract class TransformerModel implements AutoCloseable {
         try {
             Weights w = new Weights(tensors, dir, m, dtype);
             Activations.check(c.hiddenAct(), dir.resolve(Checkpoint.CONFIG));
-            TransformerModel model = switch (c.modelType()) {
-                case "bert", "roberta" -> new EncoderModel(c, m, dtype, w);
-                case "llama" -> new DecoderModel(c, m, dtype, w);
-                default -> throw LinforgeException.badInput(dir.resolve(Checkpoint.CONFIG), "model_type",
-                        "unsupported '" + c.modelType() + "'");
-            };
+            TransformerModel model = c.isDecoder() ? new DecoderModel(c, m, dtype, w) : new EncoderModel(c, m, dtype, w);
             w.requireAllUsed(dir.resolve(Checkpoint.CONFIG), c.numHiddenLayers());
             return model;
         } catch (RuntimeException e) {

@@ -194,16 +194,16 @@ class SafetensorsTest {
         Path c = dir.resolve("config.json");
         Files.writeString(c, "{\"model_type\":\"llama\",\"vocab_size\":256,\"hidden_size\":64,\"num_hidden_layers\":2,"
                 + "\"num_attention_heads\":4,\"num_key_value_heads\":2,\"intermediate_size\":128,"
-                + "\"rope_theta\":500000.0,\"rms_norm_eps\":1e-5,\"tie_word_embeddings\":false,\"custom_key\":7}");
+                + "\"rope_theta\":500000.0,\"rms_norm_eps\":1e-5,\"tie_word_embeddings\":false,\"top_k\":7}");
         ModelConfig m = ModelConfig.read(c);
         assertEquals(2, m.numKeyValueHeads());
         assertEquals(16, m.headDim());
-        assertEquals(500000.0, m.ropeTheta());
+        assertEquals(500000.0, m.rope().theta());
         assertEquals(1e-5, m.rmsNormEps());
         assertTrue(!m.tieWordEmbeddings());
         Path c2 = dir.resolve("out/config.json");
         Files.createDirectories(c2.getParent());
         m.write(c2);
-        assertEquals(7, ModelConfig.read(c2).toJson().get("custom_key").asInt());
+        assertEquals(7, ModelConfig.read(c2).toJson().get("top_k").asInt());
     }
 }

@@ -10,15 +10,22 @@ import ai.djl.ndarray.types.DataType;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.checkpoint.Safetensors;
 import io.linforge.core.tensor.TensorData;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Our DJL models against Hugging Face transformers: tiny random-init checkpoints and their
- * outputs made by {@code tests/fixtures/make_fixtures.py} (transformers 5.17, torch 2.11).
+ * outputs made by {@code tests/fixtures/make_fixtures.py} (transformers 5.17, torch 2.11), and the
+ * LLaMA-family cases of {@code tests/fixtures/make_llama_family_fixtures.py} (rotary scaling,
+ * biases, Mistral, Qwen2), which run when their folders are present.
  */
 class TransformersParityTest {
     static final Path FIXTURES = Path.of("src/test/resources/fixtures/hf");
@@ -138,6 +145,108 @@ class TransformersParityTest {
     @Test
     void llamaWithTiedEmbeddingsMatchesTransformers() {
         llamaParity("llama_tied");
+    }
+
+    static Map<String, TensorData> family(String name) {
+        Path exp = FIXTURES.resolve(name + "/expected.safetensors");
+        Assumptions.assumeTrue(Files.isRegularFile(exp), "fixture " + name + " not generated yet");
+        return Safetensors.readAll(exp);
+    }
+
+    /** The unpadded first prompt of a fixture's batch. */
+    static long[] firstPrompt(Map<String, TensorData> exp) {
+        long[][] ids = rows(exp.get("input_ids"));
+        long[][] mask = rows(exp.get("attention_mask"));
+        int n = 0;
+        while (n < mask[0].length && mask[0][n] == 1) {
+            n++;
+        }
+        return java.util.Arrays.copyOf(ids[0], n);
+    }
+
+    static double maxAbs(float[] a, float[] b) {
+        assertEquals(b.length, a.length, "length");
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama3_rope", "linear_rope", "llama2", "mistral", "qwen2", "llama_attention_bias"})
+    void llamaFamilyMatchesTransformers(String name) {
+        Map<String, TensorData> exp = family(name);
+        llamaParity(name);
+        try (Checkpoint ckpt = Checkpoint.open(FIXTURES.resolve(name));
+                TransformerModel tm = TransformerModel.load(ckpt, root, DataType.FLOAT32);
+                NDManager m = root.newSubManager()) {
+            DecoderModel model = (DecoderModel) tm;
+            float[] inv = model.inverseFrequencies();
+            float[] want = exp.get("rotary.inv_freq").toFloats();
+            double invDiff = 0;
+            for (int i = 0; i < inv.length; i++) {
+                invDiff = Math.max(invDiff, Math.abs(inv[i] - want[i]) / want[i]);
+            }
+            assertEquals(want.length, inv.length);
+            assertTrue(invDiff <= 3e-7, name + " inv_freq relative difference " + invDiff);
+            int s = (int) exp.get("rotary.cos").shape()[0];
+            float[][] tables = model.rotaryTables(0, s);
+            double cos = maxAbs(tables[0], exp.get("rotary.cos").toFloats());
+            double sin = maxAbs(tables[1], exp.get("rotary.sin").toFloats());
+            assertTrue(cos <= 1e-6 && sin <= 1e-6, name + " rotary tables: cos " + cos + ", sin " + sin);
+            long[] greedy = exp.get("greedy_ids").toLongs();
+            long[] prompt = firstPrompt(exp);
+            long[] cached = Generation.greedy(model, m, prompt, greedy.length - prompt.length, true);
+            long[] full = Generation.greedy(model, m, prompt, greedy.length - prompt.length, false);
+            assertArrayEquals(greedy, cached, name + " greedy with the KV cache");
+            assertArrayEquals(greedy, full, name + " greedy by full recomputation");
+            System.out.printf("%s: inv_freq %.1e relative, cos %.1e, sin %.1e, %d greedy tokens equal%n", name, invDiff,
+                    cos, sin, greedy.length - prompt.length);
+        }
+    }
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * The same checkpoint with its config as transformers before 5 wrote it ({@code rope_scaling}
+     * and a top-level {@code rope_theta}, no {@code rope_parameters}) gives the same logits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "llama3_rope", "linear_rope", "llama2"})
+    void olderRopeScalingSpellingGivesTheSameLogits(String name) throws Exception {
+        Map<String, TensorData> exp = family(name);
+        Path dir = tmp.resolve(name);
+        Files.createDirectories(dir);
+        Files.copy(FIXTURES.resolve(name + "/model.safetensors"), dir.resolve("model.safetensors"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(FIXTURES.resolve(name + "/config.json")
+                .toFile());
+        var rp = (com.fasterxml.jackson.databind.node.ObjectNode) cfg.remove("rope_parameters");
+        if (rp != null) {
+            cfg.set("rope_theta", rp.remove("rope_theta"));
+            if (rp.path("rope_type").asText("default").equals("default")) {
+                cfg.putNull("rope_scaling");
+            } else {
+                cfg.set("rope_scaling", rp);
+            }
+        }
+        Files.writeString(dir.resolve("config.json"), cfg.toString());
+        float[] now;
+        float[] before;
+        try (Checkpoint a = Checkpoint.open(FIXTURES.resolve(name)); Checkpoint b = Checkpoint.open(dir);
+                TransformerModel ta = TransformerModel.load(a, root, DataType.FLOAT32);
+                TransformerModel tb = TransformerModel.load(b, root, DataType.FLOAT32);
+                NDManager m = root.newSubManager()) {
+            assertTrue(!b.config().toJson().has("rope_parameters"));
+            assertEquals(a.config().rope(), b.config().rope());
+            now = decoder(name, DataType.FLOAT32, m, exp, ta).logits().toFloatArray();
+            before = decoder(name, DataType.FLOAT32, m, exp, tb).logits().toFloatArray();
+        }
+        assertArrayEquals(now, before);
+        double d = maxAbs(before, exp.get("logits").toFloats());
+        assertTrue(d <= 1e-4, name + " logits with rope_scaling " + d);
     }
 
     @Test
