@@ -79,7 +79,7 @@ public final class ExportCommand implements Command {
         }
         OnnxExporter.Options o = new OnnxExporter.Options(cmd.hasOption("fp16"),
                 CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET), !cmd.hasOption("no-kv-cache"),
-                cmd.hasOption("external-data"), pooling, normalize);
+                cmd.hasOption("external-data"), pooling, normalize, trt);
         if (cmd.hasOption("triton")) {
             Outputs.checkFolder(tritonEntry(cmd, out), "--triton", cmd.hasOption("overwrite"), false);
             if (trt) {

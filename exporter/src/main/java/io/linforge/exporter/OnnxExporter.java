@@ -31,16 +31,29 @@ public final class OnnxExporter {
      * Export settings. {@code pooling} other than NONE (encoders without a classification head)
      * makes {@code sentence_embedding} [batch, hidden] the only output; {@code normalize} L2-normalizes it.
      */
+    /**
+     * {@code flatTokens}: encoders hold hidden states as [tokens, hidden] rather than [tokens, 1,
+     * hidden]; the layout of exports meant for TensorRT (see {@code OnnxEmitter.flatTokens}).
+     */
     public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
-            boolean normalize) {
+            boolean normalize, boolean flatTokens) {
         public Options {
             if (pooling == null) {
                 pooling = EncoderModel.Pooling.NONE;
             }
         }
 
+        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
+                boolean normalize) {
+            this(fp16, opset, kvCache, externalData, pooling, normalize, false);
+        }
+
         public Options(boolean fp16, int opset, boolean kvCache, boolean externalData) {
             this(fp16, opset, kvCache, externalData, EncoderModel.Pooling.NONE, false);
+        }
+
+        public Options withFlatTokens(boolean flat) {
+            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flat);
         }
 
         public static Options defaults() {
@@ -82,7 +95,7 @@ public final class OnnxExporter {
 
     public static ModelProto graph(TransformerModel model, Options o) {
         if (model instanceof EncoderModel enc) {
-            return enc.toOnnx(o.fp16(), o.opset(), o.pooling(), o.normalize());
+            return enc.toOnnx(o.fp16(), o.opset(), o.pooling(), o.normalize(), o.flatTokens());
         }
         if (o.pooled()) {
             throw LinforgeException.badInput("--pooling: " + model.config().modelType()

@@ -205,7 +205,7 @@ public final class BertLayer implements HiddenBlock {
                     e.node("Reshape", s + "/v/Reshape", v, e.headShape)), toHeads);
             ctx = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, qh, kT, vh, 1f, 2, s)), toHeads);
         }
-        ctx = e.tokens(e.node("Reshape", s + "/Reshape_3", ctx, g.constInts(-1, 1, width)), width);
+        ctx = e.tokens(e.node("Reshape", s + "/Reshape_3", ctx, e.tokenShape(width)), width);
         String outScope = io.linforge.core.onnx.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
         String o = e.matMul(attentionOutput, ctx, 1f);
         if (value.bias() != null) {

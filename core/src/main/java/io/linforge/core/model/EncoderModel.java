@@ -269,6 +269,16 @@ public final class EncoderModel extends TransformerModel {
      * divided by max(|x|, 1e-12).
      */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, Pooling pooling, boolean normalize) {
+        return toOnnx(fp16, opset, pooling, normalize, false);
+    }
+
+    /**
+     * As {@link #toOnnx(boolean, int, Pooling, boolean)}; {@code flatTokens} lays the hidden states
+     * out as [tokens, hidden] (for TensorRT, see {@code OnnxEmitter.flatTokens}) instead of
+     * [tokens, 1, hidden] (for ONNX Runtime's fusions).
+     */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, Pooling pooling, boolean normalize,
+            boolean flatTokens) {
         if (pooling != Pooling.NONE && classifier != null) {
             throw io.linforge.core.LinforgeException.badInput("--pooling: the model has a classification head "
                     + "(its output is logits); pooling applies to encoders without one");
@@ -290,6 +300,7 @@ public final class EncoderModel extends TransformerModel {
         // hidden states flow as [tokens, 1, hidden] (see OnnxEmitter.tokenLayout): sequence-major
         // before opset 23, batch-major from 23
         e.tokenLayout = true;
+        e.flatTokens = flatTokens;
         boolean seqMajor = opset < 23;
         String shape = e.node("Shape", "/shape/Shape", ids);
         String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));
@@ -301,7 +312,7 @@ public final class EncoderModel extends TransformerModel {
                     java.util.Map.of("axis", 0));
         }
         var swap = java.util.Map.<String, Object>of("perm", new long[] {1, 0});
-        String flat = g.constInts(-1, 1, h);
+        String flat = e.tokenShape(h);
         String tokenIds = seqMajor ? e.node("Transpose", p + "/Transpose", java.util.List.of(ids), swap) : ids;
         String x = e.node("Gather", p + "/word_embeddings/Gather", e.weight(wordEmbeddings, false, false), tokenIds);
         String pos;

@@ -32,6 +32,12 @@ public final class OnnxEmitter {
      * batch-major from 23, where the {@code Attention} op takes [batch, sequence, hidden].
      */
     public boolean tokenLayout;
+    /**
+     * With {@link #tokenLayout}: hidden states as [tokens, width] instead of [tokens, 1, width].
+     * TensorRT multiplies a [tokens, 1, width] tensor by a [width, out] weight as a batch of
+     * one-row products (one per token), but a [tokens, width] one as a single matrix product.
+     */
+    public boolean flatTokens;
     /** int64 [3]: the token axis split in two, then hidden: [S, B, hidden], or [B, S, hidden] from opset 23. */
     public String sequenceShape;
     /** int64 [3]: [S, B·heads, head size] (sequence-major tokens). */
@@ -87,9 +93,18 @@ public final class OnnxEmitter {
     /** Declares {@code x} as [tokens, 1, width] in the activation type when the token layout is on. */
     public String tokens(String x, long width) {
         if (tokenLayout) {
-            graph.annotate(x, act(), "tokens", 1, width);
+            if (flatTokens) {
+                graph.annotate(x, act(), "tokens", width);
+            } else {
+                graph.annotate(x, act(), "tokens", 1, width);
+            }
         }
         return x;
+    }
+
+    /** int64 shape constant of the token layout: [-1, width] with {@link #flatTokens}, else [-1, 1, width]. */
+    public String tokenShape(long width) {
+        return flatTokens ? graph.constInts(-1, width) : graph.constInts(-1, 1, width);
     }
 
     public String node(String op, String name, String... in) {
