@@ -3,7 +3,7 @@
 # ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
 # MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16,heal}; .gpu/k0, .gpu/r0 and
 # .gpu/jars either travel with the call or were copied to /tmp/linforge-gpu/stage/.gpu/ before.
-#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild]...   (default: build bench)
+#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild|quick]...   (default: build bench)
 # build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
 #        compressed MiniLM and a LLaMA decoder with its key/value cache, plus pooled MiniLM/BERT-base;
 #        validate of every engine against its ONNX export on ONNX Runtime CPU (padded batches);
@@ -81,6 +81,26 @@ rebuild() {
       --warmup 50 --iterations 300 --outputs device --json "$OUT/bench-$m-fp16-cublas-trt-gpu.json"
     step bench-$m-fp16-cublas-trt-hidden L bench --model $W/$m-fp16-cublas/model.plan --provider tensorrt-plan --batch 32 \
       --seq 128 --warmup 50 --iterations 300 --json "$OUT/bench-$m-fp16-cublas-trt-hidden.json"
+  done
+}
+
+# the headline numbers only: MiniLM and BERT-base fp16 engines (plain and pooled), validated and timed
+quick() {
+  java_env
+  for m in minilm bert-base; do
+    src=$MINILM; [ $m = bert-base ] && { bert_base; src=$W/bert-base; }
+    for v in plain pooled; do
+      e=$m-fp16; flags=; [ $v = pooled ] && { e=$m-fp16-pooled; flags="--pooling mean --normalize"; }
+      rm -rf $W/$e
+      step export-$e L export --model $src --out $W/$e --fp16 $flags --tensorrt --json "$OUT/export-$e.json"
+      step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu --candidate $W/$e/model.plan \
+        --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json"
+      ways=host; [ $v = plain ] && ways="device host"
+      for w in $ways; do
+        step bench-$e-trt-$w L bench --model $W/$e/model.plan --provider tensorrt-plan --batch 32 --seq 128 --warmup 50 \
+          --iterations 300 --outputs $w --json "$OUT/bench-$e-trt-$w.json"
+      done
+    done
   done
 }
 
