@@ -34,6 +34,9 @@ import java.util.Map;
  * large initializers in {@code model.onnx.data} (4096-aligned) when the model would pass 2 GB.
  */
 public final class GraphBuilder {
+    /** The producer name of every graph linforge writes. */
+    public static final String PRODUCER = "linforge";
+
     /** IR version 8 pairs with opset 17 (readable by onnx 1.12+, ORT, TensorRT). */
     public static final int IR_VERSION = 8;
     public static final int DEFAULT_OPSET = 17;
@@ -215,7 +218,7 @@ public final class GraphBuilder {
         GraphProto.Builder g = GraphProto.newBuilder().setName(name).addAllNode(nodes)
                 .addAllInitializer(initializers.values()).addAllInput(inputs).addAllOutput(outputs)
                 .addAllValueInfo(valueInfo.values());
-        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(irVersion(opset)).setProducerName("linforge")
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(irVersion(opset)).setProducerName(PRODUCER)
                 .setProducerVersion("0.1.0").setGraph(g)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset));
         metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));

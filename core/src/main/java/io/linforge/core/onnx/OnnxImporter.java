@@ -122,6 +122,11 @@ public final class OnnxImporter {
                     tokenizer = t;
                 }
             }
+            if (GraphBuilder.PRODUCER.equals(model.getProducerName())) {
+                throw LinforgeException.badInput(source, "producer_name", "a linforge export, whose weights are rewritten "
+                        + "for inference (1/sqrt(d) folded into the query, key bias dropped, value bias folded into the "
+                        + "output); import the checkpoint it was exported from instead");
+            }
             OnnxImporter imp = new OnnxImporter(source, model, baseDir);
             Map<String, TensorData> tensors = imp.weights();
             ModelConfig config = imp.config(tensors, headsOverride);
