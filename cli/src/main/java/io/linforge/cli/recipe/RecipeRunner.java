@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.cli.Main;
+import io.linforge.cli.Versions;
 import io.linforge.cli.recipe.Recipe.StageSpec;
 import io.linforge.cli.recipe.Recipe.Value;
 import io.linforge.cli.recipe.StageSchema.Type;
@@ -84,7 +85,7 @@ public final class RecipeRunner {
         rec.put("path", recipe.file().toAbsolutePath().toString());
         rec.put("sha256", sha256(recipe.text().getBytes(StandardCharsets.UTF_8)));
         rec.put("text", recipe.text());
-        manifest.set("versions", versions());
+        manifest.set("versions", Versions.json());
         ArrayNode inputs = manifest.putArray("inputs");
         ArrayNode stages = manifest.putArray("stages");
         int n = recipe.stages().size();
@@ -327,19 +328,6 @@ public final class RecipeRunner {
 
     static void deleteRecursively(Path p) throws IOException {
         AtomicFiles.deleteRecursively(p);
-    }
-
-    static ObjectNode versions() {
-        ObjectNode v = JSON.createObjectNode();
-        String impl = RecipeRunner.class.getPackage().getImplementationVersion();
-        v.put("linforge", impl == null ? "0.1.0-SNAPSHOT" : impl);
-        v.put("java", System.getProperty("java.version"));
-        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
-        v.put("djl", "0.36.0");
-        v.put("libtorch", "2.7.1");
-        v.put("onnxruntime", "1.28.0");
-        return v;
     }
 
     /** sha256 of a file, or of a folder's files (relative names and contents, in sorted order). */
