@@ -1,6 +1,7 @@
 package io.linforge.cli;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.Versions;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

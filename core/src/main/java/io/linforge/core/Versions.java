@@ -1,6 +1,5 @@
-package io.linforge.cli;
+package io.linforge.core;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
@@ -10,9 +9,10 @@ import java.util.Properties;
 /**
  * The versions of linforge and of the libraries it runs on, read at run time from the jars on the
  * class path (manifests and the properties files the libraries ship), never from constants: what
- * {@code linforge --version} prints and a run's {@code manifest.json} records. Nothing here loads
- * a native library. A version that cannot be read (e.g. linforge run from class folders, without
- * its jar's manifest) is {@link #UNKNOWN}.
+ * {@code linforge --version} prints, a run's {@code manifest.json} records and an export's ONNX
+ * metadata carries. Nothing here loads a native library. A version that cannot be read (e.g.
+ * linforge run from class folders, without its jars' manifests, or a library not on the class
+ * path) is {@link #UNKNOWN}.
  */
 public final class Versions {
     public static final String UNKNOWN = "unknown";
@@ -20,9 +20,9 @@ public final class Versions {
     private Versions() {
     }
 
-    /** linforge's version: the Implementation-Version of the cli jar's manifest. */
+    /** linforge's version: the Implementation-Version of the core jar's manifest (every module's jar carries the same). */
     public static String linforge() {
-        return orUnknown(Main.class.getPackage().getImplementationVersion());
+        return orUnknown(Versions.class.getPackage().getImplementationVersion());
     }
 
     /**
@@ -44,15 +44,8 @@ public final class Versions {
         return v;
     }
 
-    /** {@link #all()} as a JSON object. */
-    public static ObjectNode json() {
-        ObjectNode o = CliSupport.JSON.createObjectNode();
-        all().forEach(o::put);
-        return o;
-    }
-
     /** What {@code linforge --version} prints. */
-    static String text() {
+    public static String text() {
         Map<String, String> v = all();
         StringBuilder sb = new StringBuilder("linforge ").append(v.remove("linforge")).append('\n');
         v.forEach((k, val) -> sb.append(String.format("  %-12s %s%n", k, val)));
