@@ -7,20 +7,28 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Outputs;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 
 /** Shared pieces of the commands: the {@code --json} option and typed option parsing. */
 public final class CliSupport {
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The {@code --json} value that sends the result to stdout. */
+    public static final String STDOUT = "-";
+    /** Where {@code --json -} writes while a command runs (stdout; the command's own printing goes to stderr). */
+    private static PrintStream jsonStdout;
 
     private CliSupport() {
     }
 
     public static Option jsonOption() {
-        return Option.builder().longOpt("json").hasArg().argName("FILE").desc("write a machine-readable result").build();
+        return Option.builder().longOpt("json").hasArg().argName("FILE")
+                .desc("write a machine-readable result; '-' writes it to stdout (and the summary to stderr)").build();
     }
 
     public static Option overwriteOption() {
@@ -39,16 +47,44 @@ public final class CliSupport {
             Outputs.checkFolder(out, "--out", cmd.hasOption("overwrite"), Files.isDirectory(out) && c.ownsOutput(cmd, out));
         }
         for (String f : new String[] {"json", "junit"}) {
-            if (cmd.hasOption(f)) {
+            if (cmd.hasOption(f) && !(f.equals("json") && STDOUT.equals(cmd.getOptionValue(f)))) {
                 Outputs.checkFile(Path.of(cmd.getOptionValue(f)), "--" + f);
             }
         }
     }
 
-    /** Writes {@code result} atomically to the {@code --json} file when one was given. */
+    /**
+     * Runs a command; with {@code --json -} its printing goes to stderr meanwhile, so that stdout holds
+     * exactly the one JSON document {@link #writeJson} writes.
+     */
+    static int runWithJsonTarget(CommandLine cmd, Callable<Integer> command) throws Exception {
+        if (!STDOUT.equals(cmd.getOptionValue("json"))) {
+            return command.call();
+        }
+        PrintStream stdout = System.out;
+        jsonStdout = stdout;
+        System.setOut(System.err);
+        try {
+            return command.call();
+        } finally {
+            System.out.flush();
+            System.setOut(stdout);
+            jsonStdout = null;
+        }
+    }
+
+    /** Writes {@code result} to the {@code --json} target when one was given: atomically to a file, or to stdout. */
     public static void writeJson(CommandLine cmd, JsonNode result) throws IOException {
-        if (cmd.hasOption("json")) {
-            AtomicFiles.writeString(Path.of(cmd.getOptionValue("json")), JSON.writeValueAsString(result) + "\n");
+        if (!cmd.hasOption("json")) {
+            return;
+        }
+        String text = JSON.writeValueAsString(result) + "\n";
+        if (STDOUT.equals(cmd.getOptionValue("json"))) {
+            PrintStream out = jsonStdout != null ? jsonStdout : System.out;
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } else {
+            AtomicFiles.writeString(Path.of(cmd.getOptionValue("json")), text);
         }
     }
 

@@ -4,15 +4,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
+import io.linforge.core.onnx.OnnxImporter;
+import io.linforge.core.onnx.proto.Onnx.ModelProto;
+import io.linforge.core.onnx.proto.Onnx.StringStringEntryProto;
+import io.linforge.core.onnx.proto.Onnx.ValueInfoProto;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
-/** {@code linforge info DIR [--json FILE]}: what a checkpoint holds. */
+/** {@code linforge info DIR|FILE.onnx [--json FILE]}: what a checkpoint holds, or an ONNX model and its provenance. */
 public final class InfoCommand implements Command {
     @Override
     public String name() {
@@ -21,12 +27,12 @@ public final class InfoCommand implements Command {
 
     @Override
     public String summary() {
-        return "architecture, layers, sizes, parameter count and dtypes of a checkpoint";
+        return "architecture, layers, sizes, parameter count and dtypes of a checkpoint; an ONNX model's provenance";
     }
 
     @Override
     public String positional() {
-        return "DIR";
+        return "DIR|FILE.onnx";
     }
 
     @Override
@@ -37,9 +43,13 @@ public final class InfoCommand implements Command {
     @Override
     public int run(CommandLine cmd) throws Exception {
         if (cmd.getArgList().size() != 1) {
-            throw LinforgeException.badInput("expected one checkpoint folder (linforge info DIR)");
+            throw LinforgeException.badInput("expected one checkpoint folder or ONNX file (linforge info DIR|FILE.onnx)");
         }
         Path dir = Path.of(cmd.getArgList().get(0));
+        Path onnx = onnxFile(dir);
+        if (onnx != null) {
+            return onnxInfo(cmd, onnx);
+        }
         ObjectNode out = CliSupport.JSON.createObjectNode();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             ModelConfig c = ckpt.config();
@@ -89,6 +99,46 @@ public final class InfoCommand implements Command {
         out.get("dtypes").fields().forEachRemaining(e -> sb.append(String.format("  dtype %-7s %d tensors, %,d bytes%n",
                 e.getKey(), e.getValue().get("tensors").asInt(), e.getValue().get("bytes").asLong())));
         sb.append(String.format("  tokenizer     %s%n", out.get("tokenizer").asBoolean() ? "tokenizer.json" : "none"));
+        System.out.print(sb);
+        CliSupport.writeJson(cmd, out);
+        return 0;
+    }
+
+    /** The ONNX file to describe: DIR itself, or DIR/model.onnx of an export folder (no safetensors); else null. */
+    static Path onnxFile(Path p) {
+        if (p.getFileName() != null && p.getFileName().toString().endsWith(".onnx") && !Files.isDirectory(p)) {
+            return p;
+        }
+        Path m = p.resolve("model.onnx");
+        if (Files.isDirectory(p) && Files.isRegularFile(m) && !Files.exists(p.resolve(Checkpoint.WEIGHTS))
+                && !Files.exists(p.resolve(Checkpoint.INDEX))) {
+            return m;
+        }
+        return null;
+    }
+
+    /** An ONNX model: producer, opset, inputs and outputs, and its metadata (an export's provenance). */
+    static int onnxInfo(CommandLine cmd, Path file) throws Exception {
+        ModelProto m = OnnxImporter.read(file);
+        ObjectNode out = CliSupport.JSON.createObjectNode();
+        out.put("path", file.toAbsolutePath().toString());
+        out.put("producer", m.getProducerName() + " " + m.getProducerVersion());
+        m.getOpsetImportList().stream().filter(o -> o.getDomain().isEmpty()).findFirst()
+                .ifPresent(o -> out.put("opset", o.getVersion()));
+        List<String> inputs = m.getGraph().getInputList().stream().map(ValueInfoProto::getName).toList();
+        List<String> outputs = m.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList();
+        out.set("inputs", CliSupport.JSON.valueToTree(inputs));
+        out.set("outputs", CliSupport.JSON.valueToTree(outputs));
+        ObjectNode meta = out.putObject("metadata");
+        for (StringStringEntryProto e : m.getMetadataPropsList()) {
+            meta.put(e.getKey(), e.getValue());
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s  ONNX, %s, opset %s%n", out.get("path").asText(), out.get("producer").asText(),
+                out.path("opset").asText("?")));
+        sb.append(String.format("  inputs        %s%n", String.join(", ", inputs)));
+        sb.append(String.format("  outputs       %s%n", String.join(", ", outputs)));
+        meta.fields().forEachRemaining(e -> sb.append(String.format("  %-22s %s%n", e.getKey(), e.getValue().asText())));
         System.out.print(sb);
         CliSupport.writeJson(cmd, out);
         return 0;

@@ -1,6 +1,7 @@
 package io.linforge.cli;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.Versions;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +50,10 @@ public final class Main {
             printHelp(commands);
             return args.length == 0 ? LinforgeException.BAD_INPUT : 0;
         }
+        if (args[0].equals("--version")) {
+            System.out.print(Versions.text());
+            return 0;
+        }
         Command c = commands.get(args[0]);
         if (c == null) {
             System.err.println("linforge: unknown command '" + args[0] + "' (see linforge --help)");
@@ -61,13 +66,13 @@ public final class Main {
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
-            CommandLine cl = new DefaultParser().parse(options, rest);
-            if (cl.hasOption("help")) {
+            if (wantsHelp(options, rest)) {
                 printCommandHelp(c, options);
                 return 0;
             }
+            CommandLine cl = new DefaultParser().parse(options, rest);
             CliSupport.checkOutputs(c, cl);
-            return c.run(cl);
+            return CliSupport.runWithJsonTarget(cl, () -> c.run(cl));
         } catch (ParseException e) {
             System.err.println("linforge " + c.name() + ": " + e.getMessage());
             return LinforgeException.BAD_INPUT;
@@ -86,9 +91,28 @@ public final class Main {
         }
     }
 
+    /**
+     * Whether the command line asks for {@code --help}: parsed with every option optional, so that a
+     * command's required options do not stand in the way of its help.
+     */
+    static boolean wantsHelp(Options options, String[] args) {
+        Options lenient = new Options();
+        for (Option o : options.getOptions()) {
+            Option copy = (Option) o.clone();
+            copy.setRequired(false);
+            lenient.addOption(copy);
+        }
+        try {
+            return new DefaultParser().parse(lenient, args).hasOption("help");
+        } catch (ParseException e) {
+            return false;
+        }
+    }
+
     static void printHelp(Map<String, Command> commands) {
         StringBuilder sb = new StringBuilder();
-        sb.append("usage: linforge <command> [options]   (linforge <command> --help for its options)\n\n");
+        sb.append("usage: linforge <command> [options]   (linforge <command> --help for its options)\n");
+        sb.append("       linforge --version              (linforge's version and those of the libraries it runs on)\n\n");
         sb.append("commands:\n");
         for (Command c : commands.values()) {
             sb.append(String.format("  %-11s %s%n", c.name(), c.summary()));

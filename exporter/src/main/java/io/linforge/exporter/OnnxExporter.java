@@ -2,23 +2,31 @@ package io.linforge.exporter;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.Versions;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.io.Hashes;
 import io.linforge.core.model.DecoderModel;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.onnx.GraphBuilder;
 import io.linforge.core.onnx.proto.Onnx.ModelProto;
+import io.linforge.core.onnx.proto.Onnx.StringStringEntryProto;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.exporter.merge.Merger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Writes a checkpoint (with adapters folded in) as an ONNX model folder: {@code model.onnx}
@@ -107,6 +115,52 @@ public final class OnnxExporter {
         return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache());
     }
 
+    /** The ONNX metadata_props keys of an export's provenance. */
+    public static final String VERSION_KEY = "linforge.version";
+    public static final String BASE_SHA256_KEY = "linforge.base_sha256";
+    public static final String ADAPTERS_KEY = "linforge.adapters";
+    public static final String OPSET_KEY = "linforge.opset";
+    public static final String COMPRESSION_KEY = "linforge.compression";
+
+    /**
+     * {@code model} with its provenance in {@code metadata_props}: the linforge version, the sha256
+     * of each of the base checkpoint's safetensors files ({"model.safetensors": hex}), the adapters
+     * folded in, in order, with the sha256 of each of their files ([{"name", "sha256": {file: hex}}]),
+     * the opset and the compression applied ({"linear_layers": [...]}, the layers replaced by fitted
+     * linear maps). The precision is {@code linforge.precision}, which the graph carries already.
+     */
+    static ModelProto withProvenance(ModelProto model, Checkpoint ckpt, List<Path> adapters, ModelConfig config, Options o)
+            throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode base = json.createObjectNode();
+        for (Path f : ckpt.weightFiles()) {
+            base.put(f.getFileName().toString(), Hashes.sha256(f));
+        }
+        ArrayNode adapterList = json.createArrayNode();
+        for (Path a : adapters) {
+            ObjectNode entry = adapterList.addObject().put("name", a.toAbsolutePath().normalize().getFileName().toString());
+            ObjectNode files = entry.putObject("sha256");
+            try (Stream<Path> s = Files.list(a)) {
+                for (Path f : s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+                        .sorted().toList()) {
+                    files.put(f.getFileName().toString(), Hashes.sha256(f));
+                }
+            }
+        }
+        ObjectNode compression = json.createObjectNode();
+        ArrayNode linear = compression.putArray("linear_layers");
+        config.linearLayers().forEach(linear::add);
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put(VERSION_KEY, Versions.linforge());
+        props.put(BASE_SHA256_KEY, json.writeValueAsString(base));
+        props.put(ADAPTERS_KEY, json.writeValueAsString(adapterList));
+        props.put(OPSET_KEY, Integer.toString(o.opset()));
+        props.put(COMPRESSION_KEY, json.writeValueAsString(compression));
+        ModelProto.Builder b = model.toBuilder();
+        props.forEach((k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        return b.build();
+    }
+
     public static Result export(Path modelDir, List<Path> adapters, Path out, Options o) {
         if (o.opset() < 12 || o.opset() > GraphBuilder.MAX_OPSET) {
             throw LinforgeException.badInput("--opset: " + o.opset() + " is outside the supported 12.." + GraphBuilder.MAX_OPSET);
@@ -127,7 +181,7 @@ public final class OnnxExporter {
             long params;
             boolean decoder;
             try (TransformerModel model = TransformerModel.load(config, tensors, modelDir, root, DataType.FLOAT32)) {
-                proto = graph(model, o);
+                proto = withProvenance(graph(model, o), ckpt, adapters, config, o);
                 params = model.parameterCount();
                 decoder = model instanceof DecoderModel;
             }

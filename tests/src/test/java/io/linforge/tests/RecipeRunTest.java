@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.onnxruntime.OrtEnvironment;
 import io.linforge.cli.Main;
+import io.linforge.core.Versions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,11 @@ class RecipeRunTest {
             assertFalse(s.get("skipped").asBoolean());
         }
         assertEquals(64, m1.get("inputs").get(0).get("sha256").asText().length());
+        // The versions are read from the jars on the class path, as linforge --version prints them.
+        assertEquals(new ObjectMapper().valueToTree(Versions.all()), m1.get("versions"));
+        assertEquals(OrtEnvironment.class.getPackage().getImplementationVersion(), m1.get("versions").get("onnxruntime").asText());
+        assertTrue(m1.get("versions").get("tensorrt").asText().matches("\\d+\\.\\d+-\\d+\\.\\d+\\.\\d+"),
+                m1.get("versions").toString());
         assertTrue(Files.isRegularFile(run.resolve("export/model.onnx")));
         assertTrue(Files.readString(run.resolve("report.html")).contains("<h2>Stages</h2>"));
 

@@ -10,18 +10,15 @@ import io.linforge.cli.recipe.Recipe.StageSpec;
 import io.linforge.cli.recipe.Recipe.Value;
 import io.linforge.cli.recipe.StageSchema.Type;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.Versions;
 import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.io.Hashes;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,9 +79,9 @@ public final class RecipeRunner {
         manifest.put("recipe_name", recipe.name());
         ObjectNode rec = manifest.putObject("recipe");
         rec.put("path", recipe.file().toAbsolutePath().toString());
-        rec.put("sha256", sha256(recipe.text().getBytes(StandardCharsets.UTF_8)));
+        rec.put("sha256", Hashes.sha256(recipe.text().getBytes(StandardCharsets.UTF_8)));
         rec.put("text", recipe.text());
-        manifest.set("versions", versions());
+        manifest.set("versions", JSON.valueToTree(Versions.all()));
         ArrayNode inputs = manifest.putArray("inputs");
         ArrayNode stages = manifest.putArray("stages");
         int n = recipe.stages().size();
@@ -132,7 +129,7 @@ public final class RecipeRunner {
                     }
                 }
             }
-            String key = sha256(keyText.toString().getBytes(StandardCharsets.UTF_8));
+            String key = Hashes.sha256(keyText.toString().getBytes(StandardCharsets.UTF_8));
             keys.put(spec.name(), key);
             Path out = runDir.resolve(spec.name());
             Path resultJson = runDir.resolve(spec.name() + ".result.json");
@@ -257,7 +254,7 @@ public final class RecipeRunner {
                 keyText.append('@').append(keys.getOrDefault(r, r));
             }
         } else {
-            String h = hashPath(p);
+            String h = Hashes.sha256(p);
             keyText.append(h);
             ObjectNode in = JSON.createObjectNode();
             in.put("stage", spec.name());
@@ -327,61 +324,5 @@ public final class RecipeRunner {
 
     static void deleteRecursively(Path p) throws IOException {
         AtomicFiles.deleteRecursively(p);
-    }
-
-    static ObjectNode versions() {
-        ObjectNode v = JSON.createObjectNode();
-        String impl = RecipeRunner.class.getPackage().getImplementationVersion();
-        v.put("linforge", impl == null ? "0.1.0-SNAPSHOT" : impl);
-        v.put("java", System.getProperty("java.version"));
-        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
-        v.put("djl", "0.36.0");
-        v.put("libtorch", "2.7.1");
-        v.put("onnxruntime", "1.28.0");
-        return v;
-    }
-
-    /** sha256 of a file, or of a folder's files (relative names and contents, in sorted order). */
-    public static String hashPath(Path p) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            if (Files.isDirectory(p)) {
-                List<Path> files;
-                try (Stream<Path> s = Files.walk(p)) {
-                    files = s.filter(Files::isRegularFile).sorted().toList();
-                }
-                for (Path f : files) {
-                    md.update(p.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
-                    md.update((byte) 0);
-                    digestFile(md, f);
-                }
-            } else {
-                digestFile(md, p);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void digestFile(MessageDigest md, Path f) throws IOException {
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(f)) {
-            int r;
-            while ((r = in.read(buf)) > 0) {
-                md.update(buf, 0, r);
-            }
-        }
-    }
-
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

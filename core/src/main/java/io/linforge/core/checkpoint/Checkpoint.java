@@ -146,6 +146,11 @@ public final class Checkpoint implements AutoCloseable {
         return f.get(name);
     }
 
+    /** The weight files: {@code model.safetensors}, or the shards in the index's order. */
+    public List<Path> weightFiles() {
+        return files.stream().map(SafetensorsFile::path).toList();
+    }
+
     /** Number of weight files (1, or the shard count). */
     public int fileCount() {
         return files.size();

@@ -1,6 +1,7 @@
 package io.linforge.core.onnx;
 
 import com.google.protobuf.ByteString;
+import io.linforge.core.Versions;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.onnx.proto.Onnx.AttributeProto;
 import io.linforge.core.onnx.proto.Onnx.GraphProto;
@@ -219,7 +220,7 @@ public final class GraphBuilder {
                 .addAllInitializer(initializers.values()).addAllInput(inputs).addAllOutput(outputs)
                 .addAllValueInfo(valueInfo.values());
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(irVersion(opset)).setProducerName(PRODUCER)
-                .setProducerVersion("0.1.0").setGraph(g)
+                .setProducerVersion(Versions.linforge()).setGraph(g)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset));
         metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();

@@ -152,6 +152,15 @@ public final class OnnxImporter {
         }
     }
 
+    /** An ONNX file as a protobuf model (external data is not read); bad input names the file. */
+    public static ModelProto read(Path file) {
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            return parse(in, file);
+        } catch (IOException e) {
+            throw LinforgeException.badInput(file, "file", "cannot read: " + e.getMessage());
+        }
+    }
+
     private static ModelProto parse(InputStream in, Object source) throws IOException {
         ModelProto m;
         try {
