@@ -243,7 +243,7 @@ public final class BenchCommand implements Command {
             vocabFrom = "--vocab";
         } else {
             Path tok = ModelFiles.tokenizer(onnx, cmd.getOptionValue("tokenizer"));
-            vocab = ModelFiles.vocabSize(tok);
+            vocab = io.linforge.core.text.Tokenizer.vocabSize(tok);
             vocabFrom = tok.toString();
         }
         String outputs = cmd.getOptionValue("outputs", "host");

