@@ -102,8 +102,8 @@ class TensorRtPlanParityTest {
             // the fixture's batch, then two shapes the engine has not seen (smaller and larger buffers)
             List<Map<String, long[][]>> batches = List.of(fixture, randomBatch(3, 5, 128, 1), randomBatch(9, 40, 128, 2));
             for (Map<String, long[][]> in : batches) {
-                Map<String, FloatTensor> a = trt.run(in);
-                Map<String, FloatTensor> b = ort.run(in);
+                Map<String, FloatTensor> a = trt.run(trt.modelInputs(in));
+                Map<String, FloatTensor> b = ort.run(ort.modelInputs(in));
                 double hidden = maxAbs(a.get("last_hidden_state"), b.get("last_hidden_state"));
                 double logits = maxAbs(a.get("logits"), b.get("logits"));
                 System.out.printf("%s engine vs ORT CPU, batch %d seq %d: hidden %.2e, logits %.2e%n", name,
@@ -112,15 +112,15 @@ class TensorRtPlanParityTest {
                 assertTrue(logits <= 1e-3, "logits max abs " + logits);
             }
             // the fixture's logits from transformers, through the engine
-            double hf = OnnxExporterTest.maxAbs(trt.run(fixture, java.util.Set.of("logits")).get("logits").data(),
+            double hf = OnnxExporterTest.maxAbs(trt.run(trt.modelInputs(fixture), java.util.Set.of("logits")).get("logits").data(),
                     exp.get("logits").toFloats());
             assertTrue(hf <= 1e-3, "engine logits vs transformers " + hf);
             // outside the profile (batch 1..32): exit 2 naming the input, and the session still works afterwards
-            LinforgeException e = assertThrows(LinforgeException.class, () -> trt.run(randomBatch(33, 4, 128, 3)));
+            LinforgeException e = assertThrows(LinforgeException.class, () -> trt.run(trt.modelInputs(randomBatch(33, 4, 128, 3))));
             assertEquals(2, e.exitCode());
             assertTrue(e.getMessage().contains("input 'input_ids': shape [33, 4] is outside the engine's optimization "
                     + "profile"), e.getMessage());
-            assertTrue(maxAbs(trt.run(fixture).get("logits"), ort.run(fixture).get("logits")) <= 1e-3);
+            assertTrue(maxAbs(trt.run(trt.modelInputs(fixture)).get("logits"), ort.run(ort.modelInputs(fixture)).get("logits")) <= 1e-3);
         }
     }
 

@@ -94,7 +94,7 @@ public final class Generator {
             }
             long[][] mask = new long[1][pastLen + n];
             Arrays.fill(mask[0], 1);
-            Map<String, FloatTensor> out = session.run(Map.of("input_ids", ids, "position_ids", pos, "attention_mask", mask),
+            Map<String, FloatTensor> out = session.run(session.modelInputs(Map.of("input_ids", ids, "position_ids", pos, "attention_mask", mask)),
                     past, Set.of());
             FloatTensor logits = out.get("logits");
             int vocab = logits.dim(2);

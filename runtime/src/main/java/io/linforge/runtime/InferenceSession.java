@@ -1,6 +1,8 @@
 package io.linforge.runtime;
 
 import io.linforge.core.LinforgeException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,9 +42,20 @@ public interface InferenceSession extends AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("no output " + name));
     }
 
+    /** The entries of {@code given} whose names are inputs of the model (the others left out). */
+    default <T> Map<String, T> modelInputs(Map<String, T> given) {
+        Map<String, T> out = new LinkedHashMap<>();
+        given.forEach((k, v) -> {
+            if (hasInput(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     /**
-     * Runs one batch. Each input is {@code [batch][seq]}; inputs the model does not have are
-     * ignored, and {@code position_ids} is filled in (0..seq-1) when the model wants it and it is
+     * Runs one batch. Each input is {@code [batch][seq]}; an input name the model does not have is
+     * bad input, and {@code position_ids} is filled in (0..seq-1) when the model wants it and it is
      * not given. Returns the requested outputs (all when {@code outputNames} is empty) as fp32.
      */
     Map<String, FloatTensor> run(Map<String, long[][]> inputs, Set<String> outputNames);
@@ -81,6 +94,27 @@ public interface InferenceSession extends AutoCloseable {
     default void executeOnDevice(Map<String, long[][]> inputs, Map<String, FloatTensor> floatInputs) {
         throw LinforgeException.badInput(engine() + " sessions hand every output over in host memory; outputs stay on the "
                 + "device only with a TensorRT engine (.plan)");
+    }
+
+    /** Exit 2 naming {@code model} and the input when a given input name is none of the model's inputs. */
+    static void checkInputNames(Object model, List<IoInfo> inputs, Set<String> given) {
+        Set<String> names = new LinkedHashSet<>();
+        inputs.forEach(i -> names.add(i.name()));
+        for (String g : given) {
+            if (!names.contains(g)) {
+                throw LinforgeException.badInput(model, "inputs", "input '" + g + "' is given, but the model has no such "
+                        + "input (inputs: " + String.join(", ", names) + ")");
+            }
+        }
+    }
+
+    /** A token id narrowed to int32 for a model whose input {@code name} is int32; exit 2 outside that range. */
+    static int int32(Object model, String name, long v) {
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw LinforgeException.badInput(model, "inputs", "input '" + name + "' is int32 in the model but holds "
+                    + v + ", outside the int32 range");
+        }
+        return (int) v;
     }
 
     /**

@@ -348,6 +348,8 @@ public final class OrtInferenceSession implements InferenceSession {
     /** Fills {@code feed} with one tensor per model input (the caller closes them, also on failure). */
     private void feed(Map<String, long[][]> given, Map<String, FloatTensor> floats, Map<String, OnnxTensor> feed)
             throws OrtException {
+        InferenceSession.checkInputNames(path, inputs, given.keySet());
+        InferenceSession.checkInputNames(path, inputs, floats.keySet());
         for (IoInfo in : inputs) {
             FloatTensor f = floats.get(in.name());
             if (f != null) {
@@ -395,8 +397,11 @@ public final class OrtInferenceSession implements InferenceSession {
         if (type == OnnxJavaType.INT32) {
             IntBuffer buf = ByteBuffer.allocateDirect(b * s * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
             for (long[] row : values) {
+                if (row.length != s) {
+                    throw new IllegalArgumentException("ragged input " + name);
+                }
                 for (long v : row) {
-                    buf.put((int) v);
+                    buf.put(InferenceSession.int32(path, name, v));
                 }
             }
             buf.rewind();

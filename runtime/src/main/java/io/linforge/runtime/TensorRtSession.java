@@ -175,6 +175,9 @@ public final class TensorRtSession implements InferenceSession {
     private Map<String, ByteBuffer> runRaw(Map<String, long[][]> given, Map<String, FloatTensor> floats, Set<String> want,
             Map<String, long[]> outShapes) {
         engine.errors(); // errors of earlier calls do not explain this one
+        List<IoInfo> inputs = inputs();
+        InferenceSession.checkInputNames(path, inputs, given.keySet());
+        InferenceSession.checkInputNames(path, inputs, floats.keySet());
         // Shapes first: every input's shape must lie within the profile before any is set.
         Map<TensorRtEngine.Tensor, Object> values = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -268,11 +271,7 @@ public final class TensorRtSession implements InferenceSession {
                 if (type == TensorType.INT64) {
                     dst.putLong(v);
                 } else if (type == TensorType.INT32) {
-                    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-                        throw LinforgeException.badInput(plan, "inputs", "input '" + name + "' is int32 in the engine but "
-                                + "holds " + v + ", outside the int32 range");
-                    }
-                    dst.putInt((int) v);
+                    dst.putInt(InferenceSession.int32(plan, name, v));
                 } else {
                     throw new IllegalArgumentException("token inputs are int64 or int32, not " + type.id());
                 }

@@ -51,13 +51,9 @@ public final class TextEncoder {
     public Map<String, long[][]> feed(Tokenizer.Batch b) {
         Map<String, long[][]> in = new HashMap<>();
         in.put("input_ids", b.inputIds());
-        if (session.hasInput("attention_mask")) {
-            in.put("attention_mask", b.attentionMask());
-        }
-        if (session.hasInput("token_type_ids")) {
-            in.put("token_type_ids", b.typeIds());
-        }
-        return in;
+        in.put("attention_mask", b.attentionMask());
+        in.put("token_type_ids", b.typeIds());
+        return session.modelInputs(in);
     }
 
     /** One batch through the model: the tokenized batch and the requested output. */

@@ -24,8 +24,12 @@ class OrtInferenceSessionTest {
     }
 
     static Path castModel(Path dir) throws Exception {
+        return castModel(dir, Onnx.TensorProto.DataType.INT64_VALUE);
+    }
+
+    static Path castModel(Path dir, int inputType) throws Exception {
         Onnx.GraphProto g = Onnx.GraphProto.newBuilder().setName("cast")
-                .addInput(tensor("input_ids", Onnx.TensorProto.DataType.INT64_VALUE, "batch", "seq"))
+                .addInput(tensor("input_ids", inputType, "batch", "seq"))
                 .addOutput(tensor("y", Onnx.TensorProto.DataType.FLOAT16_VALUE, "batch", "seq"))
                 .addNode(Onnx.NodeProto.newBuilder().setOpType("Cast").setName("cast").addInput("input_ids").addOutput("y")
                         .addAttribute(Onnx.AttributeProto.newBuilder().setName("to")
@@ -62,6 +66,39 @@ class OrtInferenceSessionTest {
                     io.linforge.core.LinforgeException.class, () -> s.execute(Map.of("ids", new long[][] {{1}}), Map.of()));
             assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
             org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("input_ids"), e.getMessage());
+        }
+    }
+
+    /** An int32 model input gets the ids narrowed; an id outside the int32 range is exit 2 naming the model and input. */
+    @Test
+    void int32InputsAreRangeChecked() throws Exception {
+        Path f = castModel(dir, Onnx.TensorProto.DataType.INT32_VALUE);
+        try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
+            FloatTensor y = s.run(Map.of("input_ids", new long[][] {{3, -5}})).get("y");
+            assertArrayEquals(new float[] {3f, -5f}, y.data());
+            io.linforge.core.LinforgeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.linforge.core.LinforgeException.class, () -> s.run(Map.of("input_ids", new long[][] {{1, 1L << 31}})));
+            assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
+            assertEquals(f + ": inputs: input 'input_ids' is int32 in the model but holds 2147483648, outside the int32 "
+                    + "range", e.getMessage());
+        }
+    }
+
+    /** An input name the model does not have is exit 2 naming the model and the input, on both run paths. */
+    @Test
+    void unknownInputNamesAreBadInput() throws Exception {
+        Path f = castModel(dir);
+        try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
+            Map<String, long[][]> in = Map.of("input_ids", new long[][] {{1}}, "token_type_ids", new long[][] {{0}});
+            for (org.junit.jupiter.api.function.Executable run : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> s.run(in), () -> s.execute(in, Map.of()))) {
+                io.linforge.core.LinforgeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.linforge.core.LinforgeException.class, run);
+                assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
+                assertEquals(f + ": inputs: input 'token_type_ids' is given, but the model has no such input (inputs: "
+                        + "input_ids)", e.getMessage());
+            }
+            assertEquals(Map.of("input_ids", in.get("input_ids")), s.modelInputs(in));
         }
     }
 }

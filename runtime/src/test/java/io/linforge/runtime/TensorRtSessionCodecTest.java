@@ -42,7 +42,7 @@ class TensorRtSessionCodecTest {
         LinforgeException e = assertThrows(LinforgeException.class, () -> TensorRtSession.encodeTokens(PLAN, "input_ids",
                 new long[][] {{1L << 31}}, TensorType.INT32, buffer(4)));
         assertEquals(2, e.exitCode());
-        assertTrue(e.getMessage().startsWith("m.plan: inputs: input 'input_ids' is int32 in the engine but holds 2147483648"),
+        assertTrue(e.getMessage().startsWith("m.plan: inputs: input 'input_ids' is int32 in the model but holds 2147483648"),
                 e.getMessage());
         LinforgeException ragged = assertThrows(LinforgeException.class, () -> TensorRtSession.encodeTokens(PLAN,
                 "attention_mask", new long[][] {{1, 1}, {1}}, TensorType.INT64, buffer(32)));

@@ -94,12 +94,8 @@ public final class Benchmark {
         }
         Map<String, long[][]> in = new HashMap<>();
         in.put("input_ids", ids);
-        if (session.hasInput("attention_mask")) {
-            in.put("attention_mask", mask);
-        }
-        if (session.hasInput("token_type_ids")) {
-            in.put("token_type_ids", new long[batch][seq]);
-        }
+        in.put("attention_mask", mask);
+        in.put("token_type_ids", new long[batch][seq]);
         if (decodePast > 0) {
             long[][] pos = new long[batch][seq];
             long[][] full = new long[batch][decodePast + seq];
@@ -110,11 +106,9 @@ public final class Benchmark {
                 }
             }
             in.put("attention_mask", full);
-            if (session.hasInput("position_ids")) {
-                in.put("position_ids", pos);
-            }
+            in.put("position_ids", pos);
         }
-        return in;
+        return session.modelInputs(in);
     }
 
     public ShapeResult measure(int batch, int seq, int warmup, int iterations) {

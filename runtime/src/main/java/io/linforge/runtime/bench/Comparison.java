@@ -23,8 +23,8 @@ public final class Comparison {
 
     public static Result run(InferenceSession candidate, InferenceSession baseline, Map<String, long[][]> inputs,
             int batch, int seq, int warmup, int rounds, int perRound) {
-        Map<String, long[][]> inCand = filter(candidate, inputs);
-        Map<String, long[][]> inBase = filter(baseline, inputs);
+        Map<String, long[][]> inCand = candidate.modelInputs(inputs);
+        Map<String, long[][]> inBase = baseline.modelInputs(inputs);
         Map<String, FloatTensor> pastCand = Generator.emptyCache(candidate, batch);
         Map<String, FloatTensor> pastBase = Generator.emptyCache(baseline, batch);
         for (int i = 0; i < warmup; i++) {
@@ -60,15 +60,5 @@ public final class Comparison {
         double pa = Benchmark.percentile(a, 50);
         double pb = Benchmark.percentile(b, 50);
         return new Result(batch, seq, a.length, pa, pb, pa / pb, Benchmark.percentile(a, 90), Benchmark.percentile(b, 90));
-    }
-
-    private static Map<String, long[][]> filter(InferenceSession s, Map<String, long[][]> in) {
-        Map<String, long[][]> out = new java.util.HashMap<>();
-        in.forEach((k, v) -> {
-            if (s.hasInput(k)) {
-                out.put(k, v);
-            }
-        });
-        return out;
     }
 }

@@ -302,9 +302,9 @@ public final class Validator {
             in.put("input_ids", ids);
             in.put("attention_mask", mask);
             in.put("position_ids", pos);
-            FloatTensor lr = reference.run(feedFor(reference, in), Generator.emptyCache(reference, chunk.size()),
+            FloatTensor lr = reference.run(reference.modelInputs(in), Generator.emptyCache(reference, chunk.size()),
                     Set.of("logits")).get("logits");
-            FloatTensor lc = candidate.run(feedFor(candidate, in), Generator.emptyCache(candidate, chunk.size()),
+            FloatTensor lc = candidate.run(candidate.modelInputs(in), Generator.emptyCache(candidate, chunk.size()),
                     Set.of("logits")).get("logits");
             nll[0] += nll(lr, chunk);
             nll[1] += nll(lc, chunk);
@@ -321,16 +321,6 @@ public final class Validator {
         m.put("candidate_perplexity", pc);
         m.put("perplexity_ratio", pc / pr);
         m.put("tokens", (double) tokens);
-    }
-
-    private static Map<String, long[][]> feedFor(InferenceSession s, Map<String, long[][]> in) {
-        Map<String, long[][]> f = new LinkedHashMap<>();
-        in.forEach((k, v) -> {
-            if (s.hasInput(k)) {
-                f.put(k, v);
-            }
-        });
-        return f;
     }
 
     /** Summed next-token negative log-likelihood of each sequence's real tokens. */
