@@ -64,6 +64,39 @@ public final class BenchCommand implements Command {
                 .addOption(CliSupport.jsonOption());
     }
 
+    /**
+     * Exit 2 before any run when the export's {@code config.json} (next to the model, when there is
+     * one) says the synthetic batches do not fit the model: a sequence ({@code decodePast} cached
+     * positions included) longer than its position table, or random ids beyond its embedding table.
+     */
+    static void checkTables(Path model, List<Integer> seqs, int decodePast, int vocab, String vocabFrom) {
+        Path cfg = model.toAbsolutePath().resolveSibling(io.linforge.core.checkpoint.Checkpoint.CONFIG);
+        if (!java.nio.file.Files.isRegularFile(cfg)) {
+            return;
+        }
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = CliSupport.JSON.readTree(cfg.toFile());
+        } catch (java.io.IOException e) {
+            return; // not a linforge export's config: the model itself is the only limit
+        }
+        int positions = n.path("max_position_embeddings").asInt(0);
+        if (positions > 0 && n.path("model_type").asText().equals("roberta")) {
+            positions -= n.path("pad_token_id").asInt(1) + 1; // RoBERTa's positions start after padding_idx
+        }
+        int longest = decodePast + seqs.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (positions > 0 && longest > positions) {
+            throw LinforgeException.badInput("--seq: " + (decodePast > 0 ? decodePast + " cached + " : "")
+                    + (longest - decodePast) + " positions exceed the model's position table (" + positions + " positions: "
+                    + cfg + " max_position_embeddings)");
+        }
+        int rows = n.path("vocab_size").asInt(0);
+        if (rows > 0 && vocab > rows) {
+            throw LinforgeException.badInput((vocabFrom.equals("--vocab") ? "--vocab: " : vocabFrom + ": vocabulary: ")
+                    + vocab + " token ids exceed the model's embedding table (" + cfg + " vocab_size " + rows + ")");
+        }
+    }
+
     static List<Integer> intList(CommandLine cmd, String name, String dflt) {
         String v = cmd.getOptionValue(name, dflt);
         List<Integer> out = new ArrayList<>();
@@ -261,9 +294,11 @@ public final class BenchCommand implements Command {
             }
             java.nio.file.Files.createDirectories(profile);
         }
+        checkTables(onnx, seqs, decodePast, vocab, vocabFrom);
         if (cmd.hasOption("compare")) {
             Path base = ModelFiles.model(Path.of(cmd.getOptionValue("compare")), "--compare", providers);
             Sessions.check(base, config);
+            checkTables(base, seqs, decodePast, vocab, vocabFrom);
             return compare(cmd, onnx, base, config, profile, vocab, seed, batches, seqs, warmup, iterations);
         }
 

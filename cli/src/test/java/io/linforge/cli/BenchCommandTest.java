@@ -82,6 +82,34 @@ class BenchCommandTest {
         assertEquals(2, CliSupport.JSON.readTree(json.toFile()).get("results").get(0).get("batch").asInt());
     }
 
+    /** Sequences beyond the export's position table and ids beyond its embedding table are refused before any run. */
+    @Test
+    void sequencesAndVocabularyBeyondTheExportsTablesExitTwo() throws Exception {
+        Path out = dir.resolve("llama");
+        io.linforge.exporter.OnnxExporter.export(Path.of("../core/src/test/resources/fixtures/hf/llama"), java.util.List.of(),
+                out, io.linforge.exporter.OnnxExporter.Options.defaults());
+        String model = out.resolve("model.onnx").toString();
+        String cfg = out.resolve("config.json").toAbsolutePath().toString();
+        InfoCommandTest.Run seq = InfoCommandTest.run("bench", "--model", model, "--vocab", "256", "--batch", "1",
+                "--seq", "8,129", "--iterations", "1");
+        assertEquals(2, seq.code(), seq.err());
+        assertEquals("linforge bench: --seq: 129 positions exceed the model's position table (128 positions: " + cfg
+                + " max_position_embeddings)", seq.err().strip());
+        InfoCommandTest.Run past = InfoCommandTest.run("bench", "--model", model, "--vocab", "256", "--batch", "1",
+                "--seq", "4", "--decode-past", "126", "--iterations", "1");
+        assertEquals(2, past.code(), past.err());
+        assertTrue(past.err().contains("--seq: 126 cached + 4 positions exceed"), past.err());
+        InfoCommandTest.Run vocab = InfoCommandTest.run("bench", "--model", model, "--vocab", "257", "--batch", "1",
+                "--seq", "8", "--iterations", "1");
+        assertEquals(2, vocab.code(), vocab.err());
+        assertEquals("linforge bench: --vocab: 257 token ids exceed the model's embedding table (" + cfg
+                + " vocab_size 256)", vocab.err().strip());
+        InfoCommandTest.Run compare = InfoCommandTest.run("bench", "--model", model, "--compare", model, "--vocab", "300",
+                "--batch", "1", "--seq", "8", "--iterations", "1");
+        assertEquals(2, compare.code(), compare.err());
+        assertTrue(compare.err().contains("--vocab: 300 token ids exceed"), compare.err());
+    }
+
     @Test
     void unavailableProviderAndBadListsExitTwo() throws Exception {
         Path onnx = ModelFiles.bundledMiniLm(Path.of(System.getProperty("linforge.root")));
