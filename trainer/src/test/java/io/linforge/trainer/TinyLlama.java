@@ -41,7 +41,11 @@ final class TinyLlama {
     }
 
     static TrainConfig config(String method, int steps, int batch, int accumulate, double lr, long seed) {
-        return new TrainConfig(method, steps, batch, lr, 32, 4, 8, 0.0, false,
+        return config(method, steps, batch, accumulate, lr, seed, 4);
+    }
+
+    static TrainConfig config(String method, int steps, int batch, int accumulate, double lr, long seed, int rank) {
+        return new TrainConfig(method, steps, batch, lr, 32, rank, 8, 0.0, false,
                 java.util.List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), seed, 0,
                 Math.max(1, steps / 10), 0.0, 1.0, 0, 16, 0, false, accumulate, null,
                 new TrainConfig.ReLoraOptions(Math.max(2, steps / 4), 1, "magnitude", 0.9, 0, 0.1),

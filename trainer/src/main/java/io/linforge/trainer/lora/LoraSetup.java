@@ -24,12 +24,19 @@ public final class LoraSetup {
 
     public static Map<String, LoraLinear> inject(TransformerModel model, List<String> targets, List<Linear> exclude,
             int r, double alpha, boolean rslora, double dropout, long seed) {
+        List<Linear> chosen = model.linears().values().stream()
+                .filter(l -> !exclude.contains(l) && matches(l.name(), targets)).toList();
+        for (Linear l : chosen) {
+            long most = Math.min(l.inFeatures(), l.outFeatures());
+            if (r > most) {
+                throw io.linforge.core.LinforgeException.badInput("--rank: " + r + " is larger than layer " + l.name()
+                        + " allows (min(in_features " + l.inFeatures() + ", out_features " + l.outFeatures() + ") = "
+                        + most + ")");
+            }
+        }
         SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         Map<String, LoraLinear> out = new LinkedHashMap<>();
-        for (Linear l : model.linears().values()) {
-            if (exclude.contains(l) || !matches(l.name(), targets)) {
-                continue;
-            }
+        for (Linear l : chosen) {
             LoraLinear a = new LoraLinear(l, l.name(), r, alpha, rslora, dropout, model.manager(), rng);
             l.adapters().add(a);
             out.put(l.name(), a);
