@@ -4,8 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.core.LinforgeException;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +70,7 @@ public final class TextRows {
             if (labelRequired) {
                 throw LinforgeException.badInput(file, "label", "plain text has no labels (JSON lines with text and label needed)");
             }
-            String all;
-            try {
-                all = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw LinforgeException.badInput(file, "file", "cannot read as UTF-8 text: " + e.getMessage());
-            }
+            String all = readText(file);
             List<Row> runs = new ArrayList<>();
             for (int i = 0; i + PLAIN_TEXT_RUN <= all.length() && (maxRows <= 0 || runs.size() < maxRows); i += PLAIN_TEXT_RUN) {
                 runs.add(new Row(runs.size() + 1, all.substring(i, i + PLAIN_TEXT_RUN), null, ""));
@@ -76,11 +78,12 @@ public final class TextRows {
             return runs;
         }
         List<Row> rows = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
             String line;
             int no = 0;
             LabelType first = null;
-            while ((maxRows <= 0 || rows.size() < maxRows) && (line = r.readLine()) != null) {
+            while ((maxRows <= 0 || rows.size() < maxRows) && (line = nextLine(file, no + 1, in, buf)) != null) {
                 no++;
                 if (line.isBlank()) {
                     continue;
@@ -111,6 +114,58 @@ public final class TextRows {
             String kind = l.isNumber() ? "number" : l.isBoolean() ? "boolean" : "string";
             return new LabelType(line, kind, l.isTextual() ? "'" + l.asText() + "'" : l.asText());
         }
+    }
+
+    /** The whole of a UTF-8 text file; invalid UTF-8 is exit 2 naming the file, the line and the column. */
+    public static String readText(Path file) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            return utf8(file, 1, bytes, bytes.length);
+        } catch (IOException e) {
+            throw LinforgeException.badInput(file, "file", "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** The next line of {@code in} (ended by \n or \r\n, or by the end of the file) decoded as UTF-8; null at the end. */
+    private static String nextLine(Path file, int no, InputStream in, ByteArrayOutputStream buf) throws IOException {
+        buf.reset();
+        int c = in.read();
+        if (c < 0) {
+            return null;
+        }
+        for (; c >= 0 && c != '\n'; c = in.read()) {
+            buf.write(c);
+        }
+        byte[] b = buf.toByteArray();
+        int n = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
+        return utf8(file, no, b, n);
+    }
+
+    /**
+     * The first {@code n} bytes of {@code b} (text starting at line {@code firstLine} of {@code file})
+     * decoded as UTF-8; invalid UTF-8 is exit 2 naming the file, the line and the column of the bad byte.
+     */
+    private static String utf8(Path file, int firstLine, byte[] b, int n) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(b, 0, n);
+        CharBuffer out = CharBuffer.allocate(n);
+        CoderResult r = d.decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = firstLine;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (b[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw LinforgeException.badInput(file + ":" + line, "encoding", String.format("not valid UTF-8 (byte 0x%02x "
+                    + "at column %d); save the file as UTF-8", b[at] & 0xff, at - lineStart + 1));
+        }
+        d.flush(out);
+        return out.flip().toString();
     }
 
     private static JsonNode object(Path file, int no, String line) {

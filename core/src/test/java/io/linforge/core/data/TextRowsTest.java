@@ -70,4 +70,21 @@ class TextRowsTest {
         assertEquals(g + ":2: label: a boolean (true), but line 1's label is a number (0); a file's labels must all be"
                 + " strings or all numbers", fails(g, true, 0));
     }
+
+    @Test
+    void invalidUtf8NamesTheLineAndColumn() throws Exception {
+        byte[] bad = "{\"text\": \"caf\u00e9\", \"label\": 1}\r\n\n{\"text\": \"ab?\", \"label\": 0}\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        bad[bad.length - 16] = (byte) 0xff; // the '?' of line 3
+        Path f = dir.resolve("bad.jsonl");
+        Files.write(f, bad);
+        assertEquals(f + ":3: encoding: not valid UTF-8 (byte 0xff at column 13); save the file as UTF-8",
+                fails(f, true, 0));
+        assertEquals(1, TextRows.read(f, true, 1).size());
+        assertEquals("caf\u00e9", TextRows.read(f, true, 1).get(0).text());
+        Path t = dir.resolve("bad.txt");
+        Files.write(t, new byte[] {'a', '\n', 'b', 'c', '\n', 'd', (byte) 0xc3, '(', '\n'});
+        assertEquals(t + ":3: encoding: not valid UTF-8 (byte 0xc3 at column 2); save the file as UTF-8",
+                fails(t, false, 0));
+    }
 }

@@ -1,12 +1,8 @@
 package io.linforge.trainer.data;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.data.TextRows;
 import io.linforge.core.text.Tokenizer;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,16 +24,7 @@ public final class TextBlocks {
     }
 
     public static TextBlocks read(Path file, Tokenizer tok, int seq, double heldOut) {
-        String text;
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw LinforgeException.badInput(file, "encoding", "not UTF-8 text");
-        } catch (IOException e) {
-            throw LinforgeException.badInput(file, "file", "unreadable: " + e.getMessage());
-        }
+        String text = TextRows.readText(file);
         if (heldOut < 0 || heldOut >= 1) {
             throw LinforgeException.badInput("--held-out must be in [0, 1)");
         }
