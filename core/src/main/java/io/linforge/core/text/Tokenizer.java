@@ -85,12 +85,25 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     public static Tokenizer forCheckpoint(Path dir) {
-        return forModel(dir, ModelConfig.read(dir.resolve(Checkpoint.CONFIG)));
+        // the tokenizer is read (and named when missing) before the config it is checked against
+        Tokenizer tok = load(dir.resolve(Checkpoint.TOKENIZER));
+        ModelConfig config;
+        try {
+            config = ModelConfig.read(dir.resolve(Checkpoint.CONFIG));
+        } catch (RuntimeException e) {
+            tok.close();
+            throw e;
+        }
+        return fits(tok, dir, config);
     }
 
     /** The tokenizer of the checkpoint folder {@code dir}, whose model is described by {@code config}. */
     public static Tokenizer forModel(Path dir, ModelConfig config) {
-        Tokenizer tok = load(dir.resolve(Checkpoint.TOKENIZER));
+        return fits(load(dir.resolve(Checkpoint.TOKENIZER)), dir, config);
+    }
+
+    /** {@code tok}, or exit 2 (closing it) when it names ids beyond the embedding table of {@code config}. */
+    private static Tokenizer fits(Tokenizer tok, Path dir, ModelConfig config) {
         if (tok.vocabSize > config.vocabSize()) {
             Path file = tok.path;
             tok.close();
