@@ -2,7 +2,8 @@ package io.linforge.core;
 
 /**
  * An error with a command-line exit code: 2 for bad usage or bad input, 3 for a failed
- * validation gate, 1 for anything else. The message is one line meant for the user.
+ * validation gate, 1 for anything else. The message is one line meant for the user: line breaks
+ * that come with input (a tensor name, a label, a YAML key) are shown escaped.
  */
 public class LinforgeException extends RuntimeException {
     public static final int FAILURE = 1;
@@ -12,13 +13,31 @@ public class LinforgeException extends RuntimeException {
     private final int exitCode;
 
     public LinforgeException(int exitCode, String message) {
-        super(message);
+        super(oneLine(message));
         this.exitCode = exitCode;
     }
 
     public LinforgeException(int exitCode, String message, Throwable cause) {
-        super(message, cause);
+        super(oneLine(message), cause);
         this.exitCode = exitCode;
+    }
+
+    /** {@code message} with CR, LF and the Unicode line and paragraph separators escaped. */
+    static String oneLine(String message) {
+        if (message == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\u0085', '\u2028', '\u2029' -> b.append(String.format("\\u%04x", (int) c));
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     public int exitCode() {
