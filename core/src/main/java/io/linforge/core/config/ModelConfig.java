@@ -28,6 +28,8 @@ import java.util.TreeMap;
  */
 public final class ModelConfig {
     public static final Set<String> MODEL_TYPES = Set.of("bert", "roberta", "llama", "mistral", "qwen2");
+    /** Most classes a config may declare with {@code num_labels} (the labels are listed in memory). */
+    public static final int MAX_LABELS = 1_000_000;
     public static final Set<String> DECODER_TYPES = Set.of("llama", "mistral", "qwen2");
     /** The classes each model type may name in {@code architectures} (an encoder's body serves every one). */
     public static final Map<String, Set<String>> ARCHITECTURES = Map.of(
@@ -104,6 +106,24 @@ public final class ModelConfig {
         }
         if (n.has("id2label") && !n.get("id2label").isObject()) {
             throw LinforgeException.badInput(source, "id2label", "expected an object");
+        }
+        if (n.has("id2label")) {
+            Set<Integer> ids = new java.util.HashSet<>();
+            for (Iterator<String> it = n.get("id2label").fieldNames(); it.hasNext();) {
+                String k = it.next();
+                int id = labelId(k);
+                if (id < 0) {
+                    throw LinforgeException.badInput(source, "id2label", "key '" + k + "' is not a class index (0, 1, ...)");
+                }
+                if (!ids.add(id)) {
+                    throw LinforgeException.badInput(source, "id2label", "class index " + id + " appears twice");
+                }
+            }
+        } else if (n.hasNonNull("num_labels")) {
+            c.requirePositiveInt(source, "num_labels");
+            if (c.intOr("num_labels", 2) > MAX_LABELS) {
+                throw LinforgeException.badInput(source, "num_labels", n.get("num_labels") + " is more than " + MAX_LABELS);
+            }
         }
         JsonNode arch = n.get("architectures");
         if (arch != null && !arch.isNull()) {
@@ -295,7 +315,7 @@ public final class ModelConfig {
         if (v != null && v.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
                 Map.Entry<String, JsonNode> e = it.next();
-                m.put(Integer.parseInt(e.getKey()), e.getValue().asText());
+                m.put(labelId(e.getKey()), e.getValue().asText());
             }
         } else {
             int n = intOr("num_labels", 2);
@@ -304,6 +324,18 @@ public final class ModelConfig {
             }
         }
         return m;
+    }
+
+    /**
+     * The class index an {@code id2label} key names (decimal digits, blanks around them allowed as
+     * transformers' {@code int(key)} does), or -1.
+     */
+    private static int labelId(String key) {
+        String k = key.strip();
+        if (k.isEmpty() || k.length() > 9 || !k.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            return -1;
+        }
+        return Integer.parseInt(k);
     }
 
     public int numLabels() {
