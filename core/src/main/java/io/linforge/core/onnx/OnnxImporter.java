@@ -9,6 +9,7 @@ import io.linforge.core.onnx.proto.Onnx.GraphProto;
 import io.linforge.core.onnx.proto.Onnx.ModelProto;
 import io.linforge.core.onnx.proto.Onnx.NodeProto;
 import io.linforge.core.onnx.proto.Onnx.TensorProto;
+import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +65,7 @@ public final class OnnxImporter {
             for (String i : n.getInputList()) {
                 consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
             }
-            if (n.getOpType().equals("Constant")) {
+            if (n.getOpType().equals("Constant") && n.getOutputCount() > 0) {
                 for (AttributeProto a : n.getAttributeList()) {
                     if (a.getName().equals("value") && a.hasT()) {
                         constants.put(n.getOutput(0), OnnxTensors.read(a.getT(), baseDir, source));
@@ -197,7 +198,7 @@ public final class OnnxImporter {
             String w = node.getInput(1);
             boolean transposed = false;
             NodeProto p = producer.get(w);
-            if (p != null && p.getOpType().equals("Transpose") && constants.containsKey(p.getInput(0))) {
+            if (p != null && p.getOpType().equals("Transpose") && p.getInputCount() > 0 && constants.containsKey(p.getInput(0))) {
                 w = p.getInput(0);
                 transposed = true;
             }
@@ -219,6 +220,12 @@ public final class OnnxImporter {
             out.put(module + ".weight", inOut ? t.transpose2d() : t);
             if (gemm && node.getInputCount() > 2 && constants.containsKey(node.getInput(2))) {
                 out.putIfAbsent(module + ".bias", constants.get(node.getInput(2)));
+            }
+        }
+        for (String k : out.keySet()) {
+            Matcher m = LAYER.matcher(k);
+            if (m.find() && m.group(1).length() > 6) {
+                throw LinforgeException.badInput(source, k, "layer index " + m.group(1) + " is out of range");
             }
         }
         if (!out.containsKey("embeddings.word_embeddings.weight")) {
@@ -244,6 +251,9 @@ public final class OnnxImporter {
         Matcher m = NODE_MODULE.matcher(node.getName());
         if (m.find()) {
             return m.group(1).replace('/', '.');
+        }
+        if (node.getOutputCount() == 0) {
+            return null;
         }
         for (NodeProto c : consumers.getOrDefault(node.getOutput(0), List.of())) {
             if (c.getOpType().equals("Add")) {
@@ -272,8 +282,8 @@ public final class OnnxImporter {
     }
 
     ModelConfig config(Map<String, TensorData> w, Integer headsOverride) {
-        long[] word = shape(w, "embeddings.word_embeddings.weight");
-        int hidden = (int) word[1];
+        int[] word = matrix(w, "embeddings.word_embeddings.weight");
+        int hidden = word[1];
         TreeSet<Integer> layerIds = new TreeSet<>();
         for (String n : w.keySet()) {
             Matcher m = LAYER.matcher(n);
@@ -293,17 +303,17 @@ public final class OnnxImporter {
                 shape(w, "encoder.layer." + l + "." + s);
             }
         }
-        int intermediate = (int) shape(w, "encoder.layer.0.intermediate.dense.weight")[0];
+        int intermediate = matrix(w, "encoder.layer.0.intermediate.dense.weight")[0];
         int heads = headsOverride != null ? headsOverride : heads(hidden);
         ModelConfig.Builder b = ModelConfig.builder("bert").architectures("BertModel")
-                .set("vocab_size", (int) word[0])
+                .set("vocab_size", word[0])
                 .set("hidden_size", hidden)
                 .set("num_hidden_layers", layers)
                 .set("num_attention_heads", heads)
                 .set("intermediate_size", intermediate)
-                .set("max_position_embeddings", (int) shape(w, "embeddings.position_embeddings.weight")[0])
+                .set("max_position_embeddings", matrix(w, "embeddings.position_embeddings.weight")[0])
                 .set("type_vocab_size", w.containsKey("embeddings.token_type_embeddings.weight")
-                        ? (int) shape(w, "embeddings.token_type_embeddings.weight")[0] : 2)
+                        ? matrix(w, "embeddings.token_type_embeddings.weight")[0] : 2)
                 .set("hidden_act", activation())
                 .set("layer_norm_eps", epsilon())
                 .set("pad_token_id", 0)
@@ -321,18 +331,31 @@ public final class OnnxImporter {
         return t.shape();
     }
 
+    /** The shape of a matrix the config is read from: rank 2, each dimension in [1, 2^31). */
+    private int[] matrix(Map<String, TensorData> w, String name) {
+        long[] s = shape(w, name);
+        if (s.length != 2 || s[0] < 1 || s[1] < 1 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
+            throw LinforgeException.badInput(source, name, "shape " + java.util.Arrays.toString(s)
+                    + " is not a matrix [rows, columns] of at least one element");
+        }
+        return new int[] {(int) s[0], (int) s[1]};
+    }
+
     /**
      * Heads from the first self-attention Reshape: the constant pair (heads, head_dim) whose
      * product is hidden, or (-1, head_dim) at the end of the shape.
      */
     int heads(int hidden) {
         for (NodeProto n : graph.getNodeList()) {
-            if (!n.getOpType().equals("Reshape") || !n.getName().contains("attention/self/Reshape")) {
+            if (!n.getOpType().equals("Reshape") || !n.getName().contains("attention/self/Reshape") || n.getInputCount() < 2) {
                 continue;
             }
             List<Long> values = new ArrayList<>();
             String shapeIn = n.getInput(1);
             if (constants.containsKey(shapeIn)) {
+                if (!isIndex(constants.get(shapeIn))) {
+                    continue;
+                }
                 for (long v : constants.get(shapeIn).toLongs()) {
                     values.add(v);
                 }
@@ -345,11 +368,11 @@ public final class OnnxImporter {
                     TensorData t = constants.get(in);
                     if (t == null) {
                         NodeProto u = producer.get(in);
-                        if (u != null && u.getOpType().equals("Unsqueeze")) {
+                        if (u != null && u.getOpType().equals("Unsqueeze") && u.getInputCount() > 0) {
                             t = constants.get(u.getInput(0));
                         }
                     }
-                    if (t != null && t.numel() == 1 && !t.dtype().isFloating()) {
+                    if (t != null && t.numel() == 1 && isIndex(t)) {
                         values.add(t.toLongs()[0]);
                     } else {
                         values.add(-1L);
@@ -372,6 +395,11 @@ public final class OnnxImporter {
                 "cannot be read off the attention Reshape; pass --heads");
     }
 
+    /** Whether {@code t} holds int64 or int32 values (a shape or an index). */
+    private static boolean isIndex(TensorData t) {
+        return t.dtype() == DType.I64 || t.dtype() == DType.I32;
+    }
+
     String activation() {
         boolean erf = false;
         boolean tanh = false;
@@ -392,11 +420,11 @@ public final class OnnxImporter {
         for (NodeProto n : graph.getNodeList()) {
             if (n.getOpType().equals("LayerNormalization")) {
                 Object e = attr(n, "epsilon", 1e-5);
-                return roundEps((Double) e);
+                return roundEps(((Number) e).doubleValue());
             }
         }
         for (NodeProto n : graph.getNodeList()) {
-            if (!n.getOpType().equals("Sqrt")) {
+            if (!n.getOpType().equals("Sqrt") || n.getInputCount() == 0) {
                 continue;
             }
             NodeProto add = producer.get(n.getInput(0));

@@ -14,6 +14,9 @@ import java.nio.file.Path;
 
 /** Conversions between ONNX {@code TensorProto}s and {@link TensorData}. */
 public final class OnnxTensors {
+    /** Largest tensor read into memory (a Java array's limit). */
+    static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
     private OnnxTensors() {
     }
 
@@ -27,13 +30,38 @@ public final class OnnxTensors {
             throw LinforgeException.badInput(source, t.getName() + ".data_type", "unsupported ONNX type " + t.getDataType());
         }
         long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        long n = TensorData.numel(shape);
+        long n = 1;
+        long bytes;
+        try {
+            for (long d : shape) {
+                if (d < 0) {
+                    throw LinforgeException.badInput(source, t.getName() + ".dims", "negative dimension " + d);
+                }
+                n = Math.multiplyExact(n, d);
+            }
+            bytes = Math.multiplyExact(n, (long) dt.byteSize());
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > MAX_BYTES) {
+            throw LinforgeException.badInput(source, t.getName() + ".dims", java.util.Arrays.toString(shape) + " of " + dt
+                    + " is more than " + MAX_BYTES + " bytes");
+        }
         ByteBuffer b;
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             b = external(t, baseDir, source, n * dt.byteSize());
         } else if (t.hasRawData()) {
             b = t.getRawData().asReadOnlyByteBuffer();
         } else {
+            int stored = switch (dt) {
+                case F32 -> t.getFloatDataCount();
+                case F64 -> t.getDoubleDataCount();
+                case I64 -> t.getInt64DataCount();
+                default -> t.getInt32DataCount();
+            };
+            if (stored != n) {
+                throw LinforgeException.badInput(source, t.getName(), stored + " values stored for " + n + " elements of " + dt);
+            }
             b = ByteBuffer.allocate((int) (n * dt.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
             switch (dt) {
                 case F32 -> t.getFloatDataList().forEach(b::putFloat);
@@ -60,8 +88,8 @@ public final class OnnxTensors {
         for (StringStringEntryProto e : t.getExternalDataList()) {
             switch (e.getKey()) {
                 case "location" -> location = e.getValue();
-                case "offset" -> offset = Long.parseLong(e.getValue());
-                case "length" -> length = Long.parseLong(e.getValue());
+                case "offset" -> offset = externalNumber(t, source, e);
+                case "length" -> length = externalNumber(t, source, e);
                 default -> {
                 }
             }
@@ -71,6 +99,10 @@ public final class OnnxTensors {
         }
         if (length < 0) {
             length = expected;
+        }
+        if (length != expected) {
+            throw LinforgeException.badInput(source, t.getName() + ".external_data", "length " + length + " for "
+                    + expected + " bytes of shape x data_type");
         }
         Path f = baseDir.resolve(location);
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
@@ -84,6 +116,20 @@ public final class OnnxTensors {
         } catch (IOException e) {
             throw LinforgeException.badInput(f, t.getName() + ".external_data", "cannot read: " + e.getMessage());
         }
+    }
+
+    /** An {@code offset} or {@code length} of external data: a non-negative integer. */
+    private static long externalNumber(TensorProto t, Object source, StringStringEntryProto e) {
+        try {
+            long v = Long.parseLong(e.getValue());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw LinforgeException.badInput(source, t.getName() + ".external_data." + e.getKey(), "expected a non-negative "
+                + "integer, got '" + e.getValue() + "'");
     }
 
     /** A TensorProto holding {@code data} in {@code raw_data}. */
