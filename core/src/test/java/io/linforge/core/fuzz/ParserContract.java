@@ -42,17 +42,38 @@ public final class ParserContract {
         }
     }
 
-    /** A fresh temporary folder for one input. */
-    public static Path tempDir() {
+    /** What is done with one input's temporary folder. */
+    @FunctionalInterface
+    public interface InDir {
+        void run(Path dir) throws Exception;
+    }
+
+    /** A parse of one file. */
+    @FunctionalInterface
+    public interface ParseFile {
+        void parse(Path file) throws Exception;
+    }
+
+    /** Writes {@code data} to a file {@code name} in a fresh folder and checks the contract of {@code parse} on it. */
+    public static void parseFile(byte[] data, String name, ParseFile parse) throws Exception {
+        inTempDir(dir -> {
+            Path f = dir.resolve(name);
+            Files.write(f, data);
+            parsesOrRejects(f, () -> parse.parse(f));
+        });
+    }
+
+    /** Runs {@code body} in a fresh temporary folder, deleted afterwards. */
+    public static void inTempDir(InDir body) throws Exception {
+        Path dir = Files.createTempDirectory("linforge-fuzz");
         try {
-            return Files.createTempDirectory("linforge-fuzz");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            body.run(dir);
+        } finally {
+            delete(dir);
         }
     }
 
-    /** Deletes {@code dir} and everything in it. */
-    public static void delete(Path dir) {
+    private static void delete(Path dir) {
         try {
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override

@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.linforge.core.fuzz.ParserContract;
 import io.linforge.exporter.merge.LoraAdapter;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,8 +14,7 @@ import java.util.List;
 class LoraAdapterFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void loraAdapter(byte[] data) throws Exception {
-        Path dir = ParserContract.tempDir();
-        try {
+        ParserContract.inTempDir(dir -> {
             int nul = 0;
             while (nul < data.length && data[nul] != 0) {
                 nul++;
@@ -29,8 +27,6 @@ class LoraAdapterFuzzTest {
                 LoraAdapter a = LoraAdapter.read(dir);
                 a.targetsAnyOf(List.of("encoder.layer.0.attention.self.query", "classifier"));
             });
-        } finally {
-            ParserContract.delete(dir);
-        }
+        });
     }
 }
