@@ -70,7 +70,10 @@ libs() {
   echo "libs rc=$?" >> "$OUT/steps.txt"
 }
 
-# BERT-base and MiniLM fp16 engines again (after real cuBLAS/cuBLASLt 12 replaced the stubs), timed the same way
+# BERT-base and MiniLM fp16 engines again, timed the same way; run after replacing the kit's stub cuBLAS libraries with
+# real ones (done by hand on 2026-12-01: libcublasLt-*.so.12 and libcublas-*.so.12 from
+# ai.djl.pytorch:pytorch-native-cu124:2.5.1:linux-x86_64, copied to /tmp/linforge-gpu/trt as libcublasLt.so.12 and
+# libcublas.so.12 next to their original names)
 rebuild() {
   java_env
   for m in bert-base minilm; do

@@ -105,10 +105,9 @@ public final class ExportCommand implements Command {
         j.put("pooling", o.pooling().id());
         j.put("normalize", o.normalize());
         j.put("seconds", seconds);
-        String tritonName = cmd.hasOption("triton") ? tritonEntry(cmd, out).getFileName().toString() : null;
         if (cmd.hasOption("triton")) {
-            Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")), tritonName,
-                    r.onnx(), 32);
+            Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")),
+                    tritonEntry(cmd, out).getFileName().toString(), r.onnx(), 32);
             j.put("triton", t.toAbsolutePath().toString());
             System.out.printf("triton repository entry %s%n", t);
         }

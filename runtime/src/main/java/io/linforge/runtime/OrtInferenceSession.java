@@ -137,7 +137,7 @@ public final class OrtInferenceSession implements InferenceSession {
             Path profile;
             try (OrtInferenceSession probe = create(model, config.toBuilder().profile(dir.resolve("placement")).build(),
                     OrtEnvironment.getEnvironment(), true)) {
-                probe.run(probe.probeInputs(), Generator.emptyCache(probe, 1), java.util.Set.of());
+                probe.execute(probe.probeInputs(), Generator.emptyCache(probe, 1));
                 profile = probe.endProfiling();
             }
             List<String> cpu = Placement.computeNodesOnCpu(profile);
