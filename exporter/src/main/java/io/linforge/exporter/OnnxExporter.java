@@ -40,8 +40,9 @@ public final class OnnxExporter {
      * makes {@code sentence_embedding} [batch, hidden] the only output; {@code normalize} L2-normalizes it.
      */
     /**
-     * {@code flatTokens}: encoders hold hidden states as [tokens, hidden] rather than [tokens, 1,
-     * hidden]; the layout of exports meant for TensorRT (see {@code OnnxEmitter.flatTokens}).
+     * {@code flatTokens}: hidden states as [tokens, hidden] rather than [tokens, 1, hidden]
+     * (encoders) or [batch, sequence, hidden] (decoders); the layout of exports meant for TensorRT
+     * (see {@code OnnxEmitter.flatTokens}).
      */
     public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
             boolean normalize, boolean flatTokens) {
@@ -112,7 +113,7 @@ public final class OnnxExporter {
         if (o.normalize()) {
             throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
         }
-        return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache());
+        return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache(), o.flatTokens());
     }
 
     /** The ONNX metadata_props keys of an export's provenance. */

@@ -48,6 +48,109 @@ class FlatTokenExportTest {
         }
     }
 
+    @Test
+    void flatDecoderExportsMatchTransformersAndThePlainExportAtEveryDecodingStep() throws Exception {
+        // llama: grouped-query attention; qwen2: q/k/v biases
+        for (String name : new String[] {"llama", "qwen2"}) {
+            Map<String, TensorData> exp = Safetensors.readAll(OnnxExporterTest.HF.resolve(name + "/expected.safetensors"));
+            long[][] ids = OnnxExporterTest.rows(exp.get("input_ids"));
+            long[][] mask = OnnxExporterTest.rows(exp.get("attention_mask"));
+            io.linforge.core.config.ModelConfig c = io.linforge.core.config.ModelConfig.read(
+                    OnnxExporterTest.HF.resolve(name + "/config.json"));
+            OnnxExporter.Options base = new OnnxExporter.Options(false, 17, true, false);
+            Path plain = OnnxExporter.export(OnnxExporterTest.HF.resolve(name), List.of(), tmp.resolve(name + "3d"), base).onnx();
+            Path flat = OnnxExporter.export(OnnxExporterTest.HF.resolve(name), List.of(), tmp.resolve(name + "2d"),
+                    base.withFlatTokens(true)).onnx();
+            OnnxChecker.check(flat);
+            assertEquals(2, weightMatMulRanks(flat).stream().mapToInt(Integer::intValue).max().orElseThrow(), name);
+            // a padded batch, whole sequences: transformers' logits
+            float[] logits = OnnxExporterTest.decoderLogits(flat, ids, mask, c.numHiddenLayers(), c.numKeyValueHeads(),
+                    c.headDim());
+            double d = OnnxExporterTest.maxAbs(logits, exp.get("logits").toFloats());
+            assertTrue(d <= 1e-4, name + " flat decoder logits vs transformers " + d);
+            // a batch of two decoding steps of one token after a cache of every prompt token
+            double step = 0;
+            float[][] a = decodeTwice(plain, ids, mask, c);
+            float[][] b = decodeTwice(flat, ids, mask, c);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i].length, b[i].length);
+                step = Math.max(step, OnnxExporterTest.maxAbs(a[i], b[i]));
+            }
+            assertTrue(step <= 1e-5, name + " decoding steps, flat vs [batch, sequence, hidden] " + step);
+            System.out.printf("%s flat decoder: logits vs transformers %.2e, decoding steps vs plain export %.2e%n",
+                    name, d, step);
+        }
+    }
+
+    /**
+     * The prompt (every row of {@code ids}, with its mask) and then two steps of one token per row,
+     * each fed the previous run's present key/values: the logits of the three runs and the final
+     * present key/values.
+     */
+    static float[][] decodeTwice(Path onnx, long[][] ids, long[][] mask, io.linforge.core.config.ModelConfig c)
+            throws Exception {
+        var env = OnnxExporterTest.ENV;
+        int b = ids.length;
+        int s = ids[0].length;
+        List<float[]> out = new java.util.ArrayList<>();
+        try (ai.onnxruntime.OrtSession.SessionOptions so = new ai.onnxruntime.OrtSession.SessionOptions();
+                ai.onnxruntime.OrtSession session = env.createSession(onnx.toString(), so)) {
+            Map<String, ai.onnxruntime.OnnxTensor> past = new HashMap<>();
+            for (int i = 0; i < c.numHiddenLayers(); i++) {
+                for (String kv : new String[] {"key", "value"}) {
+                    past.put("past_key_values." + i + "." + kv, ai.onnxruntime.OnnxTensor.createTensor(env,
+                            java.nio.FloatBuffer.allocate(0), new long[] {b, c.numKeyValueHeads(), 0, c.headDim()}));
+                }
+            }
+            long[][] stepIds = ids;
+            long[][] stepMask = mask;
+            int done = 0;
+            for (int step = 0; step < 3; step++) {
+                int n = stepIds[0].length;
+                long[][] pos = new long[b][n];
+                for (long[] p : pos) {
+                    for (int j = 0; j < n; j++) {
+                        p[j] = done + j;
+                    }
+                }
+                Map<String, ai.onnxruntime.OnnxTensor> in = new HashMap<>(past);
+                in.put("input_ids", ai.onnxruntime.OnnxTensor.createTensor(env, stepIds));
+                in.put("attention_mask", ai.onnxruntime.OnnxTensor.createTensor(env, stepMask));
+                in.put("position_ids", ai.onnxruntime.OnnxTensor.createTensor(env, pos));
+                try (ai.onnxruntime.OrtSession.Result r = session.run(in)) {
+                    out.add(OnnxExporterTest.floats(r.get("logits").get()));
+                    in.values().forEach(ai.onnxruntime.OnnxTensor::close);
+                    past.clear();
+                    for (int i = 0; i < c.numHiddenLayers(); i++) {
+                        for (String kv : new String[] {"key", "value"}) {
+                            var t = (ai.onnxruntime.OnnxTensor) r.get("present." + i + "." + kv).get();
+                            float[] v = OnnxExporterTest.floats(t);
+                            if (step == 2) {
+                                out.add(v);
+                            }
+                            past.put("past_key_values." + i + "." + kv, ai.onnxruntime.OnnxTensor.createTensor(env,
+                                    java.nio.FloatBuffer.wrap(v), t.getInfo().getShape()));
+                        }
+                    }
+                }
+                done += n;
+                stepIds = new long[b][1];
+                for (int r = 0; r < b; r++) {
+                    stepIds[r][0] = 3 + 7 * r + step;
+                }
+                long[][] m = new long[b][done + 1];
+                for (int r = 0; r < b; r++) {
+                    System.arraycopy(mask[r], 0, m[r], 0, s);
+                    java.util.Arrays.fill(m[r], s, done + 1, 1L);
+                }
+                stepMask = m;
+            }
+            past.values().forEach(ai.onnxruntime.OnnxTensor::close);
+        }
+        assertEquals(3 + 2 * c.numHiddenLayers(), out.size());
+        return out.toArray(new float[0][]);
+    }
+
     /** The declared rank (value_info) of the activation input of every MatMul whose other input is a weight. */
     static List<Integer> weightMatMulRanks(Path onnx) throws Exception {
         Onnx.GraphProto g = OnnxExporterTest.read(onnx).getGraph();

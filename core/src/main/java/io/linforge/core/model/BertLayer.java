@@ -125,9 +125,12 @@ public final class BertLayer implements HiddenBlock {
         return out;
     }
 
-    /** Splits heads: [B, S, H·D] → [B, H, S, D] ({@code perm} 0,2,1,3) or → [B, H, D, S] (0,2,3,1). */
+    /**
+     * Splits heads: [B, S, H·D] (or [B·S, H·D] with {@code OnnxEmitter.flatTokens}) → [B, H, S, D]
+     * ({@code perm} 0,2,1,3) or → [B, H, D, S] (0,2,3,1).
+     */
     static String emitSplit(io.linforge.core.onnx.OnnxEmitter e, String x, int heads, int headDim, long[] perm, String scope) {
-        String r = e.node("Reshape", scope + "/Reshape", x, e.graph().constInts(0, 0, heads, headDim));
+        String r = e.node("Reshape", scope + "/Reshape", x, e.gridShape(heads, headDim));
         return e.node("Transpose", scope + "/Transpose", java.util.List.of(r), java.util.Map.of("perm", perm));
     }
 
@@ -151,11 +154,12 @@ public final class BertLayer implements HiddenBlock {
         return e.node("MatMul", scope + "/MatMul_1", e.toAct(probs, scope + "/Cast_1"), v);
     }
 
-    /** [B, H, S, D] → [B, S, H·D]. */
+    /** [B, H, S, D] → [B, S, H·D], or [B·S, H·D] with {@code OnnxEmitter.flatTokens}. */
     static String emitMerge(io.linforge.core.onnx.OnnxEmitter e, String x, int width, String scope) {
         String t = e.node("Transpose", scope + "/Transpose_3", java.util.List.of(x),
                 java.util.Map.of("perm", new long[] {0, 2, 1, 3}));
-        return e.node("Reshape", scope + "/Reshape_3", t, e.graph().constInts(0, 0, width));
+        return e.tokens(e.node("Reshape", scope + "/Reshape_3", t, e.flatTokens ? e.graph().constInts(-1, width)
+                : e.graph().constInts(0, 0, width)), width);
     }
 
     /**

@@ -183,6 +183,17 @@ public final class DecoderModel extends TransformerModel {
      * outputs {@code logits} [batch, sequence, vocab] fp32 and {@code present.N.key/value}.
      */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache) {
+        return toOnnx(fp16, opset, withCache, false);
+    }
+
+    /**
+     * As {@link #toOnnx(boolean, int, boolean)}; {@code flatTokens} lays the hidden states out as
+     * [batch·sequence, hidden] between the embedding and the logits (for TensorRT, see
+     * {@code OnnxEmitter.flatTokens}: at a decoding step, [batch, 1, hidden] would be one
+     * matrix-vector product per sequence); inputs and outputs are the same.
+     */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache,
+            boolean flatTokens) {
         var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
         var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
         var I64 = io.linforge.core.tensor.DType.I64;
@@ -225,11 +236,20 @@ public final class DecoderModel extends TransformerModel {
         e.attentionBias = e.node("Where", b + "/Where", e.node("Or", b + "/Or", future, pad),
                 e.constF32(-Float.MAX_VALUE), e.constF32(0f));
         String x = e.node("Gather", "/model/embed_tokens/Gather", e.weight(embedTokens, false, false), ids);
+        long hidden = config.hiddenSize();
+        if (flatTokens) {
+            e.flatTokens = true;
+            e.tokenGrid = e.node("Shape", "/shape/Shape", ids);
+            x = e.tokens(e.node("Reshape", "/model/embed_tokens/Reshape", x, g.constInts(-1, hidden)), hidden);
+        }
         for (HiddenBlock layer : layers) {
             x = layer.emit(e, x);
         }
-        x = norm.emit(e, x, "/model/norm");
+        x = e.tokens(norm.emit(e, x, "/model/norm"), hidden);
         String logits = e.linear(lmHead, x);
+        if (flatTokens) {
+            logits = e.node("Reshape", "/lm_head/Reshape", logits, e.gridShape(config.vocabSize()));
+        }
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of("logits"),
                 fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
         g.output("logits", F32, "batch", "sequence", config.vocabSize());

@@ -153,7 +153,8 @@ public final class LlamaLayer implements HiddenBlock {
     @Override
     public String emit(io.linforge.core.onnx.OnnxEmitter e, String hidden) {
         String s = "/model/layers." + index;
-        String h = inputNorm.emit(e, hidden, s + "/input_layernorm");
+        long width = o.outFeatures();
+        String h = e.tokens(inputNorm.emit(e, hidden, s + "/input_layernorm"), width);
         String a = s + "/self_attn";
         String qs = BertLayer.emitSplit(e, e.linear(q, h), heads, headDim, new long[] {0, 2, 1, 3}, a + "/q");
         String ks = BertLayer.emitSplit(e, e.linear(k, h), kvHeads, headDim, new long[] {0, 2, 1, 3}, a + "/k");
@@ -177,10 +178,10 @@ public final class LlamaLayer implements HiddenBlock {
         String vr = emitRepeatKv(e, vs, kvHeads, rep, headDim, a + "/repeat_v");
         String kT = e.node("Transpose", a + "/Transpose_k", java.util.List.of(kr), java.util.Map.of("perm", new long[] {0, 1, 3, 2}));
         String ctx = BertLayer.emitMerge(e, BertLayer.emitAttend(e, qs, kT, vr, headDim, a), heads * headDim, a);
-        String x = e.node("Add", s + "/Add", hidden, e.linear(o, ctx));
-        String m = postAttentionNorm.emit(e, x, s + "/post_attention_layernorm");
+        String x = e.tokens(e.node("Add", s + "/Add", hidden, e.linear(o, ctx)), width);
+        String m = e.tokens(postAttentionNorm.emit(e, x, s + "/post_attention_layernorm"), width);
         String gate1 = Activations.emit(e, act, e.linear(gate, m), s + "/mlp/act_fn");
-        String mlp = e.linear(down, e.node("Mul", s + "/mlp/Mul", gate1, e.linear(up, m)));
-        return e.node("Add", s + "/Add_1", x, mlp);
+        String mlp = e.linear(down, e.tokens(e.node("Mul", s + "/mlp/Mul", gate1, e.linear(up, m)), gate.outFeatures()));
+        return e.tokens(e.node("Add", s + "/Add_1", x, mlp), width);
     }
 }

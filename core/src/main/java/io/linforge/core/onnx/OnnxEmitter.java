@@ -33,11 +33,19 @@ public final class OnnxEmitter {
      */
     public boolean tokenLayout;
     /**
-     * With {@link #tokenLayout}: hidden states as [tokens, width] instead of [tokens, 1, width].
-     * TensorRT multiplies a [tokens, 1, width] tensor by a [width, out] weight as a batch of
-     * one-row products (one per token), but a [tokens, width] one as a single matrix product.
+     * Hidden states as [tokens, width]: with {@link #tokenLayout} instead of [tokens, 1, width]
+     * (encoders), with {@link #tokenGrid} instead of [batch, sequence, width] (decoders). TensorRT
+     * multiplies a [tokens, 1, width] or [batch, 1, width] tensor by a [width, out] weight as a
+     * batch of one-row products (one per token), but a [tokens, width] one as a single matrix
+     * product.
      */
     public boolean flatTokens;
+    /**
+     * Decoders with {@link #flatTokens}: int64 [2], the [batch, sequence] that the attention splits
+     * the token axis back into; null when decoder hidden states are [batch, sequence, width].
+     */
+    public String tokenGrid;
+    private final Map<String, String> gridShapes = new HashMap<>();
     /** int64 [3]: the token axis split in two, then hidden: [S, B, hidden], or [B, S, hidden] from opset 23. */
     public String sequenceShape;
     /** int64 [3]: [S, B·heads, head size] (sequence-major tokens). */
@@ -90,16 +98,33 @@ public final class OnnxEmitter {
         return TransformerModel.toTensorData(p.array()).toF32().toFloats();
     }
 
-    /** Declares {@code x} as [tokens, 1, width] in the activation type when the token layout is on. */
+    /**
+     * Declares {@code x} as [tokens, width] ({@link #flatTokens}) or [tokens, 1, width]
+     * ({@link #tokenLayout}) in the activation type; nothing for [batch, sequence, width].
+     */
     public String tokens(String x, long width) {
-        if (tokenLayout) {
-            if (flatTokens) {
-                graph.annotate(x, act(), "tokens", width);
-            } else {
-                graph.annotate(x, act(), "tokens", 1, width);
-            }
+        if (flatTokens) {
+            graph.annotate(x, act(), "tokens", width);
+        } else if (tokenLayout) {
+            graph.annotate(x, act(), "tokens", 1, width);
         }
         return x;
+    }
+
+    /**
+     * int64 shape [batch, sequence, tail...] of a decoder's token axis split back, built once per
+     * tail from {@link #tokenGrid}; with [batch, sequence, width] hidden states the constant
+     * [0, 0, tail...] (Reshape keeps the first two dimensions).
+     */
+    public String gridShape(long... tail) {
+        if (tokenGrid == null) {
+            long[] dims = new long[tail.length + 2];
+            System.arraycopy(tail, 0, dims, 2, tail.length);
+            return graph.constInts(dims);
+        }
+        return gridShapes.computeIfAbsent(java.util.Arrays.toString(tail), k -> node("Concat",
+                "/shape/grid_" + String.join("_", java.util.Arrays.stream(tail).mapToObj(Long::toString).toList()),
+                List.of(tokenGrid, graph.constInts(tail)), Map.of("axis", 0)));
     }
 
     /** int64 shape constant of the token layout: [-1, width] with {@link #flatTokens}, else [-1, 1, width]. */
