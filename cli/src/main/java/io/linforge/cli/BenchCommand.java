@@ -53,8 +53,9 @@ public final class BenchCommand implements Command {
                 .addOption(Option.builder().longOpt("opt-level").hasArg().argName("L")
                         .desc("graph optimization level: none, basic, extended (default), all").build())
                 .addOption(Option.builder().longOpt("profile").hasArg().argName("DIR")
-                        .desc("write ONNX Runtime's per-node profiles to DIR and print the time per operator "
-                                + "(one --batch and one --seq; profiling slows the runs themselves)").build())
+                        .desc("write ONNX Runtime's per-node profiles (a TensorRT engine: per-layer times and TensorRT's layer "
+                                + "descriptions) to DIR and print the time per operator (per layer) (one --batch and one --seq; "
+                                + "profiling slows the runs themselves)").build())
                 .addOption(Option.builder().longOpt("outputs").hasArg().argName("host|device")
                         .desc("host (default): every output is copied back to host memory; device: outputs stay on the GPU "
                                 + "(TensorRT engines only)").build())
@@ -142,7 +143,7 @@ public final class BenchCommand implements Command {
         try (InferenceSession a = Sessions.open(cand, profiled(config, profile, "candidate"));
                 InferenceSession b = Sessions.open(base, profiled(config, profile, "baseline"))) {
             if (profile != null) {
-                ortSessions(new String[] {"candidate", "baseline"}, a, b);
+                requireProfiles(new String[] {"candidate", "baseline"}, a, b);
             }
             out.put("candidate_engine", a.engine());
             out.put("baseline_engine", b.engine());
@@ -186,22 +187,18 @@ public final class BenchCommand implements Command {
         return dir == null ? config : config.toBuilder().profile(dir.resolve(name)).build();
     }
 
-    /** The sessions as ONNX Runtime sessions, or exit 2: per-operator profiles come from ONNX Runtime. */
-    static OrtInferenceSession[] ortSessions(String[] names, InferenceSession... all) {
-        OrtInferenceSession[] sessions = new OrtInferenceSession[all.length];
+    /** Exit 2 before any timing unless every session records a profile (ONNX Runtime per node, TensorRT per layer). */
+    static void requireProfiles(String[] names, InferenceSession... all) {
         for (int i = 0; i < all.length; i++) {
-            if (!(all[i] instanceof OrtInferenceSession ort)) {
-                throw LinforgeException.badInput("--profile: per-operator profiles come from ONNX Runtime; "
-                        + names[i] + " runs on " + all[i].engine());
+            if (!(all[i] instanceof OrtInferenceSession) && !(all[i] instanceof io.linforge.runtime.TensorRtSession)) {
+                throw LinforgeException.badInput("--profile: profiles come from ONNX Runtime (per node) or TensorRT "
+                        + "(per layer); " + names[i] + " runs on " + all[i].engine());
             }
-            sessions[i] = ort;
         }
-        return sessions;
     }
 
     /** Ends profiling of each session and prints milliseconds per operator side by side. */
-    static void printProfiles(ObjectNode json, String[] names, InferenceSession... all) {
-        OrtInferenceSession[] sessions = ortSessions(names, all);
+    static void printProfiles(ObjectNode json, String[] names, InferenceSession... sessions) {
         io.linforge.runtime.bench.OpProfile.Result[] r = new io.linforge.runtime.bench.OpProfile.Result[sessions.length];
         java.util.LinkedHashSet<String> ops = new java.util.LinkedHashSet<>();
         for (int i = 0; i < sessions.length; i++) {
@@ -215,7 +212,9 @@ public final class BenchCommand implements Command {
             o.put("total_ms", r[i].totalMs());
             o.set("op_ms", CliSupport.JSON.valueToTree(r[i].opMs()));
         }
-        System.out.printf("%nper-operator time (sum over nodes of the median kernel time per run, ms)%n%-28s", "operator");
+        boolean layers = java.util.Arrays.stream(sessions).allMatch(x -> x instanceof io.linforge.runtime.TensorRtSession);
+        System.out.printf(layers ? "%nper-layer time (median over runs, ms; each layer timed alone)%n%-28s"
+                : "%nper-operator time (sum over nodes of the median kernel time per run, ms)%n%-28s", layers ? "layer" : "operator");
         for (String n : names) {
             System.out.printf("%12s", n);
         }
@@ -305,7 +304,7 @@ public final class BenchCommand implements Command {
         ObjectNode out = CliSupport.JSON.createObjectNode();
         try (InferenceSession session = Sessions.open(onnx, profiled(config, profile, "model"))) {
             if (profile != null) {
-                ortSessions(new String[] {"model"}, session);
+                requireProfiles(new String[] {"model"}, session);
             }
             out.put("model", onnx.toAbsolutePath().toString());
             out.set("providers", CliSupport.JSON.valueToTree(session.providers().stream().map(Provider::id).toList()));

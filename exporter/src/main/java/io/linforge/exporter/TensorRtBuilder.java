@@ -268,6 +268,8 @@ public final class TensorRtBuilder {
             }
             log.errors.clear();
             cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, options.workspaceBytes());
+            // the plan keeps each layer's type, formats and kernel, which `bench --profile` prints beside its times
+            cfg.setProfilingVerbosity(nvinfer.ProfilingVerbosity.kDETAILED);
             if (!options.tf32()) {
                 cfg.clearFlag(nvinfer.BuilderFlag.kTF32);
             }

@@ -24,6 +24,15 @@ public interface InferenceSession extends AutoCloseable {
     /** Engine and version, e.g. "onnxruntime 1.28.0". */
     String engine();
 
+    /**
+     * Stops the profile that {@link SessionConfig.Builder#profile} started and returns its file, a
+     * Chrome trace of per-node (ONNX Runtime) or per-layer (TensorRT) kernel times that
+     * {@code bench.OpProfile} reads; exit 2 for an engine that records none.
+     */
+    default java.nio.file.Path endProfiling() {
+        throw io.linforge.core.LinforgeException.badInput("--profile: " + engine() + " records no per-layer profile");
+    }
+
     /** The model's key/value metadata (ONNX {@code metadata_props}); empty when the engine keeps none. */
     default Map<String, String> metadata() {
         return Map.of();

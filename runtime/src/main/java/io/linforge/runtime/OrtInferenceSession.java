@@ -465,6 +465,7 @@ public final class OrtInferenceSession implements InferenceSession {
     }
 
     /** Stops profiling (opened with {@link SessionConfig.Builder#profile}) and returns the profile file. */
+    @Override
     public Path endProfiling() {
         try {
             return Path.of(session.endProfiling());

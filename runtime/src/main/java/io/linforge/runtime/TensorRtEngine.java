@@ -25,8 +25,10 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.nvinfer.Dims32;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IEngineInspector;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.bytedeco.tensorrt.nvinfer.ILogger;
+import org.bytedeco.tensorrt.nvinfer.IProfiler;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
 
 /**
@@ -89,6 +91,21 @@ final class TensorRtEngine implements AutoCloseable {
     }
 
     /**
+     * TensorRT's per-layer timer: with a profiler set, every enqueue runs layer by layer and reports
+     * each layer's time (ms) once the run is done. Kept per layer, in engine order.
+     */
+    static final class LayerTimes extends IProfiler {
+        final Map<String, List<Double>> times = new LinkedHashMap<>();
+
+        @Override
+        public void reportLayerTime(String layer, float ms) {
+            synchronized (times) {
+                times.computeIfAbsent(layer, k -> new ArrayList<>()).add((double) ms);
+            }
+        }
+    }
+
+    /**
      * TensorRT keeps a pointer to the logger in every runtime; since those objects cannot be
      * deleted from Java, one logger lives as long as the JVM.
      */
@@ -111,6 +128,7 @@ final class TensorRtEngine implements AutoCloseable {
     private IExecutionContext context;
     private Pointer contextMemory;
     private CUstream_st stream;
+    private LayerTimes profiler;
     private boolean closed;
 
     private TensorRtEngine(Path plan, int device, String version) {
@@ -448,6 +466,47 @@ final class TensorRtEngine implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Starts recording every layer's time in the runs that follow (each run then waits for its
+     * layers one by one, so it takes longer than an unprofiled run).
+     */
+    synchronized void startProfiling() {
+        ensureOpen();
+        profiler = new LayerTimes();
+        context.setProfiler(profiler);
+    }
+
+    /** Stops recording; the times of every layer in every run since {@link #startProfiling()}, in engine order. */
+    synchronized Map<String, List<Double>> endProfiling() {
+        ensureOpen();
+        if (profiler == null) {
+            throw new IllegalStateException(plan + ": profiling was not started");
+        }
+        context.setProfiler(null);
+        Map<String, List<Double>> out;
+        synchronized (profiler.times) {
+            out = new LinkedHashMap<>(profiler.times);
+        }
+        profiler = null;
+        return out;
+    }
+
+    /**
+     * TensorRT's description of the engine's layers (JSON: each layer's name, and with an engine
+     * built at detailed profiling verbosity its type, inputs and outputs with their formats, and
+     * the kernel chosen), for the shapes last run.
+     */
+    synchronized String layerInformation() {
+        ensureOpen();
+        IEngineInspector inspector = engine.createEngineInspector();
+        if (inspector == null || inspector.isNull()) {
+            return "{}";
+        }
+        inspector.setExecutionContext(context);
+        String info = inspector.getEngineInformation(nvinfer.LayerInformationFormat.kJSON);
+        return info == null ? "{}" : info;
     }
 
     private void check(int rc, String what) {

@@ -34,6 +34,7 @@ public final class TensorRtSession implements InferenceSession {
     private final List<IoInfo> inputs;
     private final List<IoInfo> outputs;
     private final Set<String> outputNames = new LinkedHashSet<>();
+    private Path profilePrefix;
 
     private TensorRtSession(Path path, TensorRtEngine engine) {
         this.path = path;
@@ -78,7 +79,12 @@ public final class TensorRtSession implements InferenceSession {
                                     + " (inputs: int64, int32, fp32, fp16, bf16)");
                 }
             }
-            return new TensorRtSession(plan, e);
+            TensorRtSession session = new TensorRtSession(plan, e);
+            if (config.profilePrefix() != null) {
+                session.profilePrefix = config.profilePrefix();
+                e.startProfiling();
+            }
+            return session;
         } catch (RuntimeException ex) {
             e.close();
             throw ex;
@@ -321,6 +327,66 @@ public final class TensorRtSession implements InferenceSession {
         }
         int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
         return (short) (rounded >>> 16);
+    }
+
+    /**
+     * Stops the per-layer profile of a session opened with {@link SessionConfig.Builder#profile}
+     * and writes it as {@code <prefix>_tensorrt.json}, a Chrome trace in the form of ONNX Runtime's
+     * profiles (a {@code model_run} event per run, a {@code <layer>_kernel_time} event per layer
+     * with the layer as its {@code op_name}), so {@code bench.OpProfile} reads either; TensorRT's
+     * description of the layers (types, formats, kernels) goes to {@code <prefix>_layers.json}.
+     * Returns the trace.
+     */
+    @Override
+    public synchronized Path endProfiling() {
+        if (profilePrefix == null) {
+            throw new IllegalStateException(path + ": opened without a profile");
+        }
+        Map<String, List<Double>> times = engine.endProfiling();
+        Path trace = Path.of(profilePrefix + "_tensorrt.json");
+        Path layers = Path.of(profilePrefix + "_layers.json");
+        writeLayerTrace(times, trace);
+        try {
+            io.linforge.core.io.AtomicFiles.writeString(layers, engine.layerInformation());
+        } catch (java.io.IOException e) {
+            throw LinforgeException.badInput(layers, "profile", "cannot write: " + e.getMessage());
+        }
+        profilePrefix = null;
+        return trace;
+    }
+
+    /** Per-layer times (ms of each run, per layer in engine order) as a Chrome trace; see {@link #endProfiling()}. */
+    static void writeLayerTrace(Map<String, List<Double>> times, Path trace) {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var events = json.createArrayNode();
+        int runs = times.values().stream().mapToInt(List::size).max().orElse(0);
+        double ts = 0;
+        for (int r = 0; r < runs; r++) {
+            double start = ts;
+            for (var e : times.entrySet()) {
+                if (r >= e.getValue().size()) {
+                    continue;
+                }
+                double us = e.getValue().get(r) * 1000.0;
+                var ev = events.addObject();
+                ev.put("cat", "Node");
+                ev.put("name", e.getKey() + "_kernel_time");
+                ev.put("ts", ts);
+                ev.put("dur", us);
+                ev.putObject("args").put("op_name", e.getKey());
+                ts += us;
+            }
+            var run = events.addObject();
+            run.put("cat", "Session");
+            run.put("name", "model_run");
+            run.put("ts", start);
+            run.put("dur", ts - start);
+        }
+        try {
+            io.linforge.core.io.AtomicFiles.writeString(trace, json.writerWithDefaultPrettyPrinter().writeValueAsString(events));
+        } catch (java.io.IOException e) {
+            throw LinforgeException.badInput(trace, "profile", "cannot write: " + e.getMessage());
+        }
     }
 
     @Override
