@@ -3,13 +3,16 @@
 # ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
 # MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16,heal}; .gpu/k0, .gpu/r0 and
 # .gpu/jars either travel with the call or were copied to /tmp/linforge-gpu/stage/.gpu/ before.
-#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild|quick]...   (default: build bench)
+#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild|quick|decoder|profile]...   (default: build bench)
 # build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
 #        compressed MiniLM and a LLaMA decoder with its key/value cache, plus pooled MiniLM/BERT-base;
 #        validate of every engine against its ONNX export on ONNX Runtime CPU (padded batches);
 #        32 greedy tokens of the decoder engine against ONNX Runtime CPU.
 # bench: the engines (outputs left on the GPU, hidden states to host, pooled to host), the ORT CUDA EP on
 #        the same exports, the decoder per token (batch 1 and 32).
+# quick: MiniLM and BERT-base fp16 engines (plain and pooled) only, validated and timed.
+# decoder: the LLaMA engines only (validate, greedy tokens, per-token and per-prompt times).
+# profile: TensorRT's per-layer profile of the fp16 engines built before (bench --profile).
 # torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
 # Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
 set -uo pipefail
@@ -105,6 +108,51 @@ quick() {
       done
     done
   done
+}
+
+# the LLaMA d768 decoder (hidden states [batch·sequence, hidden] in exports for TensorRT): fp32 and fp16 engines,
+# validated against their exports on ONNX Runtime CPU, 32 greedy tokens against ONNX Runtime CPU, timed per token
+# (batch 1 and 32 after a cache of 128) and per prompt, beside the ONNX Runtime CUDA EP
+decoder() {
+  java_env
+  models
+  for p in fp32 fp16; do
+    flag=; [ $p = fp16 ] && flag=--fp16
+    rm -rf $W/llama-$p
+    step export-llama-$p L export --model $W/llama --out $W/llama-$p $flag --tensorrt --json "$OUT/export-llama-$p.json"
+    step validate-llama-$p L validate --reference $W/llama-$p/model.onnx --reference-provider cpu \
+      --candidate $W/llama-$p/model.plan --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 \
+      --tokenizer $W/llama/tokenizer.json --json "$OUT/validate-llama-$p.json"
+    for prov in cpu tensorrt-plan; do
+      m=$W/llama-$p/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-$p/model.plan
+      step generate-llama-$p-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
+        --max-new-tokens 32 --json "$OUT/generate-llama-$p-$prov.json"
+    done
+    step bench-llama-$p-trt-decode L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 1 \
+      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-trt-decode.json"
+    step bench-llama-$p-ortcuda-decode L bench --model $W/llama-$p/model.onnx --provider cuda,cpu --batch 1,32 --seq 1 \
+      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-ortcuda-decode.json"
+    step bench-llama-$p-trt-prompt L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 128 \
+      --warmup 20 --iterations 100 --vocab 32000 --json "$OUT/bench-llama-$p-trt-prompt.json"
+  done
+}
+
+# TensorRT's per-layer profile (bench --profile) of the fp16 engines that quick and decoder built
+profile() {
+  java_env
+  for e in bert-base-fp16 bert-base-fp16-pooled minilm-fp16-pooled; do
+    [ -s $W/$e/model.plan ] || continue
+    rm -rf $W/profile-$e
+    step profile-$e L bench --model $W/$e/model.plan --provider tensorrt-plan --batch 32 --seq 128 --warmup 20 \
+      --iterations 50 --profile $W/profile-$e --json "$OUT/profile-$e.json"
+    cp $W/profile-$e/*_layers.json "$OUT/profile-$e-layers.json" 2>/dev/null
+  done
+  if [ -s $W/llama-fp16/model.plan ]; then
+    rm -rf $W/profile-llama
+    step profile-llama-fp16-decode L bench --model $W/llama-fp16/model.plan --provider tensorrt-plan --batch 32 --seq 1 \
+      --decode-past 128 --warmup 20 --iterations 50 --vocab 32000 --profile $W/profile-llama --json "$OUT/profile-llama-fp16-decode.json"
+    cp $W/profile-llama/*_layers.json "$OUT/profile-llama-fp16-decode-layers.json" 2>/dev/null
+  fi
 }
 
 build() {
