@@ -1,23 +1,17 @@
 package io.linforge.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.core.LinforgeException;
-import io.linforge.runtime.InferenceSession;
-import io.linforge.runtime.IoInfo;
-import io.linforge.runtime.ModelFiles;
-import io.linforge.runtime.OrtInferenceSession;
-import io.linforge.runtime.Provider;
-import io.linforge.runtime.SessionConfig;
-import io.linforge.runtime.Sessions;
+import io.linforge.api.BenchOptions;
+import io.linforge.api.BenchResult;
+import io.linforge.api.Linforge;
 import io.linforge.runtime.bench.Benchmark;
+import io.linforge.runtime.bench.Comparison;
 import io.linforge.runtime.bench.MachineInfo;
+import io.linforge.runtime.bench.OpProfile;
 import java.nio.file.Path;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -65,154 +59,71 @@ public final class BenchCommand implements Command {
                 .addOption(CliSupport.jsonOption());
     }
 
-    /**
-     * Exit 2 before any run when the export's {@code config.json} (next to the model, when there is
-     * one) says the synthetic batches do not fit the model: a sequence ({@code decodePast} cached
-     * positions included) longer than its position table, or random ids beyond its embedding table.
-     */
-    static void checkTables(Path model, List<Integer> seqs, int decodePast, int vocab, String vocabFrom) {
-        Path cfg = model.toAbsolutePath().resolveSibling(io.linforge.core.checkpoint.Checkpoint.CONFIG);
-        if (!java.nio.file.Files.isRegularFile(cfg)) {
-            return;
-        }
-        com.fasterxml.jackson.databind.JsonNode n;
-        try {
-            n = CliSupport.JSON.readTree(cfg.toFile());
-        } catch (java.io.IOException e) {
-            return; // not a linforge export's config: the model itself is the only limit
-        }
-        int positions = n.path("max_position_embeddings").asInt(0);
-        if (positions > 0 && n.path("model_type").asText().equals("roberta")) {
-            positions -= n.path("pad_token_id").asInt(1) + 1; // RoBERTa's positions start after padding_idx
-        }
-        int longest = decodePast + seqs.stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (positions > 0 && longest > positions) {
-            throw LinforgeException.badInput("--seq: " + (decodePast > 0 ? decodePast + " cached + " : "")
-                    + (longest - decodePast) + " positions exceed the model's position table (" + positions + " positions: "
-                    + cfg + " max_position_embeddings)");
-        }
-        int rows = n.path("vocab_size").asInt(0);
-        if (rows > 0 && vocab > rows) {
-            throw LinforgeException.badInput((vocabFrom.equals("--vocab") ? "--vocab: " : vocabFrom + ": vocabulary: ")
-                    + vocab + " token ids exceed the model's embedding table (" + cfg + " vocab_size " + rows + ")");
-        }
-    }
-
-    static List<Integer> intList(CommandLine cmd, String name, String dflt) {
-        String v = cmd.getOptionValue(name, dflt);
-        List<Integer> out = new ArrayList<>();
-        for (String s : v.split(",")) {
-            if (s.isBlank()) {
-                continue;
-            }
-            try {
-                int n = Integer.parseInt(s.trim());
-                if (n < 1) {
-                    throw new NumberFormatException();
-                }
-                out.add(n);
-            } catch (NumberFormatException e) {
-                throw LinforgeException.badInput("--" + name + ": expected positive integers separated by commas, got '" + v + "'");
-            }
-        }
-        if (out.isEmpty()) {
-            throw LinforgeException.badInput("--" + name + ": empty list");
-        }
-        return out;
-    }
-
-    static SessionConfig.OptLevel optLevel(String v) {
-        try {
-            return SessionConfig.OptLevel.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw LinforgeException.badInput("--opt-level: expected none, basic, extended or all, got '" + v + "'");
-        }
-    }
-
-    /** Candidate vs baseline, interleaved: {@code iterations} rounds of 5 runs each per shape. */
-    static int compare(CommandLine cmd, Path cand, Path base, SessionConfig config, Path profile, int vocab, long seed,
-            List<Integer> batches, List<Integer> seqs, int warmup, int rounds) throws Exception {
-        ObjectNode out = CliSupport.JSON.createObjectNode();
-        out.put("candidate", cand.toAbsolutePath().toString());
-        out.put("baseline", base.toAbsolutePath().toString());
-        out.put("intra_op_threads", config.intraOpThreads());
-        out.put("opt_level", config.optLevel().name().toLowerCase(java.util.Locale.ROOT));
-        out.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString());
-        out.set("machine", CliSupport.JSON.valueToTree(MachineInfo.describe()));
-        ArrayNode rows = out.putArray("results");
-        try (InferenceSession a = Sessions.open(cand, profiled(config, profile, "candidate"));
-                InferenceSession b = Sessions.open(base, profiled(config, profile, "baseline"))) {
-            if (profile != null) {
-                requireProfiles(new String[] {"candidate", "baseline"}, a, b);
-            }
-            out.put("candidate_engine", a.engine());
-            out.put("baseline_engine", b.engine());
-            if (a instanceof OrtInferenceSession || b instanceof OrtInferenceSession) {
-                out.put("onnxruntime", OrtInferenceSession.ortVersion());
-            }
-            System.out.printf("candidate %s%nbaseline  %s%n", cand, base);
-            System.out.printf("%6s %6s %14s %14s %8s%n", "batch", "seq", "cand p50 ms", "base p50 ms", "ratio");
-            Benchmark gen = new Benchmark(a, vocab, seed);
-            for (int bs : batches) {
-                for (int s : seqs) {
-                    java.util.Map<String, long[][]> in = new java.util.HashMap<>(gen.inputs(bs, s));
-                    in.putIfAbsent("token_type_ids", new long[bs][s]);
-                    in.putIfAbsent("attention_mask", ones(bs, s));
-                    io.linforge.runtime.bench.Comparison.Result r = io.linforge.runtime.bench.Comparison.run(a, b, in, bs,
-                            s, warmup, rounds, 5);
-                    System.out.printf("%6d %6d %14.2f %14.2f %8.3f%n", bs, s, r.candidateP50Ms(), r.baselineP50Ms(),
-                            r.ratio());
-                    System.out.flush();
-                    ObjectNode row = rows.addObject();
-                    row.put("batch", bs);
-                    row.put("seq", s);
-                    row.put("samples", r.samples());
-                    row.put("candidate_p50_ms", r.candidateP50Ms());
-                    row.put("baseline_p50_ms", r.baselineP50Ms());
-                    row.put("candidate_p90_ms", r.candidateP90Ms());
-                    row.put("baseline_p90_ms", r.baselineP90Ms());
-                    row.put("ratio_p50", r.ratio());
+    @Override
+    public int run(CommandLine cmd) throws Exception {
+        BenchOptions o = BenchOptions.builder(CliSupport.requiredPath(cmd, "model"))
+                .tokenizer(cmd.hasOption("tokenizer") ? Path.of(cmd.getOptionValue("tokenizer")) : null)
+                .vocab(cmd.hasOption("vocab") ? CliSupport.intOption(cmd, "vocab", 0) : null)
+                .provider(cmd.getOptionValue("provider", "cpu"))
+                .device(CliSupport.intOption(cmd, "device", 0))
+                .batch(BenchOptions.parseList("--batch", cmd.getOptionValue("batch", "1,8,32")))
+                .seq(BenchOptions.parseList("--seq", cmd.getOptionValue("seq", "32,128,512")))
+                .warmup(CliSupport.intOption(cmd, "warmup", 5))
+                .iterations(CliSupport.intOption(cmd, "iterations", 20))
+                .threads(CliSupport.intOption(cmd, "threads", 0))
+                .seed(CliSupport.intOption(cmd, "seed", 42))
+                .compare(cmd.hasOption("compare") ? Path.of(cmd.getOptionValue("compare")) : null)
+                .optLevel(cmd.getOptionValue("opt-level", "extended"))
+                .profile(cmd.hasOption("profile") ? Path.of(cmd.getOptionValue("profile")) : null)
+                .outputs(cmd.getOptionValue("outputs", "host"))
+                .decodePast(CliSupport.intOption(cmd, "decode-past", 0))
+                .build();
+        BenchResult r = Linforge.bench(o, new BenchResult.Listener() {
+            @Override
+            public void opened(Map<String, Path> models, Map<String, String> engines, Map<String, List<String>> providers) {
+                if (models.containsKey("model")) {
+                    System.out.printf("model     %s%n", models.get("model"));
+                    System.out.printf("providers %s (%s), intra-op threads %s%n", String.join(",", providers.get("model")),
+                            engines.get("model"), o.threads() == 0 ? "default" : o.threads());
+                    System.out.printf("machine   %s, %d cores, %s, Java %s%n", MachineInfo.cpuModel(),
+                            Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+                            System.getProperty("java.version"));
+                    System.out.printf("%6s %6s %10s %10s %10s %12s %12s%n", "batch", "seq", "p50 ms", "p90 ms", "p99 ms",
+                            "seq/s", "tokens/s");
+                } else {
+                    System.out.printf("candidate %s%nbaseline  %s%n", models.get("candidate"), models.get("baseline"));
+                    System.out.printf("%6s %6s %14s %14s %8s%n", "batch", "seq", "cand p50 ms", "base p50 ms", "ratio");
                 }
             }
-            if (profile != null) {
-                ObjectNode p = out.putObject("profile");
-                printProfiles(p, new String[] {"candidate", "baseline"}, a, b);
+
+            @Override
+            public void measured(Benchmark.ShapeResult s) {
+                System.out.printf("%6d %6d %10.2f %10.2f %10.2f %12.1f %12.0f%n", s.batch(), s.seq(), s.p50Ms(), s.p90Ms(),
+                        s.p99Ms(), s.sequencesPerSec(), s.tokensPerSec());
+                System.out.flush();
             }
+
+            @Override
+            public void compared(Comparison.Result c) {
+                System.out.printf("%6d %6d %14.2f %14.2f %8.3f%n", c.batch(), c.seq(), c.candidateP50Ms(), c.baselineP50Ms(),
+                        c.ratio());
+                System.out.flush();
+            }
+        });
+        if (!r.profile().isEmpty()) {
+            printProfiles(r.profile());
         }
-        CliSupport.writeJson(cmd, out);
+        CliSupport.writeJson(cmd, r.toJson());
         return 0;
     }
 
-    static SessionConfig profiled(SessionConfig config, Path dir, String name) {
-        return dir == null ? config : config.toBuilder().profile(dir.resolve(name)).build();
-    }
-
-    /** Exit 2 before any timing unless every session records a profile (ONNX Runtime per node, TensorRT per layer). */
-    static void requireProfiles(String[] names, InferenceSession... all) {
-        for (int i = 0; i < all.length; i++) {
-            if (!(all[i] instanceof OrtInferenceSession) && !(all[i] instanceof io.linforge.runtime.TensorRtSession)) {
-                throw LinforgeException.badInput("--profile: profiles come from ONNX Runtime (per node) or TensorRT "
-                        + "(per layer); " + names[i] + " runs on " + all[i].engine());
-            }
-        }
-    }
-
-    /** Ends profiling of each session and prints milliseconds per operator side by side. */
-    static void printProfiles(ObjectNode json, String[] names, InferenceSession... sessions) {
-        io.linforge.runtime.bench.OpProfile.Result[] r = new io.linforge.runtime.bench.OpProfile.Result[sessions.length];
-        java.util.LinkedHashSet<String> ops = new java.util.LinkedHashSet<>();
-        for (int i = 0; i < sessions.length; i++) {
-            Path file = sessions[i].endProfiling();
-            r[i] = io.linforge.runtime.bench.OpProfile.read(file);
-            ops.addAll(r[i].opMs().keySet());
-            ObjectNode o = json.putObject(names[i]);
-            o.put("file", file.toAbsolutePath().toString());
-            o.put("runs", r[i].runs());
-            o.put("nodes", r[i].nodes());
-            o.put("total_ms", r[i].totalMs());
-            o.set("op_ms", CliSupport.JSON.valueToTree(r[i].opMs()));
-        }
-        boolean layers = java.util.Arrays.stream(sessions).allMatch(x -> x instanceof io.linforge.runtime.TensorRtSession);
+    /** Milliseconds per operator of each profiled session, side by side. */
+    static void printProfiles(Map<String, BenchResult.Profile> profiles) {
+        List<String> names = new ArrayList<>(profiles.keySet());
+        List<OpProfile.Result> r = names.stream().map(n -> profiles.get(n).result()).toList();
+        LinkedHashSet<String> ops = new LinkedHashSet<>();
+        r.forEach(x -> ops.addAll(x.opMs().keySet()));
+        boolean layers = profiles.values().stream().allMatch(BenchResult.Profile::layers);
         System.out.printf(layers ? "%nper-layer time (median over runs, ms; each layer timed alone)%n%-28s"
                 : "%nper-operator time (sum over nodes of the median kernel time per run, ms)%n%-28s", layers ? "layer" : "operator");
         for (String n : names) {
@@ -234,132 +145,5 @@ public final class BenchCommand implements Command {
             }
             System.out.println();
         }
-    }
-
-    static long[][] ones(int b, int s) {
-        long[][] m = new long[b][s];
-        for (long[] row : m) {
-            java.util.Arrays.fill(row, 1);
-        }
-        return m;
-    }
-
-    @Override
-    public int run(CommandLine cmd) throws Exception {
-        List<Provider> providers = Provider.parseList(cmd.getOptionValue("provider", "cpu"));
-        Path onnx = ModelFiles.model(CliSupport.requiredPath(cmd, "model"), "--model", providers);
-        List<Integer> batches = intList(cmd, "batch", "1,8,32");
-        List<Integer> seqs = intList(cmd, "seq", "32,128,512");
-        int warmup = CliSupport.intOption(cmd, "warmup", 5);
-        int iterations = CliSupport.intOption(cmd, "iterations", 20);
-        int threads = CliSupport.intOption(cmd, "threads", 0);
-        long seed = CliSupport.intOption(cmd, "seed", 42);
-        if (warmup < 0 || iterations < 1 || threads < 0) {
-            throw LinforgeException.badInput("--warmup >= 0, --iterations >= 1 and --threads >= 0 needed");
-        }
-        SessionConfig config = SessionConfig.builder()
-                .providers(providers)
-                .deviceId(CliSupport.intOption(cmd, "device", 0))
-                .intraOpThreads(threads)
-                .optLevel(optLevel(cmd.getOptionValue("opt-level", "extended")))
-                .build();
-        // a .plan that cannot run here fails before anything else is read
-        Sessions.check(onnx, config);
-        int vocab;
-        String vocabFrom;
-        if (cmd.hasOption("vocab")) {
-            vocab = CliSupport.intOption(cmd, "vocab", 0);
-            if (vocab < 1) {
-                throw LinforgeException.badInput("--vocab: must be >= 1");
-            }
-            vocabFrom = "--vocab";
-        } else {
-            Path tok = ModelFiles.tokenizer(onnx, cmd.getOptionValue("tokenizer"));
-            vocab = io.linforge.core.text.Tokenizer.vocabSize(tok);
-            vocabFrom = tok.toString();
-        }
-        String outputs = cmd.getOptionValue("outputs", "host");
-        if (!outputs.equals("host") && !outputs.equals("device")) {
-            throw LinforgeException.badInput("--outputs: expected host or device, got '" + outputs + "'");
-        }
-        int decodePast = CliSupport.intOption(cmd, "decode-past", 0);
-        if ((cmd.hasOption("outputs") || decodePast != 0) && cmd.hasOption("compare")) {
-            throw LinforgeException.badInput("--outputs and --decode-past time one model; they do not go with --compare");
-        }
-        Path profile = cmd.hasOption("profile") ? Path.of(cmd.getOptionValue("profile")) : null;
-        if (profile != null) {
-            if (batches.size() != 1 || seqs.size() != 1) {
-                throw LinforgeException.badInput("--profile: needs one --batch and one --seq value (the profile mixes all runs)");
-            }
-            java.nio.file.Files.createDirectories(profile);
-        }
-        checkTables(onnx, seqs, decodePast, vocab, vocabFrom);
-        if (cmd.hasOption("compare")) {
-            Path base = ModelFiles.model(Path.of(cmd.getOptionValue("compare")), "--compare", providers);
-            Sessions.check(base, config);
-            checkTables(base, seqs, decodePast, vocab, vocabFrom);
-            return compare(cmd, onnx, base, config, profile, vocab, seed, batches, seqs, warmup, iterations);
-        }
-
-        ObjectNode out = CliSupport.JSON.createObjectNode();
-        try (InferenceSession session = Sessions.open(onnx, profiled(config, profile, "model"))) {
-            if (profile != null) {
-                requireProfiles(new String[] {"model"}, session);
-            }
-            out.put("model", onnx.toAbsolutePath().toString());
-            out.set("providers", CliSupport.JSON.valueToTree(session.providers().stream().map(Provider::id).toList()));
-            out.put("engine", session.engine());
-            if (session instanceof OrtInferenceSession) {
-                out.put("onnxruntime", OrtInferenceSession.ortVersion());
-            }
-            out.put("intra_op_threads", threads);
-            out.put("vocab", vocab);
-            out.put("vocab_from", vocabFrom);
-            out.put("seed", seed);
-            out.put("warmup", warmup);
-            out.put("iterations", iterations);
-            out.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString());
-            out.set("machine", CliSupport.JSON.valueToTree(MachineInfo.describe()));
-            out.set("inputs", CliSupport.JSON.valueToTree(session.inputs().stream().map(IoInfo::toString).toList()));
-            out.set("outputs", CliSupport.JSON.valueToTree(session.outputs().stream().map(IoInfo::toString).toList()));
-            System.out.printf("model     %s%n", onnx);
-            System.out.printf("providers %s (%s), intra-op threads %s%n",
-                    session.providers().stream().map(Provider::id).collect(Collectors.joining(",")), session.engine(),
-                    threads == 0 ? "default" : threads);
-            System.out.printf("machine   %s, %d cores, %s, Java %s%n", MachineInfo.cpuModel(),
-                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                    System.getProperty("java.version"));
-            System.out.printf("%6s %6s %10s %10s %10s %12s %12s%n", "batch", "seq", "p50 ms", "p90 ms", "p99 ms",
-                    "seq/s", "tokens/s");
-            Benchmark bench = new Benchmark(session, vocab, seed, outputs.equals("device"), decodePast);
-            out.put("outputs_to", outputs);
-            out.put("decode_past", decodePast);
-            ArrayNode rows = out.putArray("results");
-            for (int b : batches) {
-                for (int s : seqs) {
-                    Benchmark.ShapeResult r = bench.measure(b, s, warmup, iterations);
-                    System.out.printf("%6d %6d %10.2f %10.2f %10.2f %12.1f %12.0f%n", b, s, r.p50Ms(), r.p90Ms(),
-                            r.p99Ms(), r.sequencesPerSec(), r.tokensPerSec());
-                    System.out.flush();
-                    ObjectNode row = rows.addObject();
-                    row.put("batch", b);
-                    row.put("seq", s);
-                    row.put("iterations", r.iterations());
-                    row.put("mean_ms", r.meanMs());
-                    row.put("p50_ms", r.p50Ms());
-                    row.put("p90_ms", r.p90Ms());
-                    row.put("p99_ms", r.p99Ms());
-                    row.put("min_ms", r.minMs());
-                    row.put("max_ms", r.maxMs());
-                    row.put("sequences_per_s", r.sequencesPerSec());
-                    row.put("tokens_per_s", r.tokensPerSec());
-                }
-            }
-            if (profile != null) {
-                printProfiles(out.putObject("profile"), new String[] {"model"}, session);
-            }
-        }
-        CliSupport.writeJson(cmd, out);
-        return 0;
     }
 }

@@ -1,14 +1,11 @@
 package io.linforge.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.core.LinforgeException;
-import io.linforge.core.io.Outputs;
-import io.linforge.core.model.EncoderModel;
+import io.linforge.api.ExportOptions;
+import io.linforge.api.ExportResult;
+import io.linforge.api.Linforge;
 import io.linforge.core.onnx.GraphBuilder;
-import io.linforge.exporter.OnnxExporter;
 import io.linforge.exporter.TensorRtBuilder;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -63,158 +60,60 @@ public final class ExportCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path model = CliSupport.requiredPath(cmd, "model");
-        Path out = CliSupport.requiredPath(cmd, "out");
-        List<Path> adapters = CliSupport.paths(cmd, "adapter");
-        boolean trt = cmd.hasOption("tensorrt");
-        TensorRtBuilder.Options trtOptions = trtOptions(cmd);
-        if (trt) {
-            // fail before any work when no engine can be built here
-            TensorRtBuilder.requireAvailable();
-        }
-        EncoderModel.Pooling pooling = pooling(cmd);
-        boolean normalize = cmd.hasOption("normalize");
-        if (normalize && pooling == EncoderModel.Pooling.NONE) {
-            throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
-        }
-        OnnxExporter.Options o = new OnnxExporter.Options(cmd.hasOption("fp16"),
-                CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET), !cmd.hasOption("no-kv-cache"),
-                cmd.hasOption("external-data"), pooling, normalize, trt);
-        if (cmd.hasOption("triton")) {
-            Outputs.checkFolder(tritonEntry(cmd, out), "--triton", cmd.hasOption("overwrite"), false);
-            if (trt) {
-                Outputs.checkFolder(tritonPlanEntry(cmd, out), "--triton", cmd.hasOption("overwrite"), false);
-            }
-        }
-        long t0 = System.nanoTime();
-        OnnxExporter.Result r = OnnxExporter.export(model, adapters, out, o);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("exported %s (%s%s, %,d parameters%s) -> %s (%,d bytes) in %.1f s%n", model,
-                o.fp16() ? "fp16" : "fp32", o.pooled() ? ", " + o.pooling().id() + " pooling" + (o.normalize() ? ", normalized" : "")
-                        : "", r.parameters(), adapters.isEmpty() ? "" : ", " + adapters.size() + " adapter(s) merged",
-                r.onnx(), r.bytes(), seconds);
-        ObjectNode j = CliSupport.JSON.createObjectNode();
-        j.put("model", model.toAbsolutePath().toString());
-        j.set("adapters", CliSupport.JSON.valueToTree(adapters.stream().map(p -> p.toAbsolutePath().toString()).toList()));
-        j.put("onnx", r.onnx().toAbsolutePath().toString());
-        j.put("precision", o.fp16() ? "fp16" : "fp32");
-        j.put("opset", o.opset());
-        j.put("parameters", r.parameters());
-        j.put("bytes", r.bytes());
-        j.put("decoder", r.decoder());
-        j.put("pooling", o.pooling().id());
-        j.put("normalize", o.normalize());
-        j.put("seconds", seconds);
-        if (cmd.hasOption("triton")) {
-            Path t = io.linforge.exporter.triton.TritonRepository.write(Path.of(cmd.getOptionValue("triton")),
-                    tritonEntry(cmd, out).getFileName().toString(), r.onnx(), 32);
-            j.put("triton", t.toAbsolutePath().toString());
-            System.out.printf("triton repository entry %s%n", t);
-        }
-        if (trt) {
-            try {
-                TensorRtBuilder.Result plan = TensorRtBuilder.build(r.onnx(), out.resolve("model.plan"), trtOptions);
-                Outputs.record(out, "model.plan");
-                putParse(j, plan.parse());
-                j.put("tensorrt_plan", plan.plan().toString());
-                j.put("tensorrt_bytes", plan.bytes());
-                j.put("tensorrt_precision", plan.precision());
-                j.put("tensorrt_build_seconds", plan.seconds());
-                System.out.printf("tensorrt engine %s (%s, %,d bytes) in %.1f s%n", plan.plan(), plan.precision(), plan.bytes(),
-                        plan.seconds());
-                if (cmd.hasOption("triton")) {
-                    Path t = io.linforge.exporter.triton.TritonRepository.writePlan(Path.of(cmd.getOptionValue("triton")),
-                            tritonPlanEntry(cmd, out).getFileName().toString(), r.onnx(), plan.plan(),
-                            (int) trtOptions.ranges().get("batch")[2]);
-                    j.put("triton_tensorrt", t.toAbsolutePath().toString());
-                    System.out.printf("triton repository entry %s%n", t);
+        ExportOptions o = ExportOptions.builder(CliSupport.requiredPath(cmd, "model"), CliSupport.requiredPath(cmd, "out"))
+                .adapters(CliSupport.paths(cmd, "adapter"))
+                .overwrite(cmd.hasOption("overwrite"))
+                .fp16(cmd.hasOption("fp16"))
+                .opset(CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET))
+                .pooling(cmd.getOptionValue("pooling"))
+                .normalize(cmd.hasOption("normalize"))
+                .kvCache(!cmd.hasOption("no-kv-cache"))
+                .externalData(cmd.hasOption("external-data"))
+                .triton(cmd.hasOption("triton") ? Path.of(cmd.getOptionValue("triton")) : null, cmd.getOptionValue("triton-name"))
+                .tensorrt(cmd.hasOption("tensorrt"))
+                .tf32(cmd.hasOption("tf32"))
+                .trtBatch(cmd.getOptionValue("trt-batch"))
+                .trtSeq(cmd.getOptionValue("trt-seq"))
+                .build();
+        ExportResult r;
+        try {
+            r = Linforge.export(o, partial -> {
+                print(partial);
+                TensorRtBuilder.ParseReport p = partial.tensorrtParse();
+                if (p != null) {
+                    System.out.printf("tensorrt parse: %s, %d layers, inputs %s%n", p.ok() ? "ok" : "FAILED", p.layers(),
+                            p.inputs());
                 }
-            } catch (TensorRtBuilder.BuildFailed e) {
-                if (e.parse() != null) {
-                    putParse(j, e.parse());
-                    System.out.printf("tensorrt parse: %s, %d layers, inputs %s%n", e.parse().ok() ? "ok" : "FAILED",
-                            e.parse().layers(), e.parse().inputs());
+                try {
+                    CliSupport.writeJson(cmd, partial.toJson());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                j.put("tensorrt_error", e.getMessage());
-                CliSupport.writeJson(cmd, j);
-                throw e;
-            }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        CliSupport.writeJson(cmd, j);
+        print(r);
+        if (r.tensorrt() != null) {
+            TensorRtBuilder.Result plan = r.tensorrt();
+            System.out.printf("tensorrt engine %s (%s, %,d bytes) in %.1f s%n", plan.plan(), plan.precision(), plan.bytes(),
+                    plan.seconds());
+        }
+        if (r.tritonTensorrt() != null) {
+            System.out.printf("triton repository entry %s%n", r.tritonTensorrt());
+        }
+        CliSupport.writeJson(cmd, r.toJson());
         return 0;
     }
 
-    /** The engine's build options from {@code --tf32}, {@code --trt-batch} and {@code --trt-seq}. */
-    static TensorRtBuilder.Options trtOptions(CommandLine cmd) {
-        boolean trt = cmd.hasOption("tensorrt");
-        for (String o : new String[] {"tf32", "trt-batch", "trt-seq"}) {
-            if (!trt && cmd.hasOption(o)) {
-                throw LinforgeException.badInput("--" + o + " needs --tensorrt");
-            }
+    /** The summary of the ONNX export (and its Triton entry). */
+    private static void print(ExportResult r) {
+        System.out.printf("exported %s (%s%s, %,d parameters%s) -> %s (%,d bytes) in %.1f s%n", r.model(), r.precision(),
+                !r.pooling().equals("none") ? ", " + r.pooling() + " pooling" + (r.normalize() ? ", normalized" : "") : "",
+                r.parameters(), r.adapters().isEmpty() ? "" : ", " + r.adapters().size() + " adapter(s) merged", r.onnx(),
+                r.bytes(), r.seconds());
+        if (r.triton() != null) {
+            System.out.printf("triton repository entry %s%n", r.triton());
         }
-        java.util.Map<String, long[]> ranges = new java.util.LinkedHashMap<>();
-        if (cmd.hasOption("trt-batch")) {
-            ranges.put("batch", triple(cmd, "trt-batch"));
-        }
-        if (cmd.hasOption("trt-seq")) {
-            long[] s = triple(cmd, "trt-seq");
-            ranges.put("sequence", s);
-            ranges.put("past_sequence", new long[] {0, s[1], s[2]});
-            ranges.put("total_sequence", new long[] {1, 2 * s[1], 2 * s[2]});
-        }
-        return TensorRtBuilder.Options.defaults().withTf32(cmd.hasOption("tf32")).withRanges(ranges);
     }
-
-    private static long[] triple(CommandLine cmd, String opt) {
-        String v = cmd.getOptionValue(opt);
-        String[] p = v.split(",");
-        if (p.length != 3) {
-            throw LinforgeException.badInput("--" + opt + ": '" + v + "' (expected MIN,OPT,MAX)");
-        }
-        long[] r = new long[3];
-        for (int i = 0; i < 3; i++) {
-            try {
-                r[i] = Long.parseLong(p[i].trim());
-            } catch (NumberFormatException e) {
-                throw LinforgeException.badInput("--" + opt + ": '" + v + "' (expected MIN,OPT,MAX, whole numbers)");
-            }
-        }
-        if (r[0] < 1 || r[0] > r[1] || r[1] > r[2] || r[2] > 1 << 20) {
-            throw LinforgeException.badInput("--" + opt + ": '" + v + "' (needs 1 <= MIN <= OPT <= MAX <= 1048576)");
-        }
-        return r;
-    }
-
-    /** The Triton repository entry folder, REPO/NAME. */
-    static Path tritonEntry(CommandLine cmd, Path out) {
-        return Path.of(cmd.getOptionValue("triton"))
-                .resolve(cmd.getOptionValue("triton-name", out.toAbsolutePath().getFileName().toString()));
-    }
-
-    /** The Triton repository entry of the TensorRT engine, REPO/NAME_tensorrt. */
-    static Path tritonPlanEntry(CommandLine cmd, Path out) {
-        Path e = tritonEntry(cmd, out);
-        return e.resolveSibling(e.getFileName() + "_tensorrt");
-    }
-
-    static EncoderModel.Pooling pooling(CommandLine cmd) {
-        String v = cmd.getOptionValue("pooling");
-        if (v == null) {
-            return EncoderModel.Pooling.NONE;
-        }
-        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-            case "mean" -> EncoderModel.Pooling.MEAN;
-            case "cls" -> EncoderModel.Pooling.CLS;
-            default -> throw LinforgeException.badInput("--pooling: '" + v + "' (expected mean or cls)");
-        };
-    }
-
-    static void putParse(ObjectNode j, TensorRtBuilder.ParseReport p) {
-        ObjectNode n = j.putObject("tensorrt_parse");
-        n.put("ok", p.ok());
-        n.put("layers", p.layers());
-        n.set("inputs", CliSupport.JSON.valueToTree(p.inputs()));
-        n.set("errors", CliSupport.JSON.valueToTree(p.errors()));
-    }
-
 }

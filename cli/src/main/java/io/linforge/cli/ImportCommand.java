@@ -1,8 +1,8 @@
 package io.linforge.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.core.onnx.OnnxImporter;
-import java.nio.file.Path;
+import io.linforge.api.ImportOptions;
+import io.linforge.api.ImportResult;
+import io.linforge.api.Linforge;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -33,23 +33,13 @@ public final class ImportCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path src = CliSupport.requiredPath(cmd, "onnx");
-        Path out = CliSupport.requiredPath(cmd, "out");
-        Integer heads = cmd.hasOption("heads") ? CliSupport.intOption(cmd, "heads", 0) : null;
-        OnnxImporter.Result r = OnnxImporter.importTo(src, out, heads);
-        long params = r.tensors().values().stream().mapToLong(t -> t.numel()).sum();
-        System.out.printf("imported %s: %s, %d layers, hidden %d, %d heads, %,d parameters%s -> %s%n", r.onnxName(),
+        ImportResult r = Linforge.importModel(ImportOptions.of(CliSupport.requiredPath(cmd, "onnx"),
+                CliSupport.requiredPath(cmd, "out")).withOverwrite(cmd.hasOption("overwrite"))
+                .withHeads(cmd.hasOption("heads") ? CliSupport.intOption(cmd, "heads", 0) : null));
+        System.out.printf("imported %s: %s, %d layers, hidden %d, %d heads, %,d parameters%s -> %s%n", r.onnx(),
                 r.config().modelType(), r.config().numHiddenLayers(), r.config().hiddenSize(),
-                r.config().numAttentionHeads(), params, r.tokenizer() ? ", tokenizer" : "", out);
-        ObjectNode j = CliSupport.JSON.createObjectNode();
-        j.put("source", src.toAbsolutePath().toString());
-        j.put("onnx", r.onnxName());
-        j.put("out", out.toAbsolutePath().toString());
-        j.put("parameters", params);
-        j.put("tensors", r.tensors().size());
-        j.put("tokenizer", r.tokenizer());
-        j.set("config", r.config().toJson());
-        CliSupport.writeJson(cmd, j);
+                r.config().numAttentionHeads(), r.parameters(), r.tokenizer() ? ", tokenizer" : "", r.out());
+        CliSupport.writeJson(cmd, r.toJson());
         return 0;
     }
 }

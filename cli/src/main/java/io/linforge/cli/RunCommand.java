@@ -63,7 +63,7 @@ public final class RunCommand implements Command {
     }
 
     /** A folder a recipe run wrote: its manifest names the recipe. */
-    static boolean isRunFolder(Path dir) {
+    public static boolean isRunFolder(Path dir) {
         try {
             return CliSupport.JSON.readTree(dir.resolve("manifest.json").toFile()).hasNonNull("recipe_name");
         } catch (java.io.IOException e) {
@@ -71,7 +71,7 @@ public final class RunCommand implements Command {
         }
     }
 
-    static int runRecipe(Recipe recipe, Path out, List<StageResult> results) throws Exception {
+    public static int runRecipe(Recipe recipe, Path out, List<StageResult> results) throws Exception {
         RecipeRunner runner = new RecipeRunner(recipe, out);
         long t0 = System.nanoTime();
         int code = runner.run(results);

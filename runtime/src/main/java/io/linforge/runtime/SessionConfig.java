@@ -115,7 +115,7 @@ public final class SessionConfig {
             return this;
         }
 
-        /** Records ONNX Runtime's per-node profile; see {@link OrtInferenceSession#endProfiling()}. */
+        /** Records a profile: ONNX Runtime per node, a TensorRT engine per layer; see {@link InferenceSession#endProfiling()}. */
         public Builder profile(Path prefix) {
             this.profilePrefix = prefix;
             return this;
