@@ -14,6 +14,7 @@ import java.util.List;
  * @param out output folder (written next to the target and renamed in)
  * @param overwrite replace linforge's files in an existing non-empty {@code out}
  * @param fp16 fp16 weights and activations (norms and softmax in fp32)
+ * @param fp16Softmax with {@code fp16}: attention scores and softmax in fp16 too (the form TensorRT fuses)
  * @param opset ONNX opset (default {@link GraphBuilder#DEFAULT_OPSET})
  * @param pooling {@code mean} or {@code cls} for encoders: the pooled {@code sentence_embedding} is the only output; null for none
  * @param normalize with {@code pooling}: L2-normalize the embedding
@@ -28,7 +29,7 @@ import java.util.List;
  */
 public record ExportOptions(Path model, List<Path> adapters, Path out, boolean overwrite, boolean fp16, int opset,
         String pooling, boolean normalize, boolean kvCache, boolean externalData, Path triton, String tritonName,
-        boolean tensorrt, boolean tf32, String trtBatch, String trtSeq) {
+        boolean tensorrt, boolean tf32, String trtBatch, String trtSeq, boolean fp16Softmax) {
     public ExportOptions {
         adapters = List.copyOf(adapters);
     }
@@ -56,6 +57,7 @@ public record ExportOptions(Path model, List<Path> adapters, Path out, boolean o
         private boolean tf32;
         private String trtBatch;
         private String trtSeq;
+        private boolean fp16Softmax;
 
         private Builder(Path model, Path out) {
             this.model = model;
@@ -133,9 +135,14 @@ public record ExportOptions(Path model, List<Path> adapters, Path out, boolean o
             return this;
         }
 
+        public Builder fp16Softmax(boolean v) {
+            fp16Softmax = v;
+            return this;
+        }
+
         public ExportOptions build() {
             return new ExportOptions(model, adapters, out, overwrite, fp16, opset, pooling, normalize, kvCache, externalData,
-                    triton, tritonName, tensorrt, tf32, trtBatch, trtSeq);
+                    triton, tritonName, tensorrt, tf32, trtBatch, trtSeq, fp16Softmax);
         }
     }
 }

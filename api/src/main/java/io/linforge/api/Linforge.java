@@ -98,7 +98,7 @@ public final class Linforge {
             throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
         }
         OnnxExporter.Options eo = new OnnxExporter.Options(o.fp16(), o.opset(), o.kvCache(), o.externalData(), pooling,
-                o.normalize(), o.tensorrt());
+                o.normalize(), o.tensorrt(), o.fp16Softmax());
         Outputs.checkFolder(o.out(), "--out", o.overwrite(), false);
         if (o.triton() != null) {
             Outputs.checkFolder(tritonEntry(o), "--triton", o.overwrite(), false);

@@ -32,6 +32,8 @@ public final class ExportCommand implements Command {
                 .addOption(Option.builder().longOpt("out").hasArg().argName("ODIR").required()
                         .desc("output folder: model.onnx, config.json, tokenizer.json (written atomically; an existing non-empty folder needs --overwrite)").build())
                 .addOption(Option.builder().longOpt("fp16").desc("fp16 weights and activations; norms and softmax in fp32").build())
+                .addOption(Option.builder().longOpt("fp16-softmax").desc("with --fp16: attention scores and softmax in fp16 "
+                        + "too, the form TensorRT fuses into one attention kernel").build())
                 .addOption(Option.builder().longOpt("opset").hasArg().argName("N")
                         .desc("ONNX opset, 12.." + GraphBuilder.MAX_OPSET + " (default " + GraphBuilder.DEFAULT_OPSET
                                 + "; 23 writes the standard Attention and RMSNormalization ops, fastest on ONNX Runtime CPU)").build())
@@ -64,6 +66,7 @@ public final class ExportCommand implements Command {
                 .adapters(CliSupport.paths(cmd, "adapter"))
                 .overwrite(cmd.hasOption("overwrite"))
                 .fp16(cmd.hasOption("fp16"))
+                .fp16Softmax(cmd.hasOption("fp16-softmax"))
                 .opset(CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET))
                 .pooling(cmd.getOptionValue("pooling"))
                 .normalize(cmd.hasOption("normalize"))

@@ -45,11 +45,19 @@ public final class OnnxExporter {
      * (see {@code OnnxEmitter.flatTokens}).
      */
     public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
-            boolean normalize, boolean flatTokens) {
+            boolean normalize, boolean flatTokens, boolean halfSoftmax) {
         public Options {
             if (pooling == null) {
                 pooling = EncoderModel.Pooling.NONE;
             }
+            if (halfSoftmax && !fp16) {
+                throw LinforgeException.badInput("--fp16-softmax needs --fp16 (an fp32 export computes its softmax in fp32)");
+            }
+        }
+
+        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
+                boolean normalize, boolean flatTokens) {
+            this(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, false);
         }
 
         public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
@@ -62,7 +70,12 @@ public final class OnnxExporter {
         }
 
         public Options withFlatTokens(boolean flat) {
-            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flat);
+            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flat, halfSoftmax);
+        }
+
+        /** Attention scores and softmax in fp16 (fp16 exports only); see {@code OnnxEmitter.halfSoftmax}. */
+        public Options withHalfSoftmax(boolean half) {
+            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, half);
         }
 
         public static Options defaults() {
@@ -104,7 +117,7 @@ public final class OnnxExporter {
 
     public static ModelProto graph(TransformerModel model, Options o) {
         if (model instanceof EncoderModel enc) {
-            return enc.toOnnx(o.fp16(), o.opset(), o.pooling(), o.normalize(), o.flatTokens());
+            return enc.toOnnx(o.fp16(), o.opset(), o.pooling(), o.normalize(), o.flatTokens(), o.halfSoftmax());
         }
         if (o.pooled()) {
             throw LinforgeException.badInput("--pooling: " + model.config().modelType()
@@ -113,7 +126,7 @@ public final class OnnxExporter {
         if (o.normalize()) {
             throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
         }
-        return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache(), o.flatTokens());
+        return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache(), o.flatTokens(), o.halfSoftmax());
     }
 
     /** The ONNX metadata_props keys of an export's provenance. */

@@ -1,6 +1,7 @@
 package io.linforge.exporter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linforge.core.checkpoint.Safetensors;
@@ -80,6 +81,49 @@ class FlatTokenExportTest {
             System.out.printf("%s flat decoder: logits vs transformers %.2e, decoding steps vs plain export %.2e%n",
                     name, d, step);
         }
+    }
+
+    @Test
+    void halfSoftmaxExportsDropTheFp32CastsAndStayFiniteOnFullyMaskedRows() throws Exception {
+        Map<String, TensorData> exp = Safetensors.readAll(OnnxExporterTest.HF.resolve("bert/expected.safetensors"));
+        Map<String, long[][]> in = OnnxExporterTest.encoderInputs(exp);
+        OnnxExporter.Options fp16 = new OnnxExporter.Options(true, 17, true, false).withFlatTokens(true);
+        Path plain = OnnxExporter.export(OnnxExporterTest.HF.resolve("bert"), List.of(), tmp.resolve("bert-sm32"), fp16).onnx();
+        Path half = OnnxExporter.export(OnnxExporterTest.HF.resolve("bert"), List.of(), tmp.resolve("bert-sm16"),
+                fp16.withHalfSoftmax(true)).onnx();
+        OnnxChecker.check(half);
+        // two casts per layer fewer (scores to fp32, probabilities back), one more for the shared bias
+        int layers = 2;
+        assertEquals(casts(plain) - 2 * layers + 1, casts(half));
+        double logits = OnnxExporterTest.maxAbs(OnnxExporterTest.run(half, in).get("logits"), exp.get("logits").toFloats());
+        assertTrue(logits <= 1e-2, "bert fp16 softmax logits vs transformers " + logits);
+        // a decoder with left padding: the first query positions see no key at all
+        OnnxExporter.Options noCache = new OnnxExporter.Options(true, 17, false, false).withFlatTokens(true);
+        Path dplain = OnnxExporter.export(OnnxExporterTest.HF.resolve("llama"), List.of(), tmp.resolve("llama-sm32"), noCache)
+                .onnx();
+        Path dhalf = OnnxExporter.export(OnnxExporterTest.HF.resolve("llama"), List.of(), tmp.resolve("llama-sm16"),
+                noCache.withHalfSoftmax(true)).onnx();
+        long[][] ids = {{0, 0, 0, 5, 17, 99, 3, 42}, {7, 8, 9, 10, 11, 12, 13, 14}};
+        long[][] mask = {{0, 0, 0, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1}};
+        float[] a = OnnxExporterTest.decoderLogits(dplain, ids, mask, 0, 2, 16);
+        float[] b = OnnxExporterTest.decoderLogits(dhalf, ids, mask, 0, 2, 16);
+        for (float x : b) {
+            assertTrue(Float.isFinite(x), "fp16-softmax decoder logits must stay finite on fully masked rows");
+        }
+        // compare the unpadded positions (the masked ones are not defined by either model)
+        int vocab = a.length / 16;
+        float[] ra = java.util.Arrays.copyOfRange(a, 3 * vocab, 16 * vocab);
+        float[] rb = java.util.Arrays.copyOfRange(b, 3 * vocab, 16 * vocab);
+        double d = OnnxExporterTest.maxAbs(ra, rb);
+        System.out.printf("fp16 softmax: bert logits vs transformers %.2e, llama logits vs fp32 softmax %.2e%n", logits, d);
+        assertTrue(d <= 2e-2, "llama fp16 softmax vs fp32 softmax " + d);
+        // an fp32 export cannot have it
+        assertThrows(io.linforge.core.LinforgeException.class, () -> new OnnxExporter.Options(false, 17, true, false)
+                .withHalfSoftmax(true));
+    }
+
+    static int casts(Path onnx) throws Exception {
+        return (int) OnnxExporterTest.read(onnx).getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Cast")).count();
     }
 
     /**

@@ -63,6 +63,10 @@ public class ExportMojo extends LinforgeMojo {
     @Parameter
     String tritonName;
 
+    /** With fp16: attention scores and softmax in fp16 too (the form TensorRT fuses). */
+    @Parameter(defaultValue = "false")
+    boolean fp16Softmax;
+
     /** Also build a TensorRT engine (model.plan). */
     @Parameter(defaultValue = "false")
     boolean tensorrt;
@@ -89,7 +93,7 @@ public class ExportMojo extends LinforgeMojo {
                 .adapters(adapters.stream().map(File::toPath).toList())
                 .overwrite(overwrite).fp16(fp16).pooling(pooling).normalize(normalize).kvCache(!noKvCache)
                 .externalData(externalData).triton(path(triton), tritonName).tensorrt(tensorrt).tf32(tf32)
-                .trtBatch(trtBatch).trtSeq(trtSeq);
+                .trtBatch(trtBatch).trtSeq(trtSeq).fp16Softmax(fp16Softmax);
         if (opset != null) {
             b.opset(opset);
         }

@@ -134,24 +134,29 @@ public final class BertLayer implements HiddenBlock {
         return e.node("Transpose", scope + "/Transpose", java.util.List.of(r), java.util.Map.of("perm", perm));
     }
 
-    /** softmax(q kᵀ / √d + bias) v with kᵀ given; scores and softmax in fp32. */
+    /** softmax(q kᵀ / √d + bias) v with kᵀ given; scores and softmax in fp32 (fp16 with {@code halfSoftmax}). */
     static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, int headDim, String scope) {
         return emitAttend(e, q, kT, v, (float) Math.sqrt(headDim), 3, scope);
     }
 
     /**
      * softmax(q kᵀ / divisor + bias) v with kᵀ given, the softmax over {@code axis} (the last);
-     * no division when {@code divisor} is 1; scores and softmax in fp32.
+     * no division when {@code divisor} is 1; scores and softmax in fp32, or in the activation type
+     * with {@code OnnxEmitter.halfSoftmax}.
      */
     static String emitAttend(io.linforge.core.onnx.OnnxEmitter e, String q, String kT, String v, float divisor, int axis,
             String scope) {
-        String scores = e.toF32(e.node("MatMul", scope + "/MatMul", q, kT), scope + "/Cast");
-        if (divisor != 1f) {
-            scores = e.node("Div", scope + "/Div", scores, e.constF32(divisor));
+        boolean half = e.halfSoftmax;
+        String scores = e.node("MatMul", scope + "/MatMul", q, kT);
+        if (!half) {
+            scores = e.toF32(scores, scope + "/Cast");
         }
-        scores = e.node("Add", scope + "/Add", scores, e.attentionBias);
+        if (divisor != 1f) {
+            scores = e.node("Div", scope + "/Div", scores, half ? e.graph().constFloat(divisor, e.act()) : e.constF32(divisor));
+        }
+        scores = e.node("Add", scope + "/Add", scores, e.softmaxBias());
         String probs = e.node("Softmax", scope + "/Softmax", java.util.List.of(scores), java.util.Map.of("axis", axis));
-        return e.node("MatMul", scope + "/MatMul_1", e.toAct(probs, scope + "/Cast_1"), v);
+        return e.node("MatMul", scope + "/MatMul_1", half ? probs : e.toAct(probs, scope + "/Cast_1"), v);
     }
 
     /** [B, H, S, D] → [B, S, H·D], or [B·S, H·D] with {@code OnnxEmitter.flatTokens}. */
@@ -197,7 +202,7 @@ public final class BertLayer implements HiddenBlock {
                     e.node("Reshape", s + "/k/Reshape", k, e.sequenceShape),
                     e.node("Reshape", s + "/v/Reshape", v, e.sequenceShape), e.attentionBias),
                     java.util.Map.of("q_num_heads", heads, "kv_num_heads", heads, "scale", 1f, "softmax_precision",
-                            io.linforge.core.tensor.DType.F32.onnxType()));
+                            (e.halfSoftmax ? e.act() : io.linforge.core.tensor.DType.F32).onnxType()));
         } else {
             // [S·B, heads·d] → [S, B·heads, d] → [B·heads, S, d] (keys: [B·heads, d, S])
             var toHeads = java.util.Map.<String, Object>of("perm", new long[] {1, 0, 2});

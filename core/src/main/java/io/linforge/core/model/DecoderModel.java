@@ -194,8 +194,15 @@ public final class DecoderModel extends TransformerModel {
      */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache,
             boolean flatTokens) {
+        return toOnnx(fp16, opset, withCache, flatTokens, false);
+    }
+
+    /** As above; {@code halfSoftmax} keeps attention scores and softmax in fp16 (see {@code OnnxEmitter.halfSoftmax}). */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache,
+            boolean flatTokens, boolean halfSoftmax) {
         var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
         var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
+        e.halfSoftmax = halfSoftmax && fp16;
         var I64 = io.linforge.core.tensor.DType.I64;
         var F32 = io.linforge.core.tensor.DType.F32;
         int kv = config.numKeyValueHeads();
@@ -234,7 +241,7 @@ public final class DecoderModel extends TransformerModel {
         String future = e.node("Greater", b + "/Greater", kIdx, qIdx);
         String pad = e.unsqueeze(e.node("Equal", b + "/Equal", mask, g.constScalar(0)), b + "/Unsqueeze_1", 1, 2);
         e.attentionBias = e.node("Where", b + "/Where", e.node("Or", b + "/Or", future, pad),
-                e.constF32(-Float.MAX_VALUE), e.constF32(0f));
+                e.constF32(e.maskValue()), e.constF32(0f));
         String x = e.node("Gather", "/model/embed_tokens/Gather", e.weight(embedTokens, false, false), ids);
         long hidden = config.hiddenSize();
         if (flatTokens) {

@@ -279,6 +279,12 @@ public final class EncoderModel extends TransformerModel {
      */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, Pooling pooling, boolean normalize,
             boolean flatTokens) {
+        return toOnnx(fp16, opset, pooling, normalize, flatTokens, false);
+    }
+
+    /** As above; {@code halfSoftmax} keeps attention scores and softmax in fp16 (see {@code OnnxEmitter.halfSoftmax}). */
+    public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, Pooling pooling, boolean normalize,
+            boolean flatTokens, boolean halfSoftmax) {
         if (pooling != Pooling.NONE && classifier != null) {
             throw io.linforge.core.LinforgeException.badInput("--pooling: the model has a classification head "
                     + "(its output is logits); pooling applies to encoders without one");
@@ -301,6 +307,7 @@ public final class EncoderModel extends TransformerModel {
         // before opset 23, batch-major from 23
         e.tokenLayout = true;
         e.flatTokens = flatTokens;
+        e.halfSoftmax = halfSoftmax && fp16;
         boolean seqMajor = opset < 23;
         String shape = e.node("Shape", "/shape/Shape", ids);
         String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));

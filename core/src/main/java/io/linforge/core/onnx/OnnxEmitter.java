@@ -21,6 +21,14 @@ public final class OnnxEmitter {
     private final Map<String, String> weights = new HashMap<>();
     /** Additive attention bias, fp32, broadcastable to [batch, heads, query, key]. */
     public String attentionBias;
+    /**
+     * fp16 graphs: attention scores, their bias and the softmax stay in fp16 instead of fp32, the
+     * form TensorRT fuses into one attention kernel. The bias must then be finite in fp16 (a
+     * masked score is pushed down by at most 30000, never to -inf, so a fully masked row stays
+     * finite).
+     */
+    public boolean halfSoftmax;
+    private String attentionBiasAct;
     /** Rotary tables [batch, 1, seq, head_dim] in the activation type (decoders). */
     public String cos;
     public String sin;
@@ -203,6 +211,22 @@ public final class OnnxEmitter {
     /** Casts back to the activation type in an fp16 graph (no-op in fp32). */
     public String toAct(String x, String name) {
         return fp16 ? cast(x, DType.F16, name) : x;
+    }
+
+    /** {@link #attentionBias} in the type the softmax runs in: fp16 with {@link #halfSoftmax}, else fp32. */
+    public String softmaxBias() {
+        if (!halfSoftmax) {
+            return attentionBias;
+        }
+        if (attentionBiasAct == null) {
+            attentionBiasAct = cast(attentionBias, DType.F16, "/attention_bias/Cast_half");
+        }
+        return attentionBiasAct;
+    }
+
+    /** The value that masks a score: the most negative fp32, or -30000 when the softmax runs in fp16. */
+    public float maskValue() {
+        return halfSoftmax ? -30000f : -Float.MAX_VALUE;
     }
 
     /** Unsqueeze with {@code axes} as an input (opset 13+) or an attribute (before). */
