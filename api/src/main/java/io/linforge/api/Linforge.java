@@ -299,7 +299,9 @@ public final class Linforge {
                 }
                 Files.createDirectories(profile);
             }
-            checkTables(onnx, o.seq(), o.decodePast(), vocab, vocabFrom);
+            // with the cache on the GPU (--outputs device) every warm-up and timed step adds a position
+            int loop = o.decodePast() > 0 && o.outputs().equals("device") ? o.warmup() + o.iterations() : 0;
+            checkTables(onnx, o.seq(), o.decodePast() + loop, vocab, vocabFrom);
             if (o.compare() != null) {
                 Path base = ModelFiles.model(o.compare(), "--compare", providers);
                 Sessions.check(base, config);

@@ -84,6 +84,13 @@ public final class Generator {
         long[] seq = Arrays.copyOf(prompt, prompt.length + maxNew);
         int len = prompt.length;
         Map<String, FloatTensor> past = emptyCache(session, 1);
+        // an engine that keeps outputs on the GPU gets its cache there: present.N feeds past_key_values.N
+        boolean onDevice = session.feedsOnDevice();
+        Map<String, String> fed = new HashMap<>();
+        for (int i : layers) {
+            fed.put("past_key_values." + i + ".key", "present." + i + ".key");
+            fed.put("past_key_values." + i + ".value", "present." + i + ".value");
+        }
         int pastLen = 0;
         for (int step = 0; step < maxNew; step++) {
             int n = step == 0 ? len : 1;
@@ -94,15 +101,16 @@ public final class Generator {
             }
             long[][] mask = new long[1][pastLen + n];
             Arrays.fill(mask[0], 1);
-            Map<String, FloatTensor> out = session.run(session.modelInputs(Map.of("input_ids", ids, "position_ids", pos, "attention_mask", mask)),
-                    past, Set.of());
+            Map<String, long[][]> in = session.modelInputs(Map.of("input_ids", ids, "position_ids", pos, "attention_mask", mask));
+            Map<String, FloatTensor> out = !onDevice ? session.run(in, past, Set.of())
+                    : session.runFed(in, step == 0 ? past : Map.of(), step == 0 ? Map.of() : fed, Set.of("logits"));
             FloatTensor logits = out.get("logits");
             int vocab = logits.dim(2);
             float[] last = Arrays.copyOfRange(logits.data(), (n - 1) * vocab, n * vocab);
             long next = topP <= 0 ? argMax(last) : sample(last, topP, temperature, rng);
             seq[len++] = next;
             pastLen += n;
-            for (int i : layers) {
+            for (int i : onDevice ? new int[0] : layers) {
                 past.put("past_key_values." + i + ".key", out.get("present." + i + ".key"));
                 past.put("past_key_values." + i + ".value", out.get("present." + i + ".value"));
             }

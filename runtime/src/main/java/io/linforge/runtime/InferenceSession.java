@@ -33,6 +33,24 @@ public interface InferenceSession extends AutoCloseable {
         throw io.linforge.core.LinforgeException.badInput("--profile: " + engine() + " records no per-layer profile");
     }
 
+    /**
+     * Whether {@link #runFed} keeps outputs in device memory and feeds them to the next run without a
+     * copy through the host (a TensorRT engine); other sessions take every input from the host.
+     */
+    default boolean feedsOnDevice() {
+        return false;
+    }
+
+    /**
+     * Runs with the inputs named in {@code fed} taken from the outputs of this session's previous
+     * run (input → output name) where they are, and copies only {@code wanted} outputs back; see
+     * {@link #feedsOnDevice()}.
+     */
+    default Map<String, FloatTensor> runFed(Map<String, long[][]> given, Map<String, FloatTensor> floats,
+            Map<String, String> fed, Set<String> wanted) {
+        throw new UnsupportedOperationException(engine() + " takes every input from host memory");
+    }
+
     /** The model's key/value metadata (ONNX {@code metadata_props}); empty when the engine keeps none. */
     default Map<String, String> metadata() {
         return Map.of();

@@ -35,6 +35,8 @@ public final class TensorRtSession implements InferenceSession {
     private final List<IoInfo> outputs;
     private final Set<String> outputNames = new LinkedHashSet<>();
     private Path profilePrefix;
+    /** Every output's shape in the last run: the shapes of inputs fed from them ({@link #runFed}). */
+    private final Map<String, long[]> lastOutputShapes = new LinkedHashMap<>();
 
     private TensorRtSession(Path path, TensorRtEngine engine) {
         this.path = path;
@@ -140,14 +142,36 @@ public final class TensorRtSession implements InferenceSession {
     @Override
     public synchronized Map<String, FloatTensor> run(Map<String, long[][]> given, Map<String, FloatTensor> floats,
             Set<String> wanted) {
+        return runFed(given, floats, Map.of(), wanted.isEmpty() ? outputNames : wanted);
+    }
+
+    @Override
+    public boolean feedsOnDevice() {
+        return true;
+    }
+
+    /**
+     * Runs with the inputs in {@code fed} (input → output) taken from the previous run's outputs in
+     * GPU memory: the buffers are swapped, nothing goes through the host, so a decoder's key/value
+     * cache ({@code past_key_values.N.*} ← {@code present.N.*}) stays on the GPU between steps.
+     * Only the {@code wanted} outputs come back (as fp32).
+     */
+    @Override
+    public synchronized Map<String, FloatTensor> runFed(Map<String, long[][]> given, Map<String, FloatTensor> floats,
+            Map<String, String> fed, Set<String> wanted) {
+        for (Map.Entry<String, String> f : fed.entrySet()) {
+            if (inputTensors.stream().noneMatch(t -> t.name().equals(f.getKey())) || !outputNames.contains(f.getValue())) {
+                throw new IllegalArgumentException(path + ": cannot feed input '" + f.getKey() + "' from output '"
+                        + f.getValue() + "'");
+            }
+        }
         for (String w : wanted) {
             if (!outputNames.contains(w)) {
                 throw LinforgeException.badInput(path, "outputs", "no output '" + w + "' (outputs: " + outputNames + ")");
             }
         }
-        Set<String> want = wanted.isEmpty() ? outputNames : wanted;
         Map<String, long[]> outShapes = new LinkedHashMap<>();
-        Map<String, ByteBuffer> raw = runRaw(given, floats, want, outShapes);
+        Map<String, ByteBuffer> raw = runRaw(given, floats, fed, wanted, outShapes);
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         for (TensorRtEngine.Tensor t : outputTensors) {
             ByteBuffer b = raw.get(t.name());
@@ -180,6 +204,12 @@ public final class TensorRtSession implements InferenceSession {
      */
     private Map<String, ByteBuffer> runRaw(Map<String, long[][]> given, Map<String, FloatTensor> floats, Set<String> want,
             Map<String, long[]> outShapes) {
+        return runRaw(given, floats, Map.of(), want, outShapes);
+    }
+
+    /** As above; the inputs in {@code fed} take the previous run's outputs in device memory (see {@link #runFed}). */
+    private Map<String, ByteBuffer> runRaw(Map<String, long[][]> given, Map<String, FloatTensor> floats, Map<String, String> fed,
+            Set<String> want, Map<String, long[]> outShapes) {
         engine.errors(); // errors of earlier calls do not explain this one
         List<IoInfo> inputs = inputs();
         InferenceSession.checkInputNames(path, inputs, given.keySet());
@@ -191,6 +221,18 @@ public final class TensorRtSession implements InferenceSession {
             FloatTensor f = floats.get(t.name());
             Object v;
             long[] shape;
+            String from = fed.get(t.name());
+            if (from != null) {
+                long[] prev = lastOutputShapes.get(from);
+                if (prev == null) {
+                    throw new IllegalStateException(path + ": input '" + t.name() + "' is fed from output '" + from
+                            + "', which no earlier run produced");
+                }
+                shape = prev;
+                t.range().check(path, shape);
+                shapes.put(t.name(), shape);
+                continue;
+            }
             if (f != null) {
                 if (f.data().length != elements(f.shape())) {
                     throw new IllegalArgumentException("input " + t.name() + ": " + f.data().length + " values for shape "
@@ -251,7 +293,10 @@ public final class TensorRtSession implements InferenceSession {
             outShapes.put(t.name(), shape);
             outBytes.put(t.name(), elements(shape) * t.type().bytes());
         }
-        return engine.execute(outBytes, want);
+        Map<String, ByteBuffer> out = engine.execute(outBytes, want, fed);
+        lastOutputShapes.clear();
+        lastOutputShapes.putAll(outShapes);
+        return out;
     }
 
     static long elements(long[] shape) {

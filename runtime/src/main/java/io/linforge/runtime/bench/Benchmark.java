@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -39,7 +40,10 @@ public final class Benchmark {
      * {@code outputsOnDevice}: the outputs stay in device memory (TensorRT engines only; the
      * time is then the input copies and the run). {@code decodePast} > 0 (decoders with a
      * key/value cache): each run continues a cache of that many positions (zeros), as a decoding
-     * step does, instead of starting from an empty one.
+     * step does, instead of starting from an empty one; with {@code outputsOnDevice} the runs are
+     * a decoding loop instead, as {@code generate} runs an engine: the cache of {@code decodePast}
+     * positions is copied to the GPU once, each step's present key/values become the next step's
+     * past there (the cache grows by one position per step) and only the logits come back.
      */
     public Benchmark(InferenceSession session, int vocab, long seed, boolean outputsOnDevice, int decodePast) {
         if (vocab < 1) {
@@ -111,23 +115,44 @@ public final class Benchmark {
         return session.modelInputs(in);
     }
 
+    /** Whether {@link #measure} runs a decoding loop with the cache on the device (see the constructor). */
+    public boolean decodesOnDevice() {
+        return decodePast > 0 && outputsOnDevice && session.feedsOnDevice();
+    }
+
     public ShapeResult measure(int batch, int seq, int warmup, int iterations) {
         if (batch < 1 || seq < 1 || iterations < 1 || warmup < 0) {
             throw LinforgeException.badInput("batch, seq and iterations must be >= 1, warmup >= 0");
         }
+        if (decodesOnDevice() && seq != 1) {
+            throw LinforgeException.badInput("--seq: a decoding loop with the cache on the GPU (--decode-past with "
+                    + "--outputs device) runs one token per step; give --seq 1");
+        }
         Map<String, long[][]> in = inputs(batch, seq);
         Map<String, FloatTensor> past = cache(batch);
-        for (int i = 0; i < warmup; i++) {
-            runOnce(in, past);
+        Map<String, String> fed = new HashMap<>();
+        if (decodesOnDevice()) {
+            for (String name : past.keySet()) {
+                fed.put(name, name.replace("past_key_values.", "present."));
+            }
+            // the cache of decodePast positions goes to the GPU once
+            session.runFed(in, past, Map.of(), Set.of("logits"));
         }
         double[] ms = new double[iterations];
         long total = 0;
-        for (int i = 0; i < iterations; i++) {
+        for (int i = -warmup; i < iterations; i++) {
+            Map<String, long[][]> step = decodesOnDevice() ? decodeStep(batch, decodePast + 1 + warmup + i) : in;
             long t0 = System.nanoTime();
-            runOnce(in, past);
+            if (decodesOnDevice()) {
+                session.runFed(step, Map.of(), fed, Set.of("logits"));
+            } else {
+                runOnce(in, past);
+            }
             long dt = System.nanoTime() - t0;
-            total += dt;
-            ms[i] = dt / 1e6;
+            if (i >= 0) {
+                total += dt;
+                ms[i] = dt / 1e6;
+            }
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
@@ -135,6 +160,24 @@ public final class Benchmark {
         double seqPerSec = batch * iterations / (total / 1e9);
         return new ShapeResult(batch, seq, iterations, meanMs, percentile(sorted, 50), percentile(sorted, 90),
                 percentile(sorted, 99), sorted[0], sorted[sorted.length - 1], seqPerSec, seqPerSec * seq);
+    }
+
+    /** One token per row at position {@code cached}, after a cache of {@code cached} positions. */
+    private Map<String, long[][]> decodeStep(int batch, int cached) {
+        SplittableRandom r = new SplittableRandom(seed ^ (31L * batch + cached));
+        long[][] ids = new long[batch][1];
+        long[][] pos = new long[batch][1];
+        long[][] mask = new long[batch][cached + 1];
+        for (int i = 0; i < batch; i++) {
+            ids[i][0] = r.nextInt(vocab);
+            pos[i][0] = cached;
+            Arrays.fill(mask[i], 1);
+        }
+        Map<String, long[][]> in = new HashMap<>();
+        in.put("input_ids", ids);
+        in.put("attention_mask", mask);
+        in.put("position_ids", pos);
+        return session.modelInputs(in);
     }
 
     public List<ShapeResult> sweep(List<Integer> batches, List<Integer> seqs, int warmup, int iterations) {
