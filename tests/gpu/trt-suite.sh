@@ -3,7 +3,7 @@
 # ../shared/gpu-kit/prepare.sh --with-trt) were copied to /tmp/linforge-gpu/parts and the fp16
 # MiniLM checkpoints of tests/gpu/stage.sh to /tmp/linforge-gpu/{minilm16,compressed16,heal}; .gpu/k0, .gpu/r0 and
 # .gpu/jars either travel with the call or were copied to /tmp/linforge-gpu/stage/.gpu/ before.
-#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild|quick|decoder|profile]...   (default: build bench)
+#   bash tests/gpu/trt-suite.sh OUTDIR [build|bench|torch|junit|libs|rebuild|quick|decoder|profile|softmax|devdecode]...   (default: build bench)
 # build: TensorRtPlanParityTest; fp32 and fp16 engines (export --tensorrt) of MiniLM, BERT-base, a
 #        compressed MiniLM and a LLaMA decoder with its key/value cache, plus pooled MiniLM/BERT-base;
 #        validate of every engine against its ONNX export on ONNX Runtime CPU (padded batches);
@@ -12,6 +12,8 @@
 #        the same exports, the decoder per token (batch 1 and 32).
 # quick: MiniLM and BERT-base fp16 engines (plain and pooled) only, validated and timed.
 # decoder: the LLaMA engines only (validate, greedy tokens, per-token and per-prompt times).
+# softmax: the quick engines again with attention scores and softmax in fp16 (export --fp16-softmax).
+# devdecode: the fp16 LLaMA engine decoding with its cache on the GPU (generate, bench --outputs device).
 # profile: TensorRT's per-layer profile of the fp16 engines built before (bench --profile).
 # torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
 # Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
@@ -153,6 +155,43 @@ profile() {
       --decode-past 128 --warmup 20 --iterations 50 --vocab 32000 --profile $W/profile-llama --json "$OUT/profile-llama-fp16-decode.json"
     cp $W/profile-llama/*_layers.json "$OUT/profile-llama-fp16-decode-layers.json" 2>/dev/null
   fi
+}
+
+# fp16 engines whose attention scores and softmax stay in fp16 (export --fp16-softmax), validated and timed like quick
+softmax() {
+  java_env
+  bert_base
+  for spec in bert-base:plain bert-base:pooled minilm:pooled minilm:plain; do
+    IFS=: read -r m v <<< "$spec"
+    src=$MINILM; [ $m = bert-base ] && src=$W/bert-base
+    e=$m-fp16sm; flags=; [ $v = pooled ] && { e=$m-fp16sm-pooled; flags="--pooling mean --normalize"; }
+    rm -rf $W/$e
+    step export-$e L export --model $src --out $W/$e --fp16 --fp16-softmax $flags --tensorrt --json "$OUT/export-$e.json"
+    step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu --candidate $W/$e/model.plan \
+      --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json"
+    ways=host; [ $v = plain ] && ways="device host"
+    for w in $ways; do
+      step bench-$e-trt-$w L bench --model $W/$e/model.plan --provider tensorrt-plan --batch 32 --seq 128 --warmup 50 \
+        --iterations 300 --outputs $w --json "$OUT/bench-$e-trt-$w.json"
+    done
+  done
+}
+
+# the fp16 LLaMA engine decoding with its key/value cache on the GPU: greedy tokens against ONNX Runtime CPU, and the
+# per-token time of that loop (bench --decode-past 128 --outputs device) at batch 1 and 32
+devdecode() {
+  java_env
+  models
+  rm -rf $W/llama-fp16
+  step export-llama-fp16 L export --model $W/llama --out $W/llama-fp16 --fp16 --tensorrt --json "$OUT/export-llama-fp16.json"
+  for prov in cpu tensorrt-plan; do
+    m=$W/llama-fp16/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-fp16/model.plan
+    step generate-llama-fp16-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
+      --max-new-tokens 32 --json "$OUT/generate-llama-fp16-$prov.json"
+  done
+  step bench-llama-fp16-trt-decode-devcache L bench --model $W/llama-fp16/model.plan --provider tensorrt-plan --batch 1,32 \
+    --seq 1 --decode-past 128 --outputs device --warmup 20 --iterations 200 --vocab 32000 \
+    --json "$OUT/bench-llama-fp16-trt-decode-devcache.json"
 }
 
 build() {
