@@ -300,17 +300,24 @@ def main():
             pt["eval_accuracy"] = accuracy(model, enc, test, dev)
         curve.append(pt)
 
+    def update(step, optimizers, after_backward=None):
+        """One update: forward, backward, (gradient collection and clipping), each optimizer's step."""
+        t0 = time.perf_counter()
+        ids, mask, typ, y = next_batch()
+        loss = F.cross_entropy(model(ids, mask, typ), y)
+        loss.backward()
+        if after_backward is not None:
+            after_backward()
+        for o in optimizers:
+            o.step()
+        model.zero_grad()
+        step_record(step, loss.item(), t0)
+
     if a.method == "full":
         params = list(model.parameters())
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
         for step in range(1, a.steps + 1):
-            t0 = time.perf_counter()
-            ids, mask, typ, y = next_batch()
-            loss = F.cross_entropy(model(ids, mask, typ), y)
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            step_record(step, loss.item(), t0)
+            update(step, [opt])
         trainable = sum(q.numel() for q in params)
     else:
         sgm, sparse_utils, utils = import_reference(os.path.abspath(a.ref), a.keep)
@@ -322,21 +329,15 @@ def main():
         params = [q for q in model.parameters() if q.requires_grad]
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
         grads_out, grads_int = [], []
-        for step in range(1, a.collect_steps + 1):
-            t0 = time.perf_counter()
-            ids, mask, typ, y = next_batch()
-            loss = F.cross_entropy(model(ids, mask, typ), y)
-            loss.backward()
-            for g in utils.get_weight_grads(model, out_pat):
-                if len(grads_out) < a.n_stack_grads:
-                    grads_out.append(g.detach().clone())
-            for g in utils.get_weight_grads(model, int_pat):
-                if len(grads_int) < a.n_stack_grads:
-                    grads_int.append(g.detach().clone())
+        def collect():
+            for pat, bank in ((out_pat, grads_out), (int_pat, grads_int)):
+                for g in utils.get_weight_grads(model, pat):
+                    if len(bank) < a.n_stack_grads:
+                        bank.append(g.detach().clone())
             torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            opt.zero_grad()
-            step_record(step, loss.item(), t0)
+
+        for step in range(1, a.collect_steps + 1):
+            update(step, [opt], collect)
         uv = {}
         _, vt, u = sgm.Tucker_Decomposition(torch.stack(grads_out))
         uv["output"] = (u, vt)
@@ -357,14 +358,7 @@ def main():
         opt = torch.optim.AdamW(dense, lr=lr, weight_decay=0.0)
         opt_sp = torch.optim.SparseAdam(sparse, lr=lr)
         for step in range(a.collect_steps + 1, a.steps + 1):
-            t0 = time.perf_counter()
-            ids, mask, typ, y = next_batch()
-            loss = F.cross_entropy(model(ids, mask, typ), y)
-            loss.backward()
-            opt.step()
-            opt_sp.step()
-            model.zero_grad()
-            step_record(step, loss.item(), t0)
+            update(step, [opt, opt_sp])
         trainable = sum(q.numel() for q in dense) + a.keep * len(sparse)
     acc = accuracy(model, enc, test, dev)
     total = sum(q.numel() for q in model.parameters())
