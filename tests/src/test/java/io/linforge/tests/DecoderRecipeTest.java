@@ -58,7 +58,8 @@ class DecoderRecipeTest {
         JsonNode m = om.readTree(run.resolve("manifest.json").toFile());
         assertEquals(7, m.get("stages").size());
         JsonNode train = om.readTree(run.resolve("train.result.json").toFile());
-        assertEquals(2, train.get("relora").get("merges").asInt());
+        // 16 low-rank updates, restarts every 8: one merge, after the phase's ninth update
+        assertEquals(1, train.get("relora").get("merges").asInt());
         double ppl = train.get("eval_perplexity").asDouble();
         assertTrue(ppl > 1 && ppl < 200, "perplexity " + ppl);
         JsonNode gen = om.readTree(run.resolve("generate.result.json").toFile());

@@ -2,7 +2,8 @@ package io.linforge.trainer.optim;
 
 /**
  * Learning-rate schedules: linear warm-up, then constant, linear or cosine decay to zero, and
- * ReLoRA's jagged cosine (a cosine envelope with a short linear re-warm-up after every restart).
+ * ReLoRA's jagged cosine (a cosine envelope with a short linear re-warm-up after every restart), the
+ * latter exactly as the ReLoRA authors' code computes it.
  */
 public final class Schedule {
     public enum Kind { CONSTANT, LINEAR, COSINE, JAGGED }
@@ -38,11 +39,7 @@ public final class Schedule {
     }
 
     /**
-     * Jagged cosine: for {@code t < warmup} a linear ramp {@code (t+1)/warmup}; otherwise the cosine
-     * envelope {@code ρ + (1−ρ)·½(1 + cos(π·(t − W₀)/(T − W₀)))}, except in the first
-     * {@code restartWarmup} steps of every restart period {@code R} after the first, where the
-     * rate ramps linearly, {@code (j+1)/Wᵣ}, towards the envelope's value at the end of that ramp.
-     * {@code restartEvery = 0} disables restarts; {@code minRatio} is ρ.
+     * ReLoRA's jagged cosine without a warm start, see below.
      */
     public static double jagged(double peak, int t, int total, int warmup, int restartEvery, int restartWarmup,
             double minRatio) {
@@ -50,22 +47,38 @@ public final class Schedule {
     }
 
     /**
-     * As above with the restarts at {@code offset + k·R} (k ≥ 0, step 0 excluded): ReLoRA's switch
-     * from a full-rank warm start to the low-rank phase is a restart too.
+     * ReLoRA's schedule as the authors' code computes it ({@code get_scheculer} of Guitaricet/relora), the
+     * rate at update {@code t} (0-based) of {@code total}:
+     * <ul>
+     * <li>{@code t < warmStart}, the full-rank warm start, is the full-rank run's schedule over all
+     * updates: {@code t/warmup} during the warm-up (0 at the first update), then the cosine
+     * {@code ρ + (1−ρ)·½(1 + cos(π·(t − warmup)/(total − warmup)))}.
+     * <li>The low-rank phase starts the schedule again, as a run from a warmed-up model does: with
+     * {@code u = t − warmStart} and {@code n = total − warmStart}, a warm-up {@code u/warmup}, then the
+     * cosine over {@code n}, except in the first {@code restartWarmup} updates of every restart period
+     * {@code R} after the first, where the rate is {@code j/Wᵣ} (0 at the restart itself) times the
+     * cosine's value at the end of that ramp, {@code kR + Wᵣ}.
+     * </ul>
+     * {@code restartEvery = 0} disables restarts; {@code minRatio} is ρ.
      */
     public static double jagged(double peak, int t, int total, int warmup, int restartEvery, int restartWarmup,
-            double minRatio, int offset) {
-        if (warmup > 0 && t < warmup) {
-            return peak * (t + 1) / warmup;
+            double minRatio, int warmStart) {
+        if (t < warmStart) {
+            return peak * (t < warmup ? (double) t / warmup : envelope(t, total, warmup, minRatio));
         }
-        if (restartEvery > 0 && t >= offset) {
-            int j = (t - offset) % restartEvery;
-            int start = t - j;
-            if (start > 0 && j < restartWarmup) {
-                return peak * (j + 1) / restartWarmup * envelope(start + restartWarmup, total, warmup, minRatio);
+        int u = t - warmStart;
+        int n = total - warmStart;
+        if (u < warmup) {
+            return peak * u / warmup;
+        }
+        if (restartEvery > 0 && u >= restartEvery) {
+            int j = u % restartEvery;
+            if (j < restartWarmup) {
+                int start = u - j;
+                return peak * j / restartWarmup * envelope(start + restartWarmup, n, warmup, minRatio);
             }
         }
-        return peak * envelope(t, total, warmup, minRatio);
+        return peak * envelope(u, n, warmup, minRatio);
     }
 
     private static double envelope(int t, int total, int warmup, double minRatio) {

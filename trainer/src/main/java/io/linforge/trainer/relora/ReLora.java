@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * ReLoRA (Lialin et al.): LoRA factors on the attention and MLP linears that are merged into the
  * frozen weights every {@code every} updates and drawn again (A Kaiming-uniform, B zero), with the
  * factors' AdamW moments pruned at each merge (random: each entry zeroed with probability p;
- * magnitude: entries at or below the p-quantile of |state| zeroed; the step count is kept). An
+ * magnitude: entries at or below the p-quantile of |state| zeroed; the step count is kept). As in the
+ * authors' loop, the merge follows update {@code k·every + 1} of the low-rank phase (k ≥ 1). An
  * optional full-rank warm start trains every parameter for the first updates and then starts the
  * adapters with fresh optimizer state. The sum of many rank-r updates is a high-rank update.
  */
@@ -82,7 +83,10 @@ public final class ReLora extends TrainingMethod {
             }
             return;
         }
-        if (done > o.warmStart() && (done - o.warmStart()) % o.every() == 0) {
+        // as the reference loop: after update k·R + 1 of the low-rank phase (k >= 1), the one that ran at
+        // the restart's zero rate, so its gradient still reached the moments that are pruned now
+        int local = done - o.warmStart();
+        if (local > o.every() && local % o.every() == 1) {
             mergeAndReset(opt, done);
         }
     }
@@ -117,13 +121,28 @@ public final class ReLora extends TrainingMethod {
             return;
         }
         try (NDArray abs = state.abs(); NDArray flat = abs.flatten(); NDArray sorted = flat.sort()) {
-            long n = sorted.size();
-            long idx = Math.min(n - 1, Math.max(0, (long) Math.ceil(fraction * n) - 1));
-            float tau = sorted.getFloat(idx);
+            float tau = quantile(sorted, fraction);
             try (NDArray keep = abs.gt(tau)) {
                 state.muli(keep.toType(DataType.FLOAT32, false));
             }
         }
+    }
+
+    /**
+     * The {@code q}-quantile of ascending {@code sorted} values as torch.quantile computes it in float32
+     * (linear interpolation between the order statistics around {@code q·(n−1)}), the threshold of the
+     * reference's magnitude pruning.
+     */
+    static float quantile(NDArray sorted, double q) {
+        long n = sorted.size();
+        float pos = (float) q * (float) (n - 1);
+        long lo = (long) pos;
+        long hi = Math.min(n - 1, lo + 1);
+        float a = sorted.getFloat(lo);
+        float b = sorted.getFloat(hi);
+        float w = pos - lo;
+        // at::lerp: start + w·(end − start) below w = 0.5, end − (end − start)·(1 − w) from there
+        return w < 0.5f ? a + w * (b - a) : b - (b - a) * (1 - w);
     }
 
     @Override
