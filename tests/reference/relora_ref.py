@@ -44,6 +44,12 @@ from tinyllama import LlamaLM  # noqa: E402
 
 def import_reference(ref_dir):
     import types
+    try:
+        # the real package first where it imports (torch 2.x): a failed half-import of torch.distributed
+        # below would register its kernels twice when transformers imports it again
+        from transformers import AutoConfig, AutoModelForCausalLM  # noqa: F401
+    except Exception:
+        pass
     refcommon.stub_modules(["wandb", "loguru", "bitsandbytes", "bitsandbytes.functional", "transformers",
                             "torch.distributed.fsdp", "torch.distributed.fsdp.wrap"])
     # training_utils imports the authors' modeling_llama only for FSDP wrapping, which is not used here
