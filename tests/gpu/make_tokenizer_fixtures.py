@@ -1,7 +1,7 @@
 """Reference tokenizers for linforge's tokenizer tests, made with Hugging Face `tokenizers` and
 checked through `transformers` (run on the GPU test host, where both are installed):
 
-  python3 tests/gpu/make_tokenizer_fixtures.py recipes/data/moby_dick.txt OUTDIR
+  python3 tests/gpu/make_tokenizer_fixtures.py recipes/data/moby_dick.txt core/src/test/resources/fixtures/tokenizers
 
 Writes two small tokenizers trained on the text, each with what transformers encodes and decodes
 for a set of test strings:
@@ -9,7 +9,7 @@ for a set of test strings:
                       mapping, <|begin_of_text|> added in front by the post-processor, chat specials
   OUTDIR/sp_bpe/      SentencePiece-style BPE as Llama 2 / Mistral ship it: spaces as U+2581 with
                       one prepended, byte fallback <0x00>..<0xFF>, <s> in front, <unk>
-Each folder: tokenizer.json, tokenizer_config.json, special_tokens_map.json, expected.json
+Each folder: tokenizer.json, tokenizer_config.json (as transformers saves it back), expected.json
 ({"versions", "cases": [{"text", "ids_with_specials", "ids", "tokens", "decoded",
 "decoded_skip_special"}]}).
 """
@@ -100,7 +100,7 @@ def write(out, tok, config):
     with open(os.path.join(out, "tokenizer_config.json"), "w") as f:
         json.dump(config, f, indent=2, ensure_ascii=False)
     hf = PreTrainedTokenizerFast.from_pretrained(out)
-    hf.save_pretrained(out)  # special_tokens_map.json and the config as transformers writes them
+    hf.save_pretrained(out)  # tokenizer_config.json as transformers writes it
     hf = PreTrainedTokenizerFast.from_pretrained(out)
     cases = []
     for text in CASES:

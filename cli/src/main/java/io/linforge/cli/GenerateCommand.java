@@ -71,17 +71,18 @@ public final class GenerateCommand implements Command {
         }
         ObjectNode out = CliSupport.JSON.createObjectNode();
         try (Tokenizer tok = Tokenizer.load(tokFile); InferenceSession s = Sessions.open(onnx, b.build())) {
-            long[] ids = tok.idsOf(prompt);
+            long[] ids = tok.modelIds(prompt);
             long t0 = System.nanoTime();
             long[] all = new Generator(s).generate(ids, maxNew, topP, temperature, CliSupport.intOption(cmd, "seed", 42),
                     CliSupport.intOption(cmd, "eos", -1));
             double sec = (System.nanoTime() - t0) / 1e9;
             long[] fresh = Arrays.copyOfRange(all, ids.length, all.length);
-            String text = tok.decode(fresh);
+            String text = tok.completion(ids, all);
             System.out.println(prompt + text);
             out.put("prompt", prompt);
             out.put("completion", text);
             out.put("prompt_tokens", ids.length);
+            out.set("prompt_token_ids", CliSupport.JSON.valueToTree(ids));
             out.put("new_tokens", fresh.length);
             out.set("new_token_ids", CliSupport.JSON.valueToTree(fresh));
             out.put("engine", s.engine());

@@ -6,6 +6,7 @@ import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.model.ModelInit;
 import io.linforge.core.text.ByteLevelTokenizer;
+import io.linforge.core.text.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
@@ -32,7 +33,7 @@ public final class InitCommand implements Command {
     public Options options() {
         return new Options()
                 .addOption(opt("config", "FILE", "a Hugging Face config.json (model_type llama)"))
-                .addOption(opt("tokenizer", "T", "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json"))
+                .addOption(opt("tokenizer", "T", "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json (the config's vocab_size must cover its token ids; a tokenizer_config.json beside it is copied too)"))
                 .addOption(opt("seed", "S", "seed of the initialisation (default 42)"))
                 .addOption(opt("out", "DIR", "output checkpoint folder"))
                 .addOption(CliSupport.jsonOption());
@@ -60,6 +61,11 @@ public final class InitCommand implements Command {
                 tok = Path.of(tokArg);
                 if (!Files.isRegularFile(tok)) {
                     throw LinforgeException.badInput(tok, "file", "missing (--tokenizer)");
+                }
+                int vocab = Tokenizer.vocabSize(tok);
+                if (vocab > c.vocabSize()) {
+                    throw LinforgeException.badInput(cfgFile, "vocab_size", c.vocabSize() + " is below the " + vocab
+                            + " token ids of " + tok + " (--tokenizer); set vocab_size to at least " + vocab);
                 }
             }
             Checkpoint.save(out, c, ModelInit.llama(c, CliSupport.intOption(cmd, "seed", 42)), tok);

@@ -205,7 +205,7 @@ public final class OnnxExporter {
                 GraphBuilder.save(proto, onnx, o.externalData());
                 config.write(tmp.resolve(Checkpoint.CONFIG));
                 if (ckpt.tokenizerJson().isPresent()) {
-                    Files.copy(ckpt.tokenizerJson().get(), tmp.resolve(Checkpoint.TOKENIZER));
+                    Checkpoint.copyTokenizer(ckpt.tokenizerJson().get(), tmp);
                 }
                 Path data = tmp.resolve("model.onnx.data");
                 bytes[0] = Files.size(onnx) + (Files.exists(data) ? Files.size(data) : 0);

@@ -1,5 +1,6 @@
 package io.linforge.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,13 @@ import io.linforge.cli.Main;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import io.linforge.core.text.Tokenizer;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The decoder pipeline of recipes/relora-decoder.yaml on a smaller model: init → ReLoRA
@@ -68,5 +74,56 @@ class DecoderRecipeTest {
         JsonNode val = om.readTree(run.resolve("validate.result.json").toFile());
         assertTrue(val.toString().contains("perplexity"), val.toString());
         assertTrue(Files.readString(run.resolve("analyze/scores.csv")).lines().count() >= 3);
+    }
+
+    static long[] longs(JsonNode a) {
+        return StreamSupport.stream(a.spliterator(), false).mapToLong(JsonNode::asLong).toArray();
+    }
+
+    /**
+     * A Llama 3 style byte-level BPE and a SentencePiece-style BPE (made with Hugging Face tokenizers)
+     * drive init, train, export and generate: the prompt reaches the model as transformers encodes
+     * it (BOS first) and the completion is what the tokenizer decodes for the whole sequence.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama3_bpe", "sp_bpe"})
+    void referenceTokenizersDriveTrainAndGenerate(String name) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        Path fixture = MiniLm.ROOT.resolve("core/src/test/resources/fixtures/tokenizers").resolve(name);
+        JsonNode expected = om.readTree(fixture.resolve("expected.json").toFile());
+        JsonNode ishmael = expected.get("cases").get(0);
+        assertEquals("Call me Ishmael.", ishmael.get("text").asText());
+        ObjectNode cfg = (ObjectNode) om.readTree(MiniLm.ROOT.resolve("recipes/models/llama-d256-l6-gqa.json").toFile());
+        cfg.put("hidden_size", 32).put("intermediate_size", 64).put("num_hidden_layers", 1).put("head_dim", 8)
+                .put("num_attention_heads", 4).put("num_key_value_heads", 2).put("max_position_embeddings", 64)
+                .put("vocab_size", expected.get("vocab_size").asInt())
+                .put("bos_token_id", expected.get("bos_token_id").asInt()).put("eos_token_id", expected.get("eos_token_id").asInt());
+        Files.writeString(tmp.resolve("tiny.json"), om.writeValueAsString(cfg));
+        String moby = Files.readString(MiniLm.ROOT.resolve("recipes/data/moby_dick.txt"), StandardCharsets.UTF_8);
+        Files.writeString(tmp.resolve("moby.txt"), moby.substring(0, 20_000), StandardCharsets.UTF_8);
+        Path init = tmp.resolve("init");
+        Path trained = tmp.resolve("trained");
+        Path export = tmp.resolve("export");
+        assertEquals(0, Main.execute("init", "--config", tmp.resolve("tiny.json").toString(), "--tokenizer",
+                fixture.resolve("tokenizer.json").toString(), "--seed", "1", "--out", init.toString()));
+        assertEquals(0, Main.execute("train", "--model", init.toString(), "--data", tmp.resolve("moby.txt").toString(),
+                "--method", "full", "--steps", "3", "--batch", "2", "--seq", "32", "--seed", "3", "--out", trained.toString()));
+        assertEquals(0, Main.execute("export", "--model", trained.toString(), "--out", export.toString()));
+        assertTrue(Files.exists(export.resolve("tokenizer_config.json")), "the decoding settings travel with the export");
+        Path json = tmp.resolve("generate.json");
+        assertEquals(0, Main.execute("generate", "--model", export.toString(), "--prompt", "Call me Ishmael.",
+                "--max-new-tokens", "6", "--json", json.toString()));
+        JsonNode gen = om.readTree(json.toFile());
+        long[] prompt = longs(gen.get("prompt_token_ids"));
+        assertArrayEquals(longs(ishmael.get("ids_with_specials")), prompt);
+        long[] fresh = longs(gen.get("new_token_ids"));
+        assertEquals(6, fresh.length);
+        long[] all = Arrays.copyOf(prompt, prompt.length + fresh.length);
+        System.arraycopy(fresh, 0, all, prompt.length, fresh.length);
+        try (Tokenizer tok = Tokenizer.load(export.resolve("tokenizer.json"))) {
+            // the prompt decodes to itself, so prompt + completion is the whole sequence decoded
+            assertEquals(ishmael.get("decoded_skip_special").asText(), tok.decode(prompt));
+            assertEquals(tok.decode(all), "Call me Ishmael." + gen.get("completion").asText());
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.text.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -221,7 +222,19 @@ public final class Checkpoint implements AutoCloseable {
             AtomicFiles.writeString(tmp.resolve(INDEX), JSON.writeValueAsString(index) + "\n");
         }
         if (tokenizerJsonOrNull != null) {
-            Files.copy(tokenizerJsonOrNull, tmp.resolve(TOKENIZER));
+            copyTokenizer(tokenizerJsonOrNull, tmp);
+        }
+    }
+
+    /**
+     * Copies {@code tokenizerJson} into {@code dir} as {@code tokenizer.json}, with the
+     * {@code tokenizer_config.json} beside it when there is one (its decoding settings travel along).
+     */
+    public static void copyTokenizer(Path tokenizerJson, Path dir) throws IOException {
+        Files.copy(tokenizerJson, dir.resolve(TOKENIZER));
+        Path config = tokenizerJson.resolveSibling(Tokenizer.CONFIG);
+        if (Files.isRegularFile(config)) {
+            Files.copy(config, dir.resolve(Tokenizer.CONFIG));
         }
     }
 

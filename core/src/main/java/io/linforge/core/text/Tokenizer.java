@@ -10,6 +10,7 @@ import io.linforge.core.config.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,6 +20,11 @@ import java.util.List;
  */
 public final class Tokenizer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** transformers' settings of a tokenizer, read beside {@code tokenizer.json} when present. */
+    public static final String CONFIG = "tokenizer_config.json";
+    /** What transformers' {@code clean_up_tokenization_spaces} replaces in decoded text, in its order. */
+    private static final String[][] CLEAN_UP = {{" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
 
     /** A padded batch: ids, attention mask (1 = token, 0 = padding) and token type ids. */
     public record Batch(long[][] inputIds, long[][] attentionMask, long[][] typeIds) {
@@ -36,13 +42,15 @@ public final class Tokenizer implements AutoCloseable {
     private final int maxLength;
     private final long padId;
     private final int vocabSize;
+    private final boolean cleanUpSpaces;
 
-    private Tokenizer(Path path, HuggingFaceTokenizer hf, int maxLength, long padId, int vocabSize) {
+    private Tokenizer(Path path, HuggingFaceTokenizer hf, int maxLength, long padId, int vocabSize, boolean cleanUpSpaces) {
         this.path = path;
         this.hf = hf;
         this.maxLength = maxLength;
         this.padId = padId;
         this.vocabSize = vocabSize;
+        this.cleanUpSpaces = cleanUpSpaces;
     }
 
     /** Loads {@code tokenizerJson}; texts are truncated to 512 tokens unless {@link #encode} says otherwise. */
@@ -56,6 +64,7 @@ public final class Tokenizer implements AutoCloseable {
         }
         long padId = 0;
         long vocab;
+        boolean cleanUp = cleanUpSpaces(tokenizerJson.resolveSibling(CONFIG));
         try {
             JsonNode n = JSON.readTree(tokenizerJson.toFile());
             padId = padId(n);
@@ -70,7 +79,7 @@ public final class Tokenizer implements AutoCloseable {
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
-            return new Tokenizer(tokenizerJson, hf, maxLength, padId, Math.toIntExact(vocab));
+            return new Tokenizer(tokenizerJson, hf, maxLength, padId, Math.toIntExact(vocab), cleanUp);
         } catch (IOException | RuntimeException e) {
             throw LinforgeException.badInput(tokenizerJson, "tokenizer", "cannot load: " + e.getMessage());
         }
@@ -129,6 +138,30 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw LinforgeException.badInput(tokenizerJson, "json", "malformed: " + e.getMessage().split("\n")[0]);
         }
+    }
+
+    /**
+     * Whether decoded text gets transformers' {@code clean_up_tokenization_spaces} (false when there
+     * is no {@code tokenizer_config.json}, as transformers defaults); exit 2 when the field is not a boolean.
+     */
+    private static boolean cleanUpSpaces(Path config) {
+        if (!Files.isRegularFile(config)) {
+            return false;
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(config.toFile());
+        } catch (IOException e) {
+            throw LinforgeException.badInput(config, "json", "malformed: " + e.getMessage().split("\n")[0]);
+        }
+        JsonNode c = n == null ? null : n.get("clean_up_tokenization_spaces");
+        if (c == null || c.isNull()) {
+            return false;
+        }
+        if (!c.isBoolean()) {
+            throw LinforgeException.badInput(config, "clean_up_tokenization_spaces", "expected true or false, got " + c);
+        }
+        return c.booleanValue();
     }
 
     /** The largest token id a parsed tokenizer.json names; -1 when it names none. */
@@ -221,15 +254,54 @@ public final class Tokenizer implements AutoCloseable {
         return encode(texts, maxLength);
     }
 
-    /** Token ids of {@code text} without special tokens and without truncation (for language modelling). */
+    /** Token ids of {@code text} without special tokens and without truncation. */
     public long[] idsOf(String text) {
         Encoding e = hf.encode(text, false, false);
         return e.getIds();
     }
 
-    /** Text of token ids (special tokens skipped). */
+    /**
+     * Token ids of {@code text} with the special tokens of the file's post-processor (a BOS in front
+     * for Llama-style tokenizers), without truncation: what transformers gives with
+     * {@code add_special_tokens=True}, the form a causal language model is trained on and prompted with.
+     */
+    public long[] modelIds(String text) {
+        return hf.encode(text, true, false).getIds();
+    }
+
+    /** Text of token ids (special tokens skipped), as transformers' {@code decode(ids, skip_special_tokens=True)}. */
     public String decode(long[] ids) {
-        return hf.decode(ids, true);
+        return decode(ids, true);
+    }
+
+    /**
+     * Text of token ids as transformers' {@code decode}: the file's decoder, then, when
+     * {@code tokenizer_config.json} sets {@code clean_up_tokenization_spaces}, its space clean-up.
+     */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        String text = hf.decode(ids, skipSpecialTokens);
+        if (cleanUpSpaces) {
+            for (String[] r : CLEAN_UP) {
+                text = text.replace(r[0], r[1]);
+            }
+        }
+        return text;
+    }
+
+    /**
+     * The text that {@code all} (= {@code prompt} followed by new ids) adds after the prompt: the
+     * whole sequence decoded, less the prompt's decoded text, so that decoders which treat the first
+     * token apart (SentencePiece's leading-space strip) or join bytes across tokens (byte fallback)
+     * give what decoding the full sequence gives; the new ids decoded alone when the prompt's text
+     * is not a prefix of the whole.
+     */
+    public String completion(long[] prompt, long[] all) {
+        String whole = decode(all);
+        String head = decode(Arrays.copyOf(all, prompt.length));
+        if (whole.startsWith(head)) {
+            return whole.substring(head.length());
+        }
+        return decode(Arrays.copyOfRange(all, prompt.length, all.length));
     }
 
     public int maxLength() {

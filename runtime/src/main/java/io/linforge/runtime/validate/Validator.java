@@ -267,7 +267,7 @@ public final class Validator {
     private void perplexity(ValidationData data, Map<String, Double> m, int[] nonFinite) {
         List<long[]> seqs = new ArrayList<>();
         for (ValidationData.Row row : data.rows()) {
-            long[] ids = tokenizer.idsOf(row.text());
+            long[] ids = tokenizer.modelIds(row.text());
             if (ids.length > maxLength) {
                 ids = java.util.Arrays.copyOf(ids, maxLength);
             }

@@ -162,7 +162,7 @@ class ValidatorTest {
         assertEquals(1 / pTrue / V, m.get("perplexity_ratio"), 1e-9);
         int expectedTokens = 0;
         for (String t : d.texts()) {
-            int n = tok.idsOf(t).length;
+            int n = tok.modelIds(t).length;
             expectedTokens += n >= 2 ? n - 1 : 0;
         }
         assertEquals(expectedTokens, m.get("tokens"), 0);

@@ -28,7 +28,7 @@ public final class TextBlocks {
         if (heldOut < 0 || heldOut >= 1) {
             throw LinforgeException.badInput("--held-out must be in [0, 1)");
         }
-        long[] ids = tok.idsOf(text);
+        long[] ids = tok.modelIds(text);
         int nTest = (int) Math.round(ids.length * heldOut);
         int nTrain = ids.length - nTest;
         List<long[]> train = blocks(ids, 0, nTrain, seq);
