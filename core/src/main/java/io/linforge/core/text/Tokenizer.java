@@ -67,6 +67,11 @@ public final class Tokenizer implements AutoCloseable {
         boolean cleanUp = cleanUpSpaces(tokenizerJson.resolveSibling(CONFIG));
         try {
             JsonNode n = JSON.readTree(tokenizerJson.toFile());
+            // transformers (5.x) ignores clean_up_tokenization_spaces for BPE models: the clean-up is
+            // meant for WordPiece and would remove spaces a BPE tokenizer encoded
+            if ("BPE".equals(n.path("model").path("type").asText())) {
+                cleanUp = false;
+            }
             padId = padId(n);
             vocab = Math.max(largestId(n), padId) + 1;
         } catch (IOException e) {
@@ -142,7 +147,8 @@ public final class Tokenizer implements AutoCloseable {
 
     /**
      * Whether decoded text gets transformers' {@code clean_up_tokenization_spaces} (false when there
-     * is no {@code tokenizer_config.json}, as transformers defaults); exit 2 when the field is not a boolean.
+     * is no {@code tokenizer_config.json}, as transformers defaults; never for a BPE model, see
+     * {@link #load(Path, int)}); exit 2 when the field is not a boolean.
      */
     private static boolean cleanUpSpaces(Path config) {
         if (!Files.isRegularFile(config)) {

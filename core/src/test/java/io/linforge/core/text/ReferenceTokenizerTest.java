@@ -93,8 +93,10 @@ class ReferenceTokenizerTest {
     @Test
     void cleanUpTokenizationSpacesFollowsTheConfig() throws Exception {
         String text = "Hello , world . I 'm sure they 're here , are n't they ?";
+        // the fixture's config says true, but transformers 5.17 ignores it for BPE models (it logged
+        // "Ignoring clean_up_tokenization_spaces=True for BPE tokenizer" when the fixture was made)
         try (Tokenizer tok = Tokenizer.load(FIXTURES.resolve("llama3_bpe/tokenizer.json"))) {
-            assertEquals("Hello, world. I'm sure they're here, aren't they?", tok.decode(tok.modelIds(text)));
+            assertEquals(text, tok.decode(tok.modelIds(text)));
         }
         Path bare = tmp.resolve("tokenizer.json");
         Files.copy(FIXTURES.resolve("llama3_bpe/tokenizer.json"), bare);
