@@ -119,6 +119,20 @@ public final class ProfileChart {
         s.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setMarkerSize(7);
         s.setXAxisDecimalPattern("0");
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double[][] p : points) {
+            for (double[] xy : p) {
+                lo = Math.min(lo, xy[1]);
+                hi = Math.max(hi, xy[1]);
+            }
+        }
+        if (lo == hi) {
+            // flat: XChart would give the axis no span and a single tick; centre the value instead
+            double pad = lo == 0 ? 1 : Math.abs(lo) * 0.1;
+            s.setYAxisMin(lo - pad);
+            s.setYAxisMax(hi + pad);
+        }
         for (int i = 0; i < names.size(); i++) {
             double[][] p = points.get(i);
             double[] xs = new double[p.length];

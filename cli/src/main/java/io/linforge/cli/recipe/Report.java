@@ -111,8 +111,8 @@ public final class Report {
             JsonNode m = validate.path("metrics");
             for (JsonNode g : m.path("gates")) {
                 item("gate-" + g.path("name").asText(), "gate " + g.path("name").asText(), String.format(Locale.ROOT,
-                        "%s: %s %.4g (threshold %.4g)", g.path("passed").asBoolean() ? "passed" : "FAILED",
-                        g.path("metric").asText(), g.path("measured").asDouble(), g.path("threshold").asDouble()));
+                        "%s: %s %s (threshold %s)", g.path("passed").asBoolean() ? "passed" : "FAILED",
+                        g.path("metric").asText(), num(g.path("measured").asDouble()), num(g.path("threshold").asDouble())));
             }
             JsonNode vm = m.path("metrics");
             if (vm.has("reference_accuracy") && vm.has("candidate_accuracy")) {
@@ -545,6 +545,12 @@ public final class Report {
     static String mb(long bytes) {
         return bytes >= 1_000_000 ? String.format(Locale.ROOT, "%.1f MB", bytes / 1e6)
                 : bytes >= 1000 ? String.format(Locale.ROOT, "%.1f kB", bytes / 1e3) : bytes + " B";
+    }
+
+    /** Four significant digits, without trailing zeros. */
+    static String num(double v) {
+        return Double.isFinite(v) ? new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros()
+                .toPlainString() : String.valueOf(v);
     }
 
     static String fmt(double v) {
