@@ -165,11 +165,10 @@ public final class ProfileChart {
         style(s, names.size());
         s.setLabelsVisible(true);
         s.setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        s.setLabelsFontColor(TICK_LABELS);
-        s.setLabelsFontColorAutomaticEnabled(false);
-        s.setLabelsPosition(1.0);
+        s.setLabelsFontColorAutomaticEnabled(true); // light on dark bars
+        s.setLabelsPosition(0.9);
         s.setYAxisMin(0.0);
-        s.setYAxisDecimalPattern("0.0#");
+        s.setYAxisDecimalPattern("0.##");
         for (int i = 0; i < names.size(); i++) {
             double[] v = values.get(i);
             if (v.length != categories.size()) {

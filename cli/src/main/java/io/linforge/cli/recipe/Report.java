@@ -204,10 +204,8 @@ public final class Report {
             html.append("<h2 id=\"compression-").append(esc(name)).append("\">Compression: ").append(esc(name)).append("</h2>");
             html.append(String.format(Locale.ROOT, "<p>%d of %d layers replaced by fitted linear maps: %s (budget: %s).</p>",
                     m.path("replaced_layers").size(), m.path("layers").asInt(), esc(m.path("replaced_layers").toString()),
-                    lm ? String.format(Locale.ROOT, "validation perplexity at most %.3g × the original's",
-                            m.path("max_perplexity_ratio").asDouble())
-                            : String.format(Locale.ROOT, "validation accuracy may fall by at most %.4g",
-                                    m.path("max_accuracy_drop").asDouble())));
+                    lm ? "validation perplexity at most " + num(m.path("max_perplexity_ratio").asDouble()) + " × the original's"
+                            : "validation accuracy may fall by at most " + num(m.path("max_accuracy_drop").asDouble())));
             html.append("<table class=\"layers\"><tr><th>layer</th><th>linearity score</th><th>validation ").append(metric)
                     .append("</th><th class=\"l\">result</th></tr>");
             for (JsonNode t : m.path("tried")) {
@@ -307,15 +305,15 @@ public final class Report {
                     .append(esc(ref == null ? String.valueOf(arg(s, "--reference")) : ref.path("name").asText()))
                     .append(String.format(Locale.ROOT, " on %d rows.</p>", m.path("rows").asInt()));
             html.append("<table><tr><th class=\"l\">metric</th><th>value</th></tr>");
-            m.path("metrics").fields().forEachRemaining(e -> html.append(String.format(Locale.ROOT,
-                    "<tr><td class=\"l\">%s</td><td>%.6g</td></tr>", esc(e.getKey()), e.getValue().asDouble())));
+            m.path("metrics").fields().forEachRemaining(e -> html.append("<tr><td class=\"l\">").append(esc(e.getKey()))
+                    .append("</td><td>").append(num(e.getValue().asDouble(), 6)).append("</td></tr>"));
             html.append("</table>");
             if (m.path("gates").size() > 0) {
                 html.append("<table class=\"gates\"><tr><th class=\"l\">gate</th><th>measured</th><th>threshold</th>"
                         + "<th class=\"l\">result</th></tr>");
                 for (JsonNode g : m.path("gates")) {
-                    html.append(String.format(Locale.ROOT, "<tr><td class=\"l\">%s</td><td>%.6g</td><td>%.6g</td><td class=\"l\">%s</td></tr>",
-                            esc(g.path("name").asText()), g.path("measured").asDouble(), g.path("threshold").asDouble(),
+                    html.append(String.format(Locale.ROOT, "<tr><td class=\"l\">%s</td><td>%s</td><td>%s</td><td class=\"l\">%s</td></tr>",
+                            esc(g.path("name").asText()), num(g.path("measured").asDouble(), 6), num(g.path("threshold").asDouble(), 6),
                             esc(g.path("passed").asBoolean() ? "passed" : "FAILED: " + g.path("reason").asText())));
                 }
                 html.append("</table>");
@@ -358,8 +356,11 @@ public final class Report {
             }
             html.append("</table>");
             JsonNode machine = s.path("metrics").path("machine");
-            if (!machine.isMissingNode()) {
-                html.append("<p class=\"note\">machine: ").append(esc(machine.toString())).append("</p>");
+            if (machine.isObject()) {
+                html.append("<p class=\"note\">").append(esc(String.format(Locale.ROOT, "%s, %d cores, %s, Java %s; %s threads",
+                        machine.path("cpu").asText(), machine.path("cores").asInt(), machine.path("os").asText(),
+                        machine.path("java").asText(), s.path("metrics").path("intra_op_threads").asInt() == 0 ? "default"
+                                : s.path("metrics").path("intra_op_threads").asText()))).append("</p>");
             }
         }
     }
@@ -381,7 +382,9 @@ public final class Report {
                 + "<th>parameters</th><th>size</th><th class=\"l\">file</th></tr>");
         for (JsonNode s : exports) {
             JsonNode m = s.path("metrics");
-            Path onnx = m.has("onnx") ? Path.of(m.path("onnx").asText()) : null;
+            // the file in this run folder (the recorded path may be where the run was first written)
+            Path onnx = m.has("onnx") ? runDir.resolve(s.path("name").asText()).resolve(Path.of(m.path("onnx").asText()).getFileName())
+                    : null;
             html.append(String.format(Locale.ROOT, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%d</td><td>%,d</td>"
                     + "<td>%s</td><td class=\"l\">%s</td></tr>", esc(s.path("name").asText()), esc(m.path("precision").asText()),
                     m.path("opset").asInt(), m.path("parameters").asLong(), mb(m.path("bytes").asLong()),
@@ -549,7 +552,11 @@ public final class Report {
 
     /** Four significant digits, without trailing zeros. */
     static String num(double v) {
-        return Double.isFinite(v) ? new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros()
+        return num(v, 4);
+    }
+
+    static String num(double v, int digits) {
+        return Double.isFinite(v) ? new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).stripTrailingZeros()
                 .toPlainString() : String.valueOf(v);
     }
 
