@@ -21,7 +21,7 @@ export LD_LIBRARY_PATH="$TRT:$LD_LIBRARY_PATH"
 L() { $JAVA -Xmx24g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dai.djl.offline=true -Dlinforge.root="$ROOT" \
   -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.cachedir=/tmp/linforge-gpu/javacpp \
   -Djava.library.path=$TRT -Dorg.bytedeco.javacpp.pathsFirst=true \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.linforge.cli.Main "$@"; }
+  -cp "$CP" io.linforge.cli.Main "$@"; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$OUT/gpu.txt"
 python3 "$ROOT/tests/gpu/make_models.py" $W/bert-base > "$OUT/make_models.log" 2>&1
 cp "$MINILM/tokenizer.json" $W/bert-base/

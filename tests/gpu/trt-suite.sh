@@ -37,8 +37,7 @@ java_env() {
   export DJL_CACHE_DIR=$G/djl DJL_OFFLINE=true
   JOPTS=(-Xmx48g -Donnxruntime.native.path=$LINFORGE_ORT_NATIVE -Dlinforge.root="$ROOT" -Dai.djl.offline=true
     -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.cachedir=$G/javacpp
-    -Djava.library.path=$LINFORGE_TRT_LIB -Dorg.bytedeco.javacpp.pathsFirst=true
-    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+    -Djava.library.path=$LINFORGE_TRT_LIB -Dorg.bytedeco.javacpp.pathsFirst=true)
   echo "TensorRT libs: $LINFORGE_TRT_LIB" >> "$OUT/gpu.txt"
 }
 L() { $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main "$@"; }

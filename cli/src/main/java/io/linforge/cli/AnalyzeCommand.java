@@ -36,23 +36,23 @@ public final class AnalyzeCommand implements Command {
         return "per-layer linearity and importance scores, JSON + CSV + plot";
     }
 
-    private static Option opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc).build();
+    private static Option opt(String name, String arg, Class<?> type, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).type(type).desc(desc).build();
     }
 
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", "checkpoint folder (with tokenizer.json)"))
-                .addOption(opt("adapter", "ADIR", "PEFT adapter to fold in first (repeatable)"))
-                .addOption(opt("data", "FILE", "JSON lines with a text field, or plain text (cut into 512-character runs)"))
-                .addOption(opt("samples", "N", "calibration texts (default 128)"))
-                .addOption(opt("seq", "N", "tokens per text (default 128)"))
-                .addOption(opt("seed", "S", "accepted for recipes; the first N texts are used"))
+                .addOption(opt("model", "DIR", Path.class, "checkpoint folder (with tokenizer.json)"))
+                .addOption(opt("adapter", "ADIR", Path[].class, "PEFT adapter to fold in first (repeatable)"))
+                .addOption(opt("data", "FILE", Path.class, "JSON lines with a text field, or plain text (cut into 512-character runs)"))
+                .addOption(opt("samples", "N", Integer.class, "calibration texts (default 128)"))
+                .addOption(opt("seq", "N", Integer.class, "tokens per text (default 128)"))
+                .addOption(opt("seed", "S", Integer.class, "accepted for recipes; the first N texts are used"))
                 .addOption(Option.builder().longOpt("include-first").desc("keep position 0 (CLS/BOS) in the statistics").build())
-                .addOption(opt("plot-width", "PX", "width of the profile plot (default 800)"))
-                .addOption(opt("plot-height", "PX", "height of the profile plot (default 450)"))
-                .addOption(opt("out", "ODIR", "output folder: scores.json, scores.csv, profile.png, profile.svg"))
+                .addOption(opt("plot-width", "PX", Integer.class, "width of the profile plot (default 800)"))
+                .addOption(opt("plot-height", "PX", Integer.class, "height of the profile plot (default 450)"))
+                .addOption(opt("out", "ODIR", String.class, "output folder: scores.json, scores.csv, profile.png, profile.svg"))
                 .addOption(CliSupport.jsonOption());
     }
 

@@ -36,38 +36,38 @@ public final class CompressCommand implements Command {
         return "replaces near-linear layers with fitted linear maps under an accuracy or perplexity budget";
     }
 
-    private static Option opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc).build();
+    private static Option opt(String name, String arg, Class<?> type, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).type(type).desc(desc).build();
     }
 
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", "classifier checkpoint (or base + --adapter), or decoder checkpoint"))
-                .addOption(opt("adapter", "ADIR", "PEFT adapter to fold in first (repeatable)"))
-                .addOption(opt("data", "FILE", "classifier: JSON lines with text, label, split; decoder: UTF-8 plain text,"
+                .addOption(opt("model", "DIR", Path.class, "classifier checkpoint (or base + --adapter), or decoder checkpoint"))
+                .addOption(opt("adapter", "ADIR", Path[].class, "PEFT adapter to fold in first (repeatable)"))
+                .addOption(opt("data", "FILE", Path.class, "classifier: JSON lines with text, label, split; decoder: UTF-8 plain text,"
                         + " packed into blocks of --seq tokens as in training"))
-                .addOption(opt("max-accuracy-drop", "X", "classifier: largest allowed validation accuracy drop"
+                .addOption(opt("max-accuracy-drop", "X", Double.class, "classifier: largest allowed validation accuracy drop"
                         + " (fraction, default 0.01)"))
-                .addOption(opt("max-perplexity-ratio", "R", "decoder: largest allowed validation perplexity of the"
+                .addOption(opt("max-perplexity-ratio", "R", Double.class, "decoder: largest allowed validation perplexity of the"
                         + " compressed model over the original's (default 1.05)"))
-                .addOption(opt("max-blocks", "K", "replace at most K layers (default: all that fit the budget)"))
-                .addOption(opt("samples", "N", "calibration texts (decoder: training blocks) for the fits (default 128)"))
-                .addOption(opt("validation", "N", "validation rows (decoder: blocks) held out of the training part"
+                .addOption(opt("max-blocks", "K", Integer.class, "replace at most K layers (default: all that fit the budget)"))
+                .addOption(opt("samples", "N", Integer.class, "calibration texts (decoder: training blocks) for the fits (default 128)"))
+                .addOption(opt("validation", "N", Integer.class, "validation rows (decoder: blocks) held out of the training part"
                         + " (default 200)"))
-                .addOption(opt("held-out", "P", "decoder: last fraction of the text kept as the test split, as in"
+                .addOption(opt("held-out", "P", Double.class, "decoder: last fraction of the text kept as the test split, as in"
                         + " train (default 0.05)"))
-                .addOption(opt("seq", "N", "tokens per text or block (default 128)"))
-                .addOption(opt("seed", "S", "seed (default 42)"))
-                .addOption(opt("heal", "M", "lora: heal with a short LoRA fine-tune on the labels (decoder: the next"
+                .addOption(opt("seq", "N", Integer.class, "tokens per text or block (default 128)"))
+                .addOption(opt("seed", "S", Integer.class, "seed (default 42)"))
+                .addOption(opt("heal", "M", String.class, "lora: heal with a short LoRA fine-tune on the labels (decoder: the next"
                         + " tokens); distill: towards the original model's logits (decoder: next-token distributions);"
                         + " either is folded into the weights (default: none)"))
-                .addOption(opt("heal-steps", "N", "healing steps of 16 rows or blocks (default 20)"))
-                .addOption(opt("heal-lr", "LR", "healing learning rate (default 3e-4)"))
-                .addOption(opt("distill-alpha", "A", "distill: weight of the KL term; 1 - A weighs the label"
+                .addOption(opt("heal-steps", "N", Integer.class, "healing steps of 16 rows or blocks (default 20)"))
+                .addOption(opt("heal-lr", "LR", Double.class, "healing learning rate (default 3e-4)"))
+                .addOption(opt("distill-alpha", "A", Double.class, "distill: weight of the KL term; 1 - A weighs the label"
                         + " (next-token) cross-entropy (default 0.5)"))
-                .addOption(opt("distill-temperature", "T", "distill: softmax temperature of the KL term (default 2)"))
-                .addOption(opt("out", "ODIR", "compressed checkpoint folder"))
+                .addOption(opt("distill-temperature", "T", Double.class, "distill: softmax temperature of the KL term (default 2)"))
+                .addOption(opt("out", "ODIR", String.class, "compressed checkpoint folder"))
                 .addOption(CliSupport.jsonOption());
     }
 

@@ -25,36 +25,36 @@ public final class ExportCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("model").hasArg().argName("DIR").required()
+                .addOption(Option.builder().longOpt("model").hasArg().argName("DIR").type(Path.class).required()
                         .desc("Hugging Face checkpoint folder (never modified)").build())
-                .addOption(Option.builder().longOpt("adapter").hasArg().argName("ADIR")
+                .addOption(Option.builder().longOpt("adapter").hasArg().argName("ADIR").type(Path[].class)
                         .desc("PEFT LoRA adapter folder to fold in (repeatable, applied in order)").build())
-                .addOption(Option.builder().longOpt("out").hasArg().argName("ODIR").required()
+                .addOption(Option.builder().longOpt("out").hasArg().argName("ODIR").type(String.class).required()
                         .desc("output folder: model.onnx, config.json, tokenizer.json (written atomically; an existing non-empty folder needs --overwrite)").build())
                 .addOption(Option.builder().longOpt("fp16").desc("fp16 weights and activations; norms and softmax in fp32").build())
                 .addOption(Option.builder().longOpt("fp16-softmax").desc("with --fp16: attention scores and softmax in fp16 "
                         + "too, the form TensorRT fuses into one attention kernel").build())
-                .addOption(Option.builder().longOpt("opset").hasArg().argName("N")
+                .addOption(Option.builder().longOpt("opset").hasArg().argName("N").type(Integer.class)
                         .desc("ONNX opset, 12.." + GraphBuilder.MAX_OPSET + " (default " + GraphBuilder.DEFAULT_OPSET
                                 + "; 23 writes the standard Attention and RMSNormalization ops, fastest on ONNX Runtime CPU)").build())
-                .addOption(Option.builder().longOpt("pooling").hasArg().argName("mean|cls")
+                .addOption(Option.builder().longOpt("pooling").hasArg().argName("mean|cls").type(String.class)
                         .desc("encoders: the only output is sentence_embedding [batch, hidden] fp32, the attention-mask "
                                 + "weighted mean or the first token's state (no last_hidden_state copied back)").build())
                 .addOption(Option.builder().longOpt("normalize")
                         .desc("with --pooling: L2-normalize sentence_embedding (sentence-transformers' Normalize)").build())
                 .addOption(Option.builder().longOpt("no-kv-cache").desc("decoders: no past/present key-value tensors").build())
                 .addOption(Option.builder().longOpt("external-data").desc("weights in model.onnx.data (automatic past 2 GB)").build())
-                .addOption(Option.builder().longOpt("triton").hasArg().argName("REPO")
+                .addOption(Option.builder().longOpt("triton").hasArg().argName("REPO").type(String.class)
                         .desc("also write a Triton model repository entry REPO/<name>/{config.pbtxt,1/model.onnx}").build())
-                .addOption(Option.builder().longOpt("triton-name").hasArg().argName("NAME")
+                .addOption(Option.builder().longOpt("triton-name").hasArg().argName("NAME").type(String.class)
                         .desc("model name in the Triton repository (default: the output folder's name)").build())
                 .addOption(Option.builder().longOpt("tensorrt").desc("also build a TensorRT engine (model.plan); needs an NVIDIA GPU "
                         + "and the TensorRT 8.6 natives (an --fp16 export gives an fp16 engine)").build())
                 .addOption(Option.builder().longOpt("tf32").desc("with --tensorrt: allow TF32 matmuls in an fp32 engine (faster; "
                         + "about 1e-3 off fp32 results; off by default)").build())
-                .addOption(Option.builder().longOpt("trt-batch").hasArg().argName("MIN,OPT,MAX")
+                .addOption(Option.builder().longOpt("trt-batch").hasArg().argName("MIN,OPT,MAX").type(Integer[].class)
                         .desc("with --tensorrt: the engine's batch range (default 1,8,32)").build())
-                .addOption(Option.builder().longOpt("trt-seq").hasArg().argName("MIN,OPT,MAX")
+                .addOption(Option.builder().longOpt("trt-seq").hasArg().argName("MIN,OPT,MAX").type(Integer[].class)
                         .desc("with --tensorrt: the engine's sequence range (default 1,128,512); decoders: also bounds the "
                                 + "past and total lengths (past 0..MAX, total 1..2*MAX)").build())
                 .addOption(CliSupport.jsonOption());

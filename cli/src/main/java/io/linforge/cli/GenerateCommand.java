@@ -30,23 +30,23 @@ public final class GenerateCommand implements Command {
         return "generates text with an exported decoder (key/value cache; greedy or top-p)";
     }
 
-    private static Option opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc).build();
+    private static Option opt(String name, String arg, Class<?> type, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).type(type).desc(desc).build();
     }
 
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "M", "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)"))
-                .addOption(opt("tokenizer", "FILE", "tokenizer.json (default: the one beside the model)"))
-                .addOption(opt("prompt", "TEXT", "the text to continue"))
-                .addOption(opt("max-new-tokens", "N", "tokens to generate (default 64)"))
-                .addOption(opt("top-p", "P", "nucleus sampling mass (default 0 = greedy)"))
-                .addOption(opt("temperature", "T", "sampling temperature (default 1)"))
-                .addOption(opt("seed", "S", "sampling seed (default 42)"))
-                .addOption(opt("eos", "ID", "stop after this token id (default: none)"))
-                .addOption(opt("provider", "P", "cpu, cuda or tensorrt (a comma list sets the priority; default cpu); tensorrt-plan for a .plan"))
-                .addOption(opt("threads", "N", "intra-op threads (default: ONNX Runtime's choice)"))
+                .addOption(opt("model", "M", Path.class, "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)"))
+                .addOption(opt("tokenizer", "FILE", Path.class, "tokenizer.json (default: the one beside the model)"))
+                .addOption(opt("prompt", "TEXT", String.class, "the text to continue"))
+                .addOption(opt("max-new-tokens", "N", Integer.class, "tokens to generate (default 64)"))
+                .addOption(opt("top-p", "P", Double.class, "nucleus sampling mass (default 0 = greedy)"))
+                .addOption(opt("temperature", "T", Double.class, "sampling temperature (default 1)"))
+                .addOption(opt("seed", "S", Integer.class, "sampling seed (default 42)"))
+                .addOption(opt("eos", "ID", Integer.class, "stop after this token id (default: none)"))
+                .addOption(opt("provider", "P", String.class, "cpu, cuda or tensorrt (a comma list sets the priority; default cpu); tensorrt-plan for a .plan"))
+                .addOption(opt("threads", "N", Integer.class, "intra-op threads (default: ONNX Runtime's choice)"))
                 .addOption(CliSupport.jsonOption());
     }
 

@@ -22,11 +22,11 @@ public final class ImportCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("onnx").hasArg().argName("FILE").required()
+                .addOption(Option.builder().longOpt("onnx").hasArg().argName("FILE").type(Path.class).required()
                         .desc("a BERT-family .onnx file, or a jar/zip holding one (and its tokenizer.json)").build())
-                .addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required()
+                .addOption(Option.builder().longOpt("out").hasArg().argName("DIR").type(String.class).required()
                         .desc("checkpoint folder to write (replaced atomically)").build())
-                .addOption(Option.builder().longOpt("heads").hasArg().argName("N")
+                .addOption(Option.builder().longOpt("heads").hasArg().argName("N").type(Integer.class)
                         .desc("attention heads, when the graph does not show them").build())
                 .addOption(CliSupport.jsonOption());
     }

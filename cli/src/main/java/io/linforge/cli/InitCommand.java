@@ -25,17 +25,17 @@ public final class InitCommand implements Command {
         return "writes a freshly initialised LLaMA-style checkpoint (config.json + tokenizer) for pre-training";
     }
 
-    private static Option opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc).build();
+    private static Option opt(String name, String arg, Class<?> type, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).type(type).desc(desc).build();
     }
 
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("config", "FILE", "a Hugging Face config.json (model_type llama)"))
-                .addOption(opt("tokenizer", "T", "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json (the config's vocab_size must cover its token ids; a tokenizer_config.json beside it is copied too)"))
-                .addOption(opt("seed", "S", "seed of the initialisation (default 42)"))
-                .addOption(opt("out", "DIR", "output checkpoint folder"))
+                .addOption(opt("config", "FILE", Path.class, "a Hugging Face config.json (model_type llama)"))
+                .addOption(opt("tokenizer", "T", String.class, "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json (the config's vocab_size must cover its token ids; a tokenizer_config.json beside it is copied too)"))
+                .addOption(opt("seed", "S", Integer.class, "seed of the initialisation (default 42)"))
+                .addOption(opt("out", "DIR", String.class, "output checkpoint folder"))
                 .addOption(CliSupport.jsonOption());
     }
 

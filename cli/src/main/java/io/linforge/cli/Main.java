@@ -15,11 +15,13 @@ import org.apache.commons.cli.ParseException;
 
 /** Entry point of the {@code linforge} command. */
 public final class Main {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
+
     private Main() {
     }
 
     /** Every command, in the order of {@code --help}. */
-    static Map<String, Command> commands() {
+    public static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new QuickstartCommand(),
@@ -46,6 +48,21 @@ public final class Main {
     /** Runs the command line and returns the exit code (never calls System.exit). */
     public static int execute(String... args) {
         Map<String, Command> commands = commands();
+        // --quiet / --verbose before the command name apply to it as if given after it
+        List<String> global = new java.util.ArrayList<>();
+        int first = 0;
+        while (first < args.length && (args[first].equals("--" + Logging.QUIET) || args[first].equals("--" + Logging.VERBOSE))) {
+            global.add(args[first++]);
+        }
+        if (first > 0) {
+            if (first == args.length) {
+                printHelp(commands);
+                return LinforgeException.BAD_INPUT;
+            }
+            List<String> moved = new java.util.ArrayList<>(List.of(args).subList(first, args.length));
+            moved.addAll(1, global);
+            args = moved.toArray(String[]::new);
+        }
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             printHelp(commands);
             return args.length == 0 ? LinforgeException.BAD_INPUT : 0;
@@ -64,6 +81,8 @@ public final class Main {
         if (options.hasLongOption("out")) {
             options.addOption(CliSupport.overwriteOption());
         }
+        options.addOption(Option.builder().longOpt(Logging.QUIET).desc("log warnings and errors only (no progress)").build());
+        options.addOption(Option.builder().longOpt(Logging.VERBOSE).desc("also log debug lines").build());
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
             if (wantsHelp(options, rest)) {
@@ -71,8 +90,22 @@ public final class Main {
                 return 0;
             }
             CommandLine cl = new DefaultParser().parse(options, rest);
-            CliSupport.checkOutputs(c, cl);
-            return CliSupport.runWithJsonTarget(cl, () -> c.run(cl));
+            if (cl.hasOption(Logging.QUIET) && cl.hasOption(Logging.VERBOSE)) {
+                throw LinforgeException.badInput("--quiet, --verbose: give one of them, not both");
+            }
+            try (Logging level = Logging.of(cl.hasOption(Logging.QUIET), cl.hasOption(Logging.VERBOSE))) {
+                LOG.debug("linforge {} {} (java {}, {} cores)", Versions.linforge(), String.join(" ", args),
+                        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+                try {
+                    CliSupport.checkOutputs(c, cl);
+                    return CliSupport.runWithJsonTarget(cl, () -> c.run(cl));
+                } catch (Exception e) {
+                    if (!(e instanceof LinforgeException)) {
+                        LOG.debug("linforge {}: stack trace", c.name(), e);
+                    }
+                    throw e;
+                }
+            }
         } catch (ParseException e) {
             System.err.println("linforge " + c.name() + ": " + e.getMessage());
             return LinforgeException.BAD_INPUT;

@@ -13,6 +13,8 @@ import org.apache.commons.cli.Options;
 
 /** {@code linforge run RECIPE.yaml [--out DIR]}. */
 public final class RunCommand implements Command {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
+
     @Override
     public String name() {
         return "run";
@@ -78,8 +80,8 @@ public final class RunCommand implements Command {
         java.nio.file.Path report = io.linforge.cli.recipe.Report.write(runner.runDir());
         double s = (System.nanoTime() - t0) / 1e9;
         long skipped = results.stream().filter(r -> r.status().equals("skipped")).count();
-        System.err.printf("%s: %d stages (%d skipped) in %.1f s -> %s (report %s)%n", recipe.name(), results.size(), skipped,
-                s, runner.runDir(), report.getFileName());
+        LOG.info(String.format(java.util.Locale.ROOT, "%s: %d stages (%d skipped) in %.1f s -> %s (report %s)", recipe.name(),
+                results.size(), skipped, s, runner.runDir(), report.getFileName()));
         return code;
     }
 }

@@ -33,55 +33,55 @@ public final class TrainCommand implements Command {
         return "fine-tunes or pre-trains with LoRA, ReLoRA, SparseGrad, BitFit or all parameters";
     }
 
-    private static Option opt(String name, String arg, String desc) {
-        return Option.builder().longOpt(name).hasArg().argName(arg).desc(desc).build();
+    private static Option opt(String name, String arg, Class<?> type, String desc) {
+        return Option.builder().longOpt(name).hasArg().argName(arg).type(type).desc(desc).build();
     }
 
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", "base checkpoint folder (with tokenizer.json); an encoder is trained as a"
+                .addOption(opt("model", "DIR", Path.class, "base checkpoint folder (with tokenizer.json); an encoder is trained as a"
                         + " classifier, a decoder as a causal language model"))
-                .addOption(opt("data", "FILE", "classification: JSON lines with text, label and optional split (test rows"
+                .addOption(opt("data", "FILE", Path.class, "classification: JSON lines with text, label and optional split (test rows"
                         + " are held out); language modelling: UTF-8 plain text"))
-                .addOption(opt("method", "M", "lora (default), relora, sparsegrad, bitfit or full"))
-                .addOption(opt("out", "ADIR", "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
+                .addOption(opt("method", "M", String.class, "lora (default), relora, sparsegrad, bitfit or full"))
+                .addOption(opt("out", "ADIR", String.class, "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
                         + " folder (sparsegrad, classification) or a checkpoint folder"))
-                .addOption(opt("steps", "N", "optimizer updates (default 200)"))
-                .addOption(opt("batch", "N", "sequences per micro-batch (default 16)"))
-                .addOption(opt("accumulate", "N", "micro-batches per update (gradient accumulation, default 1)"))
-                .addOption(opt("lr", "X", "peak learning rate (default 5e-4 for lora/relora, 5e-5 for full,"
+                .addOption(opt("steps", "N", Integer.class, "optimizer updates (default 200)"))
+                .addOption(opt("batch", "N", Integer.class, "sequences per micro-batch (default 16)"))
+                .addOption(opt("accumulate", "N", Integer.class, "micro-batches per update (gradient accumulation, default 1)"))
+                .addOption(opt("lr", "X", Double.class, "peak learning rate (default 5e-4 for lora/relora, 5e-5 for full,"
                         + " 1e-3 for bitfit, 1e-4 for sparsegrad)"))
-                .addOption(opt("schedule", "S", "constant, linear, cosine or jagged (default linear for classification,"
+                .addOption(opt("schedule", "S", String.class, "constant, linear, cosine or jagged (default linear for classification,"
                         + " cosine for language modelling, jagged for relora)"))
-                .addOption(opt("seq", "N", "tokens per text or block (default 128)"))
-                .addOption(opt("rank", "R", "LoRA/ReLoRA rank (default 8)"))
-                .addOption(opt("alpha", "A", "LoRA/ReLoRA alpha (default 16)"))
-                .addOption(opt("lora-dropout", "P", "dropout on the LoRA branch (default 0.1)"))
+                .addOption(opt("seq", "N", Integer.class, "tokens per text or block (default 128)"))
+                .addOption(opt("rank", "R", Integer.class, "LoRA/ReLoRA rank (default 8)"))
+                .addOption(opt("alpha", "A", Double.class, "LoRA/ReLoRA alpha (default 16)"))
+                .addOption(opt("lora-dropout", "P", Double.class, "dropout on the LoRA branch (default 0.1)"))
                 .addOption(Option.builder().longOpt("rslora").desc("scale LoRA by alpha/sqrt(r)").build())
-                .addOption(opt("target-modules", "LIST", "comma list of module names (default query,value for encoders,"
+                .addOption(opt("target-modules", "LIST", String[].class, "comma list of module names (default query,value for encoders,"
                         + " q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj for decoders)"))
-                .addOption(opt("relora-every", "N", "ReLoRA: merge and restart every N updates (default steps/4)"))
-                .addOption(opt("restart-warmup", "N", "ReLoRA: re-warm-up updates after each restart (default steps/50)"))
-                .addOption(opt("optimizer-reset", "M", "ReLoRA: random or magnitude pruning of the adapters' AdamW state"
+                .addOption(opt("relora-every", "N", Integer.class, "ReLoRA: merge and restart every N updates (default steps/4)"))
+                .addOption(opt("restart-warmup", "N", Integer.class, "ReLoRA: re-warm-up updates after each restart (default steps/50)"))
+                .addOption(opt("optimizer-reset", "M", String.class, "ReLoRA: random or magnitude pruning of the adapters' AdamW state"
                         + " at each restart (default magnitude)"))
-                .addOption(opt("reset-fraction", "P", "ReLoRA: fraction of the state zeroed (default 0.9)"))
-                .addOption(opt("warm-start", "N", "ReLoRA: full-rank updates before the low-rank phase (default 0)"))
-                .addOption(opt("min-lr-ratio", "X", "ReLoRA: floor of the cosine envelope (default 0.1)"))
-                .addOption(opt("collect-steps", "N", "SparseGrad: updates whose gradients define the bases (default 10)"))
-                .addOption(opt("keep", "K", "SparseGrad: rotated-gradient entries kept per layer and update"
+                .addOption(opt("reset-fraction", "P", Double.class, "ReLoRA: fraction of the state zeroed (default 0.9)"))
+                .addOption(opt("warm-start", "N", Integer.class, "ReLoRA: full-rank updates before the low-rank phase (default 0)"))
+                .addOption(opt("min-lr-ratio", "X", Double.class, "ReLoRA: floor of the cosine envelope (default 0.1)"))
+                .addOption(opt("collect-steps", "N", Integer.class, "SparseGrad: updates whose gradients define the bases (default 10)"))
+                .addOption(opt("keep", "K", Integer.class, "SparseGrad: rotated-gradient entries kept per layer and update"
                         + " (default 1% of the layer)"))
-                .addOption(opt("sparse-variant", "V", "SparseGrad: paper (x·Qᵀ) or hosvd (x·Q) (default paper)"))
-                .addOption(opt("linearity-weight", "X", "λ of the linearity regularizer (default 0 = off)"))
-                .addOption(opt("held-out", "P", "language modelling: last fraction of the text held out (default 0.05)"))
-                .addOption(opt("seed", "S", "seed (default 42)"))
-                .addOption(opt("eval-every", "N", "evaluate every N steps (default: at the end)"))
-                .addOption(opt("warmup", "N", "warm-up steps (default 10% of steps)"))
-                .addOption(opt("weight-decay", "X", "AdamW decoupled weight decay (default 0.01)"))
-                .addOption(opt("max-grad-norm", "X", "global gradient-norm clip (default 1.0)"))
-                .addOption(opt("limit-train", "N", "use the first N training rows"))
-                .addOption(opt("limit-test", "N", "use the first N test rows (blocks for language modelling)"))
-                .addOption(opt("save-every", "N", "write a training checkpoint (<out>.ckpt) every N steps (default 50)"))
+                .addOption(opt("sparse-variant", "V", String.class, "SparseGrad: paper (x·Qᵀ) or hosvd (x·Q) (default paper)"))
+                .addOption(opt("linearity-weight", "X", Double.class, "λ of the linearity regularizer (default 0 = off)"))
+                .addOption(opt("held-out", "P", Double.class, "language modelling: last fraction of the text held out (default 0.05)"))
+                .addOption(opt("seed", "S", Integer.class, "seed (default 42)"))
+                .addOption(opt("eval-every", "N", Integer.class, "evaluate every N steps (default: at the end)"))
+                .addOption(opt("warmup", "N", Integer.class, "warm-up steps (default 10% of steps)"))
+                .addOption(opt("weight-decay", "X", Double.class, "AdamW decoupled weight decay (default 0.01)"))
+                .addOption(opt("max-grad-norm", "X", Double.class, "global gradient-norm clip (default 1.0)"))
+                .addOption(opt("limit-train", "N", Integer.class, "use the first N training rows"))
+                .addOption(opt("limit-test", "N", Integer.class, "use the first N test rows (blocks for language modelling)"))
+                .addOption(opt("save-every", "N", Integer.class, "write a training checkpoint (<out>.ckpt) every N steps (default 50)"))
                 .addOption(Option.builder().longOpt("resume").desc("continue from <out>.ckpt when it exists").build())
                 .addOption(CliSupport.jsonOption());
     }

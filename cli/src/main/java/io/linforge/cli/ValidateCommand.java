@@ -13,6 +13,8 @@ import org.apache.commons.cli.Options;
 
 /** {@code linforge validate}: reference vs candidate on a data set, with gates that exit 3. */
 public final class ValidateCommand implements Command {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ValidateCommand.class);
+
     @Override
     public String name() {
         return "validate";
@@ -26,22 +28,22 @@ public final class ValidateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("reference").hasArg().argName("A").desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
-                .addOption(Option.builder().longOpt("candidate").hasArg().argName("B").desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
-                .addOption(Option.builder().longOpt("data").hasArg().argName("FILE").desc("JSON lines with text and label (rows with split=test are used when present)").build())
-                .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").desc("tokenizer.json (found next to the reference when omitted)").build())
-                .addOption(Option.builder().longOpt("max-accuracy-drop").hasArg().argName("X").desc("gate: reference accuracy - candidate accuracy <= X (fraction)").build())
-                .addOption(Option.builder().longOpt("min-cosine").hasArg().argName("Y").desc("gate: mean cosine (pooled embeddings, or logits) >= Y").build())
-                .addOption(Option.builder().longOpt("max-perplexity-ratio").hasArg().argName("Z").desc("gate: candidate / reference perplexity <= Z").build())
-                .addOption(Option.builder().longOpt("limit").hasArg().argName("N").desc("use the first N rows").build())
-                .addOption(Option.builder().longOpt("max-length").hasArg().argName("N").desc("tokens per text (default 128)").build())
-                .addOption(Option.builder().longOpt("batch").hasArg().argName("N").desc("batch size (default 16)").build())
-                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").desc("cpu, cuda or tensorrt (default cpu); tensorrt-plan for a TensorRT engine, which a .plan model selects by itself").build())
-                .addOption(Option.builder().longOpt("reference-provider").hasArg().argName("P")
+                .addOption(Option.builder().longOpt("reference").hasArg().argName("A").type(Path.class).desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("candidate").hasArg().argName("B").type(Path.class).desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
+                .addOption(Option.builder().longOpt("data").hasArg().argName("FILE").type(Path.class).desc("JSON lines with text and label (rows with split=test are used when present)").build())
+                .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").type(Path.class).desc("tokenizer.json (found next to the reference when omitted)").build())
+                .addOption(Option.builder().longOpt("max-accuracy-drop").hasArg().argName("X").type(Double.class).desc("gate: reference accuracy - candidate accuracy <= X (fraction)").build())
+                .addOption(Option.builder().longOpt("min-cosine").hasArg().argName("Y").type(Double.class).desc("gate: mean cosine (pooled embeddings, or logits) >= Y").build())
+                .addOption(Option.builder().longOpt("max-perplexity-ratio").hasArg().argName("Z").type(Double.class).desc("gate: candidate / reference perplexity <= Z").build())
+                .addOption(Option.builder().longOpt("limit").hasArg().argName("N").type(Integer.class).desc("use the first N rows").build())
+                .addOption(Option.builder().longOpt("max-length").hasArg().argName("N").type(Integer.class).desc("tokens per text (default 128)").build())
+                .addOption(Option.builder().longOpt("batch").hasArg().argName("N").type(Integer.class).desc("batch size (default 16)").build())
+                .addOption(Option.builder().longOpt("provider").hasArg().argName("P").type(String.class).desc("cpu, cuda or tensorrt (default cpu); tensorrt-plan for a TensorRT engine, which a .plan model selects by itself").build())
+                .addOption(Option.builder().longOpt("reference-provider").hasArg().argName("P").type(String.class)
                         .desc("provider of the reference when it differs (e.g. cpu while --provider cuda: EP parity)").build())
-                .addOption(Option.builder().longOpt("threads").hasArg().argName("N").desc("intra-op threads").build())
+                .addOption(Option.builder().longOpt("threads").hasArg().argName("N").type(Integer.class).desc("intra-op threads").build())
                 .addOption(CliSupport.jsonOption())
-                .addOption(Option.builder().longOpt("junit").hasArg().argName("FILE").desc("write the gates as JUnit XML").build());
+                .addOption(Option.builder().longOpt("junit").hasArg().argName("FILE").type(String.class).desc("write the gates as JUnit XML").build());
     }
 
     private static Double gate(CommandLine cmd, String name) {
@@ -73,13 +75,13 @@ public final class ValidateCommand implements Command {
         CliSupport.writeJson(cmd, r.toJson());
         double nonFinite = report.metrics().get("nonfinite_rows_reference") + report.metrics().get("nonfinite_rows_candidate");
         if (nonFinite > 0 && report.gates().isEmpty()) {
-            System.err.printf("linforge validate: non-finite outputs (NaN or infinity) in %.0f reference and %.0f candidate"
-                    + " rows; the metrics are not meaningful%n", report.metrics().get("nonfinite_rows_reference"),
-                    report.metrics().get("nonfinite_rows_candidate"));
+            LOG.warn(String.format(java.util.Locale.ROOT, "linforge validate: non-finite outputs (NaN or infinity) in %.0f "
+                    + "reference and %.0f candidate rows; the metrics are not meaningful",
+                    report.metrics().get("nonfinite_rows_reference"), report.metrics().get("nonfinite_rows_candidate")));
         }
         if (!r.passed()) {
             for (String f : r.failures()) {
-                System.err.println("linforge validate: " + f);
+                LOG.error("linforge validate: {}", f);
             }
             return LinforgeException.GATE_FAILED;
         }

@@ -37,6 +37,8 @@ import java.util.Map;
  * predictions from the original's).
  */
 public final class Compressor {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Compressor.class);
+
     /**
      * Settings. {@code maxDrop} is the budget of classifiers, {@code maxPerplexityRatio} that of
      * decoders; {@code validation} counts rows (classifiers) or blocks of {@code seq} tokens
@@ -219,8 +221,8 @@ public final class Compressor {
             t.put("linearity", score[l]);
             t.put("validation_" + budget.metric(), v);
             t.put("kept", keep);
-            System.err.printf("layer %d (linearity %.4f): validation %s %.4f -> %s%n", l, score[l], budget.metric(), v,
-                    keep ? "replaced" : "kept as is");
+            LOG.info(String.format(java.util.Locale.ROOT, "layer %d (linearity %.4f): validation %s %.4f -> %s", l, score[l],
+                    budget.metric(), v, keep ? "replaced" : "kept as is"));
             model.layers().set(l, old);
             if (keep) {
                 model.commitLinearMap(block);

@@ -34,6 +34,8 @@ import org.bytedeco.tensorrt.nvonnxparser.IParser;
  * probed once, and never touched again after a failure.
  */
 public final class TensorRtBuilder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TensorRtBuilder.class);
+
     /** min / opt / max of each symbolic dimension. */
     public static final Map<String, long[]> DEFAULT_RANGES = Map.of(
             "batch", new long[] {1, 8, 32},
@@ -120,8 +122,12 @@ public final class TensorRtBuilder {
             if (severity.value <= Severity.kERROR.value) {
                 errors.add(msg);
             }
-            if (severity.value <= Severity.kWARNING.value) {
-                System.err.println("tensorrt [" + severity + "] " + msg);
+            if (severity.value <= Severity.kERROR.value) {
+                LOG.error("tensorrt [{}] {}", severity, msg);
+            } else if (severity.value <= Severity.kWARNING.value) {
+                LOG.warn("tensorrt [{}] {}", severity, msg);
+            } else {
+                LOG.debug("tensorrt [{}] {}", severity, msg);
             }
         }
     }

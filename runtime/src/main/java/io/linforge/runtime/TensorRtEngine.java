@@ -44,6 +44,8 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
  * do (their device memory, apart from the engine's weights, is the memory freed here).
  */
 final class TensorRtEngine implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TensorRtEngine.class);
+
     /** One input or output of the engine; {@code dims} has -1 for dynamic dimensions. */
     record Tensor(String name, boolean input, TensorType type, String trtType, long[] dims, ShapeRange range) {
     }
@@ -76,7 +78,7 @@ final class TensorRtEngine implements AutoCloseable {
                 }
             }
             if (severity.value == Severity.kWARNING.value) {
-                System.err.println("tensorrt [warning] " + msg);
+                LOG.warn("tensorrt [warning] {}", msg);
             }
         }
 

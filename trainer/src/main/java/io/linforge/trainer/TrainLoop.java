@@ -26,6 +26,8 @@ import java.util.Map;
  * training checkpoint holds everything else, so a resumed run ends with the same weights.
  */
 public final class TrainLoop {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainLoop.class);
+
     /** The loss of one micro-batch and what the linearity regularizer needs. */
     public record MicroBatch(NDArray loss, List<NDArray> hidden, NDArray mask, long tokens) {
     }
@@ -67,7 +69,7 @@ public final class TrainLoop {
             if (c.resume()) {
                 start = TrainingCheckpoint.restore(ckptDir, method.stateParameters(), opt, method::restoreExtraState, curve);
                 if (start > 0) {
-                    System.err.printf("resuming from step %d (%s)%n", start, ckptDir);
+                    LOG.info("resuming from step {} ({})", start, ckptDir);
                 }
             }
             Progress progress = new Progress("train", c.steps());
@@ -112,8 +114,8 @@ public final class TrainLoop {
                     }
                     if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
                         // a non-finite loss or gradient would poison the weights: skip this update
-                        System.err.printf("step %d: update skipped: loss %s, squared gradient norm %s%s%n", step + 1,
-                                loss, sq, nonFinite(grads));
+                        LOG.warn("step {}: update skipped: loss {}, squared gradient norm {}{}", step + 1, loss, sq,
+                                nonFinite(grads));
                         grads.values().forEach(AdamW::zero);
                         for (Parameter p : trainable) {
                             try (NDArray g = p.array().getGradient()) {

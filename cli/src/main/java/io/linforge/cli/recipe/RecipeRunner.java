@@ -36,6 +36,8 @@ import java.util.stream.Stream;
  * (commands write atomically). A failing stage leaves earlier stages' folders as they were.
  */
 public final class RecipeRunner {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecipeRunner.class);
+
     /** References every recipe may use besides stage names. */
     public static final Set<String> BUILTIN_REFS = Set.of("root", "recipe_dir", "bundled");
 
@@ -89,48 +91,11 @@ public final class RecipeRunner {
         for (StageSpec spec : recipe.stages()) {
             i++;
             StageSchema.Stage schema = StageSchema.get(spec.type());
-            List<String> args = new ArrayList<>();
-            args.add(schema.command());
             StringBuilder keyText = new StringBuilder(spec.type()).append('\n');
-            for (Map.Entry<String, Value> e : spec.options().entrySet()) {
-                Value v = e.getValue();
-                String flag = "--" + e.getKey();
-                switch (v.type()) {
-                    case BOOL -> {
-                        if ((Boolean) v.value()) {
-                            args.add(flag);
-                        }
-                        keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
-                    }
-                    case LIST -> {
-                        List<String> parts = new ArrayList<>();
-                        for (Object o : (List<?>) v.value()) {
-                            parts.add(String.valueOf(o));
-                        }
-                        args.add(flag);
-                        args.add(String.join(",", parts));
-                        keyText.append(e.getKey()).append('=').append(parts).append('\n');
-                    }
-                    case INPUTS -> {
-                        for (Object o : (List<?>) v.value()) {
-                            args.add(flag);
-                            args.add(resolveInput((String) o, spec, e.getKey(), v, keys, keyText, inputs));
-                        }
-                    }
-                    case INPUT -> {
-                        args.add(flag);
-                        args.add(resolveInput((String) v.value(), spec, e.getKey(), v, keys, keyText, inputs));
-                    }
-                    default -> {
-                        String s = Recipe.substitute(String.valueOf(v.value()), ref -> refValue(ref, keys));
-                        args.add(flag);
-                        args.add(s);
-                        keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
-                    }
-                }
-            }
+            List<String> args = arguments(spec, keys, keyText, inputs);
             String key = Hashes.sha256(keyText.toString().getBytes(StandardCharsets.UTF_8));
             keys.put(spec.name(), key);
+            LOG.debug("{}: stage key {} of\n{}", spec.name(), key, keyText.toString().strip());
             Path out = runDir.resolve(spec.name());
             Path resultJson = runDir.resolve(spec.name() + ".result.json");
             JsonNode prev = previous.get(spec.name());
@@ -143,7 +108,7 @@ public final class RecipeRunner {
             args.forEach(argv::add);
             if (prev != null && key.equals(prev.path("key").asText()) && "ok".equals(prev.path("status").asText())
                     && outputsThere) {
-                System.err.printf("[%d/%d] %s: unchanged, skipped%n", i, n, spec.name());
+                LOG.info("[{}/{}] {}: unchanged, skipped", i, n, spec.name());
                 entry.put("status", "ok");
                 entry.put("skipped", true);
                 entry.put("seconds", prev.path("seconds").asDouble());
@@ -171,7 +136,7 @@ public final class RecipeRunner {
             }
             args.add("--json");
             args.add(resultJson.toString());
-            if (spec.type().equals("validate")) {
+            if (schema.writesJunit()) {
                 args.add("--junit");
                 args.add(out.resolve("junit.xml").toString());
             }
@@ -180,7 +145,7 @@ public final class RecipeRunner {
             entry.put("started", Instant.now().toString());
             stages.add(entry);
             writeManifest(manifestFile, manifest, previous, i);
-            System.err.printf("[%d/%d] %s: linforge %s%n", i, n, spec.name(), String.join(" ", args));
+            LOG.info("[{}/{}] {}: linforge {}", i, n, spec.name(), String.join(" ", args));
             long t0 = System.nanoTime();
             int code = Main.execute(args.toArray(String[]::new));
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -193,8 +158,8 @@ public final class RecipeRunner {
             entry.put("finished", Instant.now().toString());
             entry.set("metrics", metrics);
             results.add(new StageResult(spec.name(), spec.type(), code == 0 ? "ok" : "failed", seconds, metrics));
-            System.err.printf("[%d/%d] %s: %s in %.1f s%n", i, n, spec.name(), code == 0 ? "done" : "FAILED (exit "
-                    + code + ")", seconds);
+            LOG.info(String.format(java.util.Locale.ROOT, "[%d/%d] %s: %s in %.1f s", i, n, spec.name(),
+                    code == 0 ? "done" : "FAILED (exit " + code + ")", seconds));
             writeManifest(manifestFile, manifest, previous, i);
             if (code != 0) {
                 return code;
@@ -202,6 +167,55 @@ public final class RecipeRunner {
         }
         writeManifest(manifestFile, manifest, previous, n);
         return 0;
+    }
+
+    /**
+     * The command line of a stage from its recipe options (without the {@code --out}, {@code --json}
+     * and {@code --junit} the runner adds): every option becomes its flag; input files are resolved
+     * (references, the recipe's folder) and recorded in {@code inputs} with their sha256. What the
+     * stage's key depends on is appended to {@code keyText}.
+     */
+    List<String> arguments(StageSpec spec, Map<String, String> keys, StringBuilder keyText, ArrayNode inputs) {
+        List<String> args = new ArrayList<>();
+        args.add(StageSchema.get(spec.type()).command());
+        for (Map.Entry<String, Value> e : spec.options().entrySet()) {
+            Value v = e.getValue();
+            String flag = "--" + e.getKey();
+            switch (v.type()) {
+                case BOOL -> {
+                    if ((Boolean) v.value()) {
+                        args.add(flag);
+                    }
+                    keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
+                }
+                case LIST -> {
+                    List<String> parts = new ArrayList<>();
+                    for (Object o : (List<?>) v.value()) {
+                        parts.add(String.valueOf(o));
+                    }
+                    args.add(flag);
+                    args.add(String.join(",", parts));
+                    keyText.append(e.getKey()).append('=').append(parts).append('\n');
+                }
+                case INPUTS -> {
+                    for (Object o : (List<?>) v.value()) {
+                        args.add(flag);
+                        args.add(resolveInput((String) o, spec, e.getKey(), v, keys, keyText, inputs));
+                    }
+                }
+                case INPUT -> {
+                    args.add(flag);
+                    args.add(resolveInput((String) v.value(), spec, e.getKey(), v, keys, keyText, inputs));
+                }
+                default -> {
+                    String s = Recipe.substitute(String.valueOf(v.value()), ref -> refValue(ref, keys));
+                    args.add(flag);
+                    args.add(s);
+                    keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
+                }
+            }
+        }
+        return args;
     }
 
     /** Fails before anything runs when an input that no stage produces is missing. */
