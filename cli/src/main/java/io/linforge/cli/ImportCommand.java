@@ -1,6 +1,7 @@
 package io.linforge.cli;
 
 import io.linforge.api.ImportOptions;
+import java.nio.file.Path;
 import io.linforge.api.ImportResult;
 import io.linforge.api.Linforge;
 import org.apache.commons.cli.CommandLine;
