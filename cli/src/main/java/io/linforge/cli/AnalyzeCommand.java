@@ -43,16 +43,16 @@ public final class AnalyzeCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", "checkpoint folder (with tokenizer.json)"))
+                .addOption(CliSupport.required(opt("model", "DIR", "checkpoint folder (with tokenizer.json)")))
                 .addOption(opt("adapter", "ADIR", "PEFT adapter to fold in first (repeatable)"))
-                .addOption(opt("data", "FILE", "JSON lines with a text field, or plain text (cut into 512-character runs)"))
+                .addOption(CliSupport.required(opt("data", "FILE", "JSON lines with a text field, or plain text (cut into 512-character runs)")))
                 .addOption(opt("samples", "N", "calibration texts (default 128)"))
                 .addOption(opt("seq", "N", "tokens per text (default 128)"))
                 .addOption(opt("seed", "S", "accepted for recipes; the first N texts are used"))
                 .addOption(Option.builder().longOpt("include-first").desc("keep position 0 (CLS/BOS) in the statistics").build())
                 .addOption(opt("plot-width", "PX", "width of the profile plot (default 800)"))
                 .addOption(opt("plot-height", "PX", "height of the profile plot (default 450)"))
-                .addOption(opt("out", "ODIR", "output folder: scores.json, scores.csv, profile.png, profile.svg"))
+                .addOption(CliSupport.required(opt("out", "ODIR", "output folder: scores.json, scores.csv, profile.png, profile.svg")))
                 .addOption(CliSupport.jsonOption());
     }
 

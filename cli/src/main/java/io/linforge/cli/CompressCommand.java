@@ -43,10 +43,10 @@ public final class CompressCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", "classifier checkpoint (or base + --adapter), or decoder checkpoint"))
+                .addOption(CliSupport.required(opt("model", "DIR", "classifier checkpoint (or base + --adapter), or decoder checkpoint")))
                 .addOption(opt("adapter", "ADIR", "PEFT adapter to fold in first (repeatable)"))
-                .addOption(opt("data", "FILE", "classifier: JSON lines with text, label, split; decoder: UTF-8 plain text,"
-                        + " packed into blocks of --seq tokens as in training"))
+                .addOption(CliSupport.required(opt("data", "FILE", "classifier: JSON lines with text, label, split; decoder: UTF-8 plain text,"
+                        + " packed into blocks of --seq tokens as in training")))
                 .addOption(opt("max-accuracy-drop", "X", "classifier: largest allowed validation accuracy drop"
                         + " (fraction, default 0.01)"))
                 .addOption(opt("max-perplexity-ratio", "R", "decoder: largest allowed validation perplexity of the"
@@ -67,7 +67,7 @@ public final class CompressCommand implements Command {
                 .addOption(opt("distill-alpha", "A", "distill: weight of the KL term; 1 - A weighs the label"
                         + " (next-token) cross-entropy (default 0.5)"))
                 .addOption(opt("distill-temperature", "T", "distill: softmax temperature of the KL term (default 2)"))
-                .addOption(opt("out", "ODIR", "compressed checkpoint folder"))
+                .addOption(CliSupport.required(opt("out", "ODIR", "compressed checkpoint folder")))
                 .addOption(CliSupport.jsonOption());
     }
 

@@ -37,9 +37,9 @@ public final class GenerateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "M", "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)"))
+                .addOption(CliSupport.required(opt("model", "M", "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)")))
                 .addOption(opt("tokenizer", "FILE", "tokenizer.json (default: the one beside the model)"))
-                .addOption(opt("prompt", "TEXT", "the text to continue"))
+                .addOption(CliSupport.required(opt("prompt", "TEXT", "the text to continue")))
                 .addOption(opt("max-new-tokens", "N", "tokens to generate (default 64)"))
                 .addOption(opt("top-p", "P", "nucleus sampling mass (default 0 = greedy)"))
                 .addOption(opt("temperature", "T", "sampling temperature (default 1)"))

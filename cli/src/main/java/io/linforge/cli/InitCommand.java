@@ -31,10 +31,10 @@ public final class InitCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("config", "FILE", "a Hugging Face config.json (model_type llama)"))
+                .addOption(CliSupport.required(opt("config", "FILE", "a Hugging Face config.json (model_type llama)")))
                 .addOption(opt("tokenizer", "T", "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json"))
                 .addOption(opt("seed", "S", "seed of the initialisation (default 42)"))
-                .addOption(opt("out", "DIR", "output checkpoint folder"))
+                .addOption(CliSupport.required(opt("out", "DIR", "output checkpoint folder")))
                 .addOption(CliSupport.jsonOption());
     }
 

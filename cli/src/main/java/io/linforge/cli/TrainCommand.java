@@ -40,13 +40,13 @@ public final class TrainCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", "base checkpoint folder (with tokenizer.json); an encoder is trained as a"
-                        + " classifier, a decoder as a causal language model"))
-                .addOption(opt("data", "FILE", "classification: JSON lines with text, label and optional split (test rows"
-                        + " are held out); language modelling: UTF-8 plain text"))
+                .addOption(CliSupport.required(opt("model", "DIR", "base checkpoint folder (with tokenizer.json); an encoder is trained as a"
+                        + " classifier, a decoder as a causal language model")))
+                .addOption(CliSupport.required(opt("data", "FILE", "classification: JSON lines with text, label and optional split (test rows"
+                        + " are held out); language modelling: UTF-8 plain text")))
                 .addOption(opt("method", "M", "lora (default), relora, sparsegrad, bitfit or full"))
-                .addOption(opt("out", "ADIR", "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
-                        + " folder (sparsegrad, classification) or a checkpoint folder"))
+                .addOption(CliSupport.required(opt("out", "ADIR", "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
+                        + " folder (sparsegrad, classification) or a checkpoint folder")))
                 .addOption(opt("steps", "N", "optimizer updates (default 200)"))
                 .addOption(opt("batch", "N", "sequences per micro-batch (default 16)"))
                 .addOption(opt("accumulate", "N", "micro-batches per update (gradient accumulation, default 1)"))

@@ -38,9 +38,9 @@ public final class ValidateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("reference").hasArg().argName("A").desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
-                .addOption(Option.builder().longOpt("candidate").hasArg().argName("B").desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
-                .addOption(Option.builder().longOpt("data").hasArg().argName("FILE").desc("JSON lines with text and label (rows with split=test are used when present)").build())
+                .addOption(Option.builder().longOpt("reference").hasArg().required().argName("A").desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("candidate").hasArg().required().argName("B").desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
+                .addOption(Option.builder().longOpt("data").hasArg().required().argName("FILE").desc("JSON lines with text and label (rows with split=test are used when present)").build())
                 .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").desc("tokenizer.json (found next to the reference when omitted)").build())
                 .addOption(Option.builder().longOpt("max-accuracy-drop").hasArg().argName("X").desc("gate: reference accuracy - candidate accuracy <= X (fraction)").build())
                 .addOption(Option.builder().longOpt("min-cosine").hasArg().argName("Y").desc("gate: mean cosine (pooled embeddings, or logits) >= Y").build())

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.commons.cli.MissingOptionException;
+import org.apache.commons.cli.ParseException;
 
 /**
  * Runs a recipe's stages in order inside one run folder. Each stage runs its command with
@@ -68,10 +70,20 @@ public final class RecipeRunner {
         return runDir;
     }
 
-    /** Runs every stage; returns the exit code of the first failing stage, or 0. */
+    /**
+     * Checks the recipe ({@link #check}), then, holding the run folder's {@link RunLock}, runs every
+     * stage and writes {@code report.html}; returns the exit code of the first failing stage, or 0.
+     */
     public int run(List<StageResult> results) throws IOException {
-        checkInputs();
-        Files.createDirectories(runDir);
+        check();
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            int code = runStages(results);
+            Report.write(runDir);
+            return code;
+        }
+    }
+
+    private int runStages(List<StageResult> results) throws IOException {
         Path manifestFile = runDir.resolve("manifest.json");
         Map<String, JsonNode> previous = previousStages(manifestFile);
         Map<String, String> keys = new LinkedHashMap<>();
@@ -89,46 +101,9 @@ public final class RecipeRunner {
         for (StageSpec spec : recipe.stages()) {
             i++;
             StageSchema.Stage schema = StageSchema.get(spec.type());
-            List<String> args = new ArrayList<>();
-            args.add(schema.command());
             StringBuilder keyText = new StringBuilder(spec.type()).append('\n');
-            for (Map.Entry<String, Value> e : spec.options().entrySet()) {
-                Value v = e.getValue();
-                String flag = "--" + e.getKey();
-                switch (v.type()) {
-                    case BOOL -> {
-                        if ((Boolean) v.value()) {
-                            args.add(flag);
-                        }
-                        keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
-                    }
-                    case LIST -> {
-                        List<String> parts = new ArrayList<>();
-                        for (Object o : (List<?>) v.value()) {
-                            parts.add(String.valueOf(o));
-                        }
-                        args.add(flag);
-                        args.add(String.join(",", parts));
-                        keyText.append(e.getKey()).append('=').append(parts).append('\n');
-                    }
-                    case INPUTS -> {
-                        for (Object o : (List<?>) v.value()) {
-                            args.add(flag);
-                            args.add(resolveInput((String) o, spec, e.getKey(), v, keys, keyText, inputs));
-                        }
-                    }
-                    case INPUT -> {
-                        args.add(flag);
-                        args.add(resolveInput((String) v.value(), spec, e.getKey(), v, keys, keyText, inputs));
-                    }
-                    default -> {
-                        String s = Recipe.substitute(String.valueOf(v.value()), ref -> refValue(ref, keys));
-                        args.add(flag);
-                        args.add(s);
-                        keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
-                    }
-                }
-            }
+            List<String> args = arguments(spec, keyText,
+                    (raw, option, v) -> resolveInput(raw, spec, option, v, keys, keyText, inputs));
             String key = Hashes.sha256(keyText.toString().getBytes(StandardCharsets.UTF_8));
             keys.put(spec.name(), key);
             Path out = runDir.resolve(spec.name());
@@ -163,18 +138,10 @@ public final class RecipeRunner {
             if (!sameAttempt) {
                 deleteRecursively(runDir.resolve(spec.name() + ".ckpt"));
             }
-            if (schema.writesFolder()) {
-                args.add("--out");
-                args.add(out.toString());
-            } else {
+            if (!schema.writesFolder()) {
                 Files.createDirectories(out);
             }
-            args.add("--json");
-            args.add(resultJson.toString());
-            if (spec.type().equals("validate")) {
-                args.add("--junit");
-                args.add(out.resolve("junit.xml").toString());
-            }
+            addOutputs(spec, args);
             // Recorded before the stage starts: a run killed here leaves it marked running, never ok.
             entry.put("status", "running");
             entry.put("started", Instant.now().toString());
@@ -204,6 +171,100 @@ public final class RecipeRunner {
         return 0;
     }
 
+    /** Resolves one input path of a stage's option to the value passed on its command line. */
+    @FunctionalInterface
+    private interface InputResolver {
+        String resolve(String raw, String option, Value v);
+    }
+
+    /**
+     * The command line of a stage, without its outputs: the command and every option as its flag,
+     * inputs resolved by {@code input}; {@code keyText} receives the options that make the stage's key.
+     */
+    private List<String> arguments(StageSpec spec, StringBuilder keyText, InputResolver input) {
+        List<String> args = new ArrayList<>();
+        args.add(StageSchema.get(spec.type()).command());
+            for (Map.Entry<String, Value> e : spec.options().entrySet()) {
+            Value v = e.getValue();
+            String flag = "--" + e.getKey();
+            switch (v.type()) {
+                case BOOL -> {
+                    if ((Boolean) v.value()) {
+                        args.add(flag);
+                    }
+                    keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
+                }
+                case LIST -> {
+                    List<String> parts = new ArrayList<>();
+                    for (Object o : (List<?>) v.value()) {
+                        parts.add(String.valueOf(o));
+                    }
+                    args.add(flag);
+                    args.add(String.join(",", parts));
+                    keyText.append(e.getKey()).append('=').append(parts).append('\n');
+                }
+                case INPUTS -> {
+                    for (Object o : (List<?>) v.value()) {
+                        args.add(flag);
+                        args.add(input.resolve((String) o, e.getKey(), v));
+                    }
+                }
+                case INPUT -> {
+                    args.add(flag);
+                    args.add(input.resolve((String) v.value(), e.getKey(), v));
+                }
+                default -> {
+                    String s = Recipe.substitute(String.valueOf(v.value()), ref -> refValue(ref));
+                    args.add(flag);
+                    args.add(s);
+                    keyText.append(e.getKey()).append('=').append(v.value()).append('\n');
+                }
+            }
+        }
+        return args;
+    }
+
+    /** Adds where a stage writes: {@code --out} (stages that write a folder), {@code --json}, and {@code --junit} for validate. */
+    private void addOutputs(StageSpec spec, List<String> args) {
+        Path out = runDir.resolve(spec.name());
+        if (StageSchema.get(spec.type()).writesFolder()) {
+            args.add("--out");
+            args.add(out.toString());
+        }
+        args.add("--json");
+        args.add(runDir.resolve(spec.name() + ".result.json").toString());
+        if (spec.type().equals("validate")) {
+            args.add("--junit");
+            args.add(out.resolve("junit.xml").toString());
+        }
+    }
+
+    /**
+     * Everything a run checks before its first stage starts, so that {@code run --check} refuses
+     * what the run would: inputs that no stage produces must exist, and every stage's command line
+     * must parse (an option its command requires must be given).
+     */
+    public void check() {
+        checkInputs();
+        for (StageSpec spec : recipe.stages()) {
+            List<String> args = arguments(spec, new StringBuilder(), (raw, option, v) -> inputPath(raw).toString());
+            addOutputs(spec, args);
+            try {
+                Main.parse(args.toArray(String[]::new));
+            } catch (MissingOptionException e) {
+                List<String> missing = new ArrayList<>();
+                for (Object o : e.getMissingOptions()) {
+                    missing.add(String.valueOf(o));
+                }
+                throw LinforgeException.badInput(recipe.file() + ":" + spec.line(), "stages." + spec.name() + ".with",
+                        "missing " + String.join(", ", missing) + " (required by linforge " + spec.type() + ")");
+            } catch (ParseException e) {
+                throw LinforgeException.badInput(recipe.file() + ":" + spec.line(), "stages." + spec.name() + ".with",
+                        e.getMessage());
+            }
+        }
+    }
+
     /** Fails before anything runs when an input that no stage produces is missing. */
     private void checkInputs() {
         for (StageSpec spec : recipe.stages()) {
@@ -219,13 +280,10 @@ public final class RecipeRunner {
                     if (fromStage) {
                         continue;
                     }
-                    Path p = Path.of(Recipe.substitute(raw, ref -> refValue(ref, Map.of())));
-                    if (!p.isAbsolute()) {
-                        p = recipe.dir().resolve(p);
-                    }
+                    Path p = inputPath(raw);
                     if (!Files.exists(p)) {
                         throw LinforgeException.badInput(recipe.file() + ":" + v.line(),
-                                "stages." + spec.name() + ".with." + e.getKey(), "no such file or folder: " + p.normalize());
+                                "stages." + spec.name() + ".with." + e.getKey(), "no such file or folder: " + p);
                     }
                 }
             }
@@ -235,12 +293,7 @@ public final class RecipeRunner {
     private String resolveInput(String raw, StageSpec spec, String option, Value v, Map<String, String> keys,
             StringBuilder keyText, ArrayNode inputs) {
         List<String> refs = Recipe.references(raw);
-        String resolved = Recipe.substitute(raw, ref -> refValue(ref, keys));
-        Path p = Path.of(resolved);
-        if (!p.isAbsolute()) {
-            p = recipe.dir().resolve(p);
-        }
-        p = p.normalize();
+        Path p = inputPath(raw);
         boolean fromStage = refs.stream().anyMatch(keys::containsKey);
         if (!Files.exists(p)) {
             throw LinforgeException.badInput(recipe.file() + ":" + v.line(),
@@ -267,7 +320,13 @@ public final class RecipeRunner {
         return p.toString();
     }
 
-    private String refValue(String ref, Map<String, String> keys) {
+    /** An input path of a recipe: references substituted, relative to the recipe's folder. */
+    private Path inputPath(String raw) {
+        Path p = Path.of(Recipe.substitute(raw, ref -> refValue(ref)));
+        return (p.isAbsolute() ? p : recipe.dir().resolve(p)).normalize();
+    }
+
+    private String refValue(String ref) {
         return switch (ref) {
             case "root" -> root.toString();
             case "recipe_dir" -> recipe.dir().toString();

@@ -88,6 +88,9 @@ public final class Report {
         }
     }
 
+    /** The report's name in a run folder. */
+    public static final String FILE = "report.html";
+
     /** Writes {@code runDir/report.html} from the manifest and the stage results; returns its path. */
     public static Path write(Path runDir) throws IOException {
         JsonNode manifest = read(runDir.resolve("manifest.json"));
@@ -183,7 +186,7 @@ public final class Report {
             }
         }
         html.append("</body></html>\n");
-        Path out = runDir.resolve("report.html");
+        Path out = runDir.resolve(FILE);
         AtomicFiles.writeString(out, html.toString());
         return out;
     }
