@@ -9,6 +9,7 @@ import io.linforge.compressor.LayerStatistics;
 import io.linforge.compressor.Linearity;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
 import io.linforge.core.data.TextRows;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.model.TransformerModel;
@@ -90,6 +91,8 @@ public final class AnalyzeCommand implements Command {
         List<String> texts = texts(CliSupport.requiredPath(cmd, "data"), samples);
         List<LayerStatistics> stats;
         long t0 = System.nanoTime();
+        ModelConfig.read(modelDir.resolve(Checkpoint.CONFIG)).checkSequence("--seq", 0, seq,
+                modelDir.resolve(Checkpoint.CONFIG));
         try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel model = TransformerModel.load(OnnxExporter.mergedConfig(ckpt, adapters),

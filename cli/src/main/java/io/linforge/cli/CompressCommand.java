@@ -109,6 +109,7 @@ public final class CompressCommand implements Command {
                     CliSupport.intOption(cmd, "max-blocks", Integer.MAX_VALUE), CliSupport.intOption(cmd, "samples", 128),
                     CliSupport.intOption(cmd, "seq", 128), CliSupport.intOption(cmd, "seed", 42),
                     CliSupport.intOption(cmd, "validation", 200), CliSupport.doubleOption(cmd, "held-out", 0.05));
+            config.checkSequence("--seq", 0, c.seq(), model.resolve(Checkpoint.CONFIG));
             TrainConfig lmHeal = null;
             if (decoder && !heal.equals("none")) {
                 lmHeal = Healing.causalLmConfig(healSteps, 16, healLr, c.seq(), c.seed() + 1);

@@ -98,6 +98,7 @@ public final class TrainCommand implements Command {
         ModelConfig mc = ModelConfig.read(model.resolve(Checkpoint.CONFIG));
         boolean lm = mc.isDecoder();
         TrainConfig c = config(cmd, lm);
+        mc.checkSequence("--seq", 0, c.seq(), model.resolve(Checkpoint.CONFIG));
         Path out = CliSupport.requiredPath(cmd, "out");
         Path data = CliSupport.requiredPath(cmd, "data");
         if (!Files.isRegularFile(data)) {
