@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.linforge.cli.recipe.RunLock;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code run --check} refuses what a run refuses before its first stage; two runs into one folder are locked out. */
 class RunCommandTest {
+    /** A recipe of one train stage whose inputs exist. */
+    static final String TRAIN = "stages:\n  - stage: train\n    with: {model: data.jsonl, data: data.jsonl}\n";
+
     @TempDir
     Path dir;
 
@@ -26,54 +31,42 @@ class RunCommandTest {
     }
 
     /** The check and the run give the same one line, exit 2, and the run writes nothing. */
-    void checkAndRunRefuse(Path recipe, String expected) {
+    void checkAndRunRefuse(String input, Path recipe, String expected) {
         Path out = dir.resolve("run");
         InfoCommandTest.Run check = InfoCommandTest.run("run", recipe.toString(), "--out", out.toString(), "--check");
         assertEquals(2, check.code(), check.err() + check.out());
         assertEquals("linforge run: " + expected, check.err().strip());
+        BadInputs.input(input).path(dir, "").record(check.code(), check.err());
         InfoCommandTest.Run run = InfoCommandTest.run("run", recipe.toString(), "--out", out.toString());
         assertEquals(2, run.code(), run.err() + run.out());
         assertEquals(check.err(), run.err());
         assertFalse(Files.exists(out), "nothing is written");
     }
 
-    @Test
+    @BadInputTest
     void checkRefusesAStageWithoutItsRequiredOptions() throws Exception {
-        Path r = recipe("""
-                stages:
-                  - stage: train
-                    with: {model: data.jsonl, data: data.jsonl}
-                  - stage: bench
-                """);
-        checkAndRunRefuse(r, r + ":4: stages.bench.with: missing model (required by linforge bench)");
+        Path r = recipe(TRAIN + "  - stage: bench\n");
+        checkAndRunRefuse("a recipe stage without `with:` (`run` and `run --check`)", r,
+                r + ":4: stages.bench.with: missing model (required by linforge bench)");
         Path t = recipe("""
                 stages:
                   - stage: train
                     with: {method: lora}
                 """);
-        checkAndRunRefuse(t, t + ":2: stages.train.with: missing model, data (required by linforge train)");
+        checkAndRunRefuse("a recipe stage without an option its command requires (`run` and `run --check`)", t,
+                t + ":2: stages.train.with: missing model, data (required by linforge train)");
     }
 
-    @Test
+    @BadInputTest
     void checkRefusesAMissingDataFile() throws Exception {
-        Path r = recipe("""
-                stages:
-                  - stage: train
-                    with: {model: data.jsonl, data: missing.jsonl}
-                """);
-        checkAndRunRefuse(r, r + ":3: stages.train.with.data: no such file or folder: " + dir.resolve("missing.jsonl"));
+        Path r = recipe(TRAIN.replace("data: data.jsonl", "data: missing.jsonl"));
+        checkAndRunRefuse("a recipe's input file that does not exist (`run` and `run --check`)", r,
+                r + ":3: stages.train.with.data: no such file or folder: " + dir.resolve("missing.jsonl"));
     }
 
     @Test
     void checkPassesARecipeWhoseInputsComeFromEarlierStages() throws Exception {
-        Path r = recipe("""
-                stages:
-                  - stage: train
-                    with: {model: data.jsonl, data: data.jsonl}
-                  - stage: bench
-                    with:
-                      model: ${train}
-                """);
+        Path r = recipe(TRAIN + "  - stage: bench\n    with:\n      model: ${train}\n");
         InfoCommandTest.Run check = InfoCommandTest.run("run", r.toString(), "--out", dir.resolve("run").toString(),
                 "--check");
         assertEquals(0, check.code(), check.err());
@@ -85,13 +78,9 @@ class RunCommandTest {
                 + ") is running into this folder; wait for it to end or choose another --out";
     }
 
-    @Test
+    @BadInputTest
     void aSecondRunIntoTheFolderOfARunningOneIsRefusedNamingItsPid() throws Exception {
-        Path r = recipe("""
-                stages:
-                  - stage: train
-                    with: {model: data.jsonl, data: data.jsonl}
-                """);
+        Path r = recipe(TRAIN);
         Path out = dir.resolve("run");
         // the first run is another process holding the folder's lock
         Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
@@ -102,6 +91,8 @@ class RunCommandTest {
             InfoCommandTest.Run second = InfoCommandTest.run("run", r.toString(), "--out", out.toString());
             assertEquals(2, second.code(), second.err());
             assertEquals(lockedMessage(out, holder.pid()), second.err().strip());
+            BadInputs.input("`run` into a run folder that another run is running into").path(dir, "")
+                    .text("pid " + holder.pid(), "pid 4242").record(second.code(), second.err());
             assertFalse(Files.exists(out.resolve("manifest.json")), "the second run wrote nothing");
         } finally {
             holder.getOutputStream().close();
@@ -116,11 +107,7 @@ class RunCommandTest {
 
     @Test
     void aRunInThisProcessHoldsTheLockToo() throws Exception {
-        Path r = recipe("""
-                stages:
-                  - stage: train
-                    with: {model: data.jsonl, data: data.jsonl}
-                """);
+        Path r = recipe(TRAIN);
         Path out = dir.resolve("run");
         try (RunLock lock = RunLock.acquire(out)) {
             InfoCommandTest.Run second = InfoCommandTest.run("run", r.toString(), "--out", out.toString());

@@ -3,9 +3,11 @@ package io.linforge.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+
 import org.junit.jupiter.api.io.TempDir;
 
 /** train, analyze and compress refuse a --seq beyond the checkpoint's position table before any work, as bench does. */
@@ -30,9 +32,11 @@ class SequenceLengthTest {
         assertEquals("linforge " + command + ": --seq: " + (positions + 1) + " positions exceed the model's position table ("
                 + positions + " positions: " + model.resolve("config.json") + " max_position_embeddings)", r.err().strip());
         assertFalse(Files.exists(out));
+        BadInputs.input("`" + command + " --seq` beyond the checkpoint's position table").path(model.getParent(), "")
+                .record(r.code(), r.err());
     }
 
-    @Test
+    @BadInputTest
     void decoderSequencesBeyondThePositionTable() throws Exception {
         Path llama = HF.resolve("llama");
         refused("train", llama, 128, "--data", "TEXT", "--steps", "1");
@@ -40,7 +44,7 @@ class SequenceLengthTest {
         refused("compress", llama, 128, "--data", "TEXT");
     }
 
-    @Test
+    @BadInputTest
     void encoderSequencesBeyondThePositionTable() throws Exception {
         refused("train", HF.resolve("bert"), 64, "--data", "JSONL", "--steps", "1");
         // RoBERTa's positions start after the padding index: 66 - (1 + 1)
