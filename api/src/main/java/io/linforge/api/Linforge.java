@@ -400,16 +400,8 @@ public final class Linforge {
         } catch (IOException e) {
             return; // not a linforge export's config: the model itself is the only limit
         }
-        int positions = n.path("max_position_embeddings").asInt(0);
-        if (positions > 0 && n.path("model_type").asText().equals("roberta")) {
-            positions -= n.path("pad_token_id").asInt(1) + 1; // RoBERTa's positions start after padding_idx
-        }
-        int longest = decodePast + seqs.stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (positions > 0 && longest > positions) {
-            throw LinforgeException.badInput("--seq: " + (decodePast > 0 ? decodePast + " cached + " : "")
-                    + (longest - decodePast) + " positions exceed the model's position table (" + positions + " positions: "
-                    + cfg + " max_position_embeddings)");
-        }
+        int longest = seqs.stream().mapToInt(Integer::intValue).max().orElse(0);
+        io.linforge.core.config.ModelConfig.checkSequence(n, "--seq", decodePast, longest, cfg);
         int rows = n.path("vocab_size").asInt(0);
         if (rows > 0 && vocab > rows) {
             throw LinforgeException.badInput((vocabFrom.equals("--vocab") ? "--vocab: " : vocabFrom + ": vocabulary: ")

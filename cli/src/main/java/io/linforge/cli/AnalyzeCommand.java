@@ -9,6 +9,7 @@ import io.linforge.compressor.LayerStatistics;
 import io.linforge.compressor.Linearity;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
 import io.linforge.core.data.TextRows;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.model.TransformerModel;
@@ -43,16 +44,16 @@ public final class AnalyzeCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", Path.class, "checkpoint folder (with tokenizer.json)"))
+                .addOption(CliSupport.required(opt("model", "DIR", Path.class, "checkpoint folder (with tokenizer.json)")))
                 .addOption(opt("adapter", "ADIR", Path[].class, "PEFT adapter to fold in first (repeatable)"))
-                .addOption(opt("data", "FILE", Path.class, "JSON lines with a text field, or plain text (cut into 512-character runs)"))
+                .addOption(CliSupport.required(opt("data", "FILE", Path.class, "JSON lines with a text field, or plain text (cut into 512-character runs)")))
                 .addOption(opt("samples", "N", Integer.class, "calibration texts (default 128)"))
                 .addOption(opt("seq", "N", Integer.class, "tokens per text (default 128)"))
                 .addOption(opt("seed", "S", Integer.class, "accepted for recipes; the first N texts are used"))
                 .addOption(Option.builder().longOpt("include-first").desc("keep position 0 (CLS/BOS) in the statistics").build())
                 .addOption(opt("plot-width", "PX", Integer.class, "width of the profile plot (default 800)"))
                 .addOption(opt("plot-height", "PX", Integer.class, "height of the profile plot (default 450)"))
-                .addOption(opt("out", "ODIR", String.class, "output folder: scores.json, scores.csv, profile.png, profile.svg"))
+                .addOption(CliSupport.required(opt("out", "ODIR", String.class, "output folder: scores.json, scores.csv, profile.png, profile.svg")))
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -90,6 +91,8 @@ public final class AnalyzeCommand implements Command {
         List<String> texts = texts(CliSupport.requiredPath(cmd, "data"), samples);
         List<LayerStatistics> stats;
         long t0 = System.nanoTime();
+        ModelConfig.read(modelDir.resolve(Checkpoint.CONFIG)).checkSequence("--seq", 0, seq,
+                modelDir.resolve(Checkpoint.CONFIG));
         try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel model = TransformerModel.load(OnnxExporter.mergedConfig(ckpt, adapters),

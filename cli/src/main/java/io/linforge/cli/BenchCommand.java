@@ -31,7 +31,7 @@ public final class BenchCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("model").hasArg().argName("M").type(Path.class).desc("ONNX file, TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
+                .addOption(Option.builder().longOpt("model").hasArg().required().argName("M").type(Path.class).desc("ONNX file, TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
                 .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").type(Path.class).desc("tokenizer.json (for the vocabulary size; found next to the model when omitted)").build())
                 .addOption(Option.builder().longOpt("vocab").hasArg().argName("N").type(Integer.class).desc("vocabulary size for the random ids when there is no tokenizer").build())
                 .addOption(Option.builder().longOpt("provider").hasArg().argName("P").type(String.class).desc("cpu, cuda or tensorrt (a comma list sets the priority; default cpu); tensorrt-plan for a TensorRT engine, which a .plan model selects by itself").build())

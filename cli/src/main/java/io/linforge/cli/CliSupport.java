@@ -31,6 +31,12 @@ public final class CliSupport {
                 .desc("write a machine-readable result; '-' writes it to stdout (and the summary to stderr)").build();
     }
 
+    /** {@code o}, marked required: a command line without it is exit 2 before the command runs (and {@code run --check} refuses a stage without it). */
+    public static Option required(Option o) {
+        o.setRequired(true);
+        return o;
+    }
+
     public static Option overwriteOption() {
         return Option.builder().longOpt("overwrite").desc("write into an existing, non-empty --out folder: linforge's"
                 + " files in it are replaced, other files stay").build();

@@ -43,10 +43,10 @@ public final class CompressCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", Path.class, "classifier checkpoint (or base + --adapter), or decoder checkpoint"))
+                .addOption(CliSupport.required(opt("model", "DIR", Path.class, "classifier checkpoint (or base + --adapter), or decoder checkpoint")))
                 .addOption(opt("adapter", "ADIR", Path[].class, "PEFT adapter to fold in first (repeatable)"))
-                .addOption(opt("data", "FILE", Path.class, "classifier: JSON lines with text, label, split; decoder: UTF-8 plain text,"
-                        + " packed into blocks of --seq tokens as in training"))
+                .addOption(CliSupport.required(opt("data", "FILE", Path.class, "classifier: JSON lines with text, label, split; decoder: UTF-8 plain text,"
+                        + " packed into blocks of --seq tokens as in training")))
                 .addOption(opt("max-accuracy-drop", "X", Double.class, "classifier: largest allowed validation accuracy drop"
                         + " (fraction, default 0.01)"))
                 .addOption(opt("max-perplexity-ratio", "R", Double.class, "decoder: largest allowed validation perplexity of the"
@@ -67,7 +67,7 @@ public final class CompressCommand implements Command {
                 .addOption(opt("distill-alpha", "A", Double.class, "distill: weight of the KL term; 1 - A weighs the label"
                         + " (next-token) cross-entropy (default 0.5)"))
                 .addOption(opt("distill-temperature", "T", Double.class, "distill: softmax temperature of the KL term (default 2)"))
-                .addOption(opt("out", "ODIR", String.class, "compressed checkpoint folder"))
+                .addOption(CliSupport.required(opt("out", "ODIR", String.class, "compressed checkpoint folder")))
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -109,6 +109,7 @@ public final class CompressCommand implements Command {
                     CliSupport.intOption(cmd, "max-blocks", Integer.MAX_VALUE), CliSupport.intOption(cmd, "samples", 128),
                     CliSupport.intOption(cmd, "seq", 128), CliSupport.intOption(cmd, "seed", 42),
                     CliSupport.intOption(cmd, "validation", 200), CliSupport.doubleOption(cmd, "held-out", 0.05));
+            config.checkSequence("--seq", 0, c.seq(), model.resolve(Checkpoint.CONFIG));
             TrainConfig lmHeal = null;
             if (decoder && !heal.equals("none")) {
                 lmHeal = Healing.causalLmConfig(healSteps, 16, healLr, c.seq(), c.seed() + 1);

@@ -37,9 +37,9 @@ public final class GenerateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "M", Path.class, "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)"))
+                .addOption(CliSupport.required(opt("model", "M", Path.class, "an export folder, its model.onnx, or a TensorRT engine (.plan) of it (decoder with key/value cache)")))
                 .addOption(opt("tokenizer", "FILE", Path.class, "tokenizer.json (default: the one beside the model)"))
-                .addOption(opt("prompt", "TEXT", String.class, "the text to continue"))
+                .addOption(CliSupport.required(opt("prompt", "TEXT", String.class, "the text to continue")))
                 .addOption(opt("max-new-tokens", "N", Integer.class, "tokens to generate (default 64)"))
                 .addOption(opt("top-p", "P", Double.class, "nucleus sampling mass (default 0 = greedy)"))
                 .addOption(opt("temperature", "T", Double.class, "sampling temperature (default 1)"))

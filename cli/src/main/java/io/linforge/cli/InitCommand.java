@@ -32,10 +32,10 @@ public final class InitCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("config", "FILE", Path.class, "a Hugging Face config.json (model_type llama)"))
+                .addOption(CliSupport.required(opt("config", "FILE", Path.class, "a Hugging Face config.json (model_type llama)")))
                 .addOption(opt("tokenizer", "T", String.class, "bytes (a byte-level tokenizer, 257 tokens; default) or a tokenizer.json (the config's vocab_size must cover its token ids; a tokenizer_config.json beside it is copied too)"))
                 .addOption(opt("seed", "S", Integer.class, "seed of the initialisation (default 42)"))
-                .addOption(opt("out", "DIR", String.class, "output checkpoint folder"))
+                .addOption(CliSupport.required(opt("out", "DIR", String.class, "output checkpoint folder")))
                 .addOption(CliSupport.jsonOption());
     }
 

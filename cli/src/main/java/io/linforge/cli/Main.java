@@ -76,13 +76,7 @@ public final class Main {
             System.err.println("linforge: unknown command '" + args[0] + "' (see linforge --help)");
             return LinforgeException.BAD_INPUT;
         }
-        Options options = c.options();
-        options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
-        if (options.hasLongOption("out")) {
-            options.addOption(CliSupport.overwriteOption());
-        }
-        options.addOption(Option.builder().longOpt(Logging.QUIET).desc("log warnings and errors only (no progress)").build());
-        options.addOption(Option.builder().longOpt(Logging.VERBOSE).desc("also log debug lines").build());
+        Options options = optionsOf(c);
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
             if (wantsHelp(options, rest)) {
@@ -122,6 +116,30 @@ public final class Main {
             }
             return LinforgeException.FAILURE;
         }
+    }
+
+    /** The options {@code linforge <c>} parses: the command's own, {@code --help}, and {@code --overwrite} with {@code --out}. */
+    private static Options optionsOf(Command c) {
+        Options options = c.options();
+        options.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        if (options.hasLongOption("out")) {
+            options.addOption(CliSupport.overwriteOption());
+        }
+        options.addOption(Option.builder().longOpt(Logging.QUIET).desc("log warnings and errors only (no progress)").build());
+        options.addOption(Option.builder().longOpt(Logging.VERBOSE).desc("also log debug lines").build());
+        return options;
+    }
+
+    /**
+     * Parses a command line as {@link #execute} does, without running it: throws {@code ParseException}
+     * for a missing required option, an unknown one or a missing value; exit 2 for an unknown command.
+     */
+    public static void parse(String... args) throws ParseException {
+        Command c = commands().get(args[0]);
+        if (c == null) {
+            throw LinforgeException.badInput("unknown command '" + args[0] + "'");
+        }
+        new DefaultParser().parse(optionsOf(c), java.util.Arrays.copyOfRange(args, 1, args.length));
     }
 
     /**

@@ -35,7 +35,7 @@ public final class RunCommand implements Command {
         return new Options()
                 .addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
                         .desc("run folder (default: runs/<recipe name>)").build())
-                .addOption(Option.builder().longOpt("check").desc("only read and check the recipe").build());
+                .addOption(Option.builder().longOpt("check").desc("only check the recipe as a run does before its first stage: options, required options, input files").build());
     }
 
     @Override
@@ -45,6 +45,7 @@ public final class RunCommand implements Command {
         }
         Recipe recipe = Recipe.read(Path.of(cmd.getArgList().get(0)));
         if (cmd.hasOption("check")) {
+            new RecipeRunner(recipe, outputFolder(cmd)).check();
             System.out.println(recipe.file() + ": " + recipe.stages().size() + " stages, ok");
             return 0;
         }
@@ -64,8 +65,11 @@ public final class RunCommand implements Command {
         return isRunFolder(out);
     }
 
-    /** A folder a recipe run wrote: its manifest names the recipe. */
+    /** A folder a recipe run wrote: its manifest names the recipe, or a run holds (or held) its lock. */
     public static boolean isRunFolder(Path dir) {
+        if (java.nio.file.Files.isRegularFile(dir.resolve(io.linforge.cli.recipe.RunLock.FILE))) {
+            return true;
+        }
         try {
             return CliSupport.JSON.readTree(dir.resolve("manifest.json").toFile()).hasNonNull("recipe_name");
         } catch (java.io.IOException e) {
@@ -77,11 +81,10 @@ public final class RunCommand implements Command {
         RecipeRunner runner = new RecipeRunner(recipe, out);
         long t0 = System.nanoTime();
         int code = runner.run(results);
-        java.nio.file.Path report = io.linforge.cli.recipe.Report.write(runner.runDir());
         double s = (System.nanoTime() - t0) / 1e9;
         long skipped = results.stream().filter(r -> r.status().equals("skipped")).count();
         LOG.info(String.format(java.util.Locale.ROOT, "%s: %d stages (%d skipped) in %.1f s -> %s (report %s)", recipe.name(),
-                results.size(), skipped, s, runner.runDir(), report.getFileName()));
+                results.size(), skipped, s, runner.runDir(), io.linforge.cli.recipe.Report.FILE));
         return code;
     }
 }

@@ -40,13 +40,13 @@ public final class TrainCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(opt("model", "DIR", Path.class, "base checkpoint folder (with tokenizer.json); an encoder is trained as a"
-                        + " classifier, a decoder as a causal language model"))
-                .addOption(opt("data", "FILE", Path.class, "classification: JSON lines with text, label and optional split (test rows"
-                        + " are held out); language modelling: UTF-8 plain text"))
+                .addOption(CliSupport.required(opt("model", "DIR", Path.class, "base checkpoint folder (with tokenizer.json); an encoder is trained as a"
+                        + " classifier, a decoder as a causal language model")))
+                .addOption(CliSupport.required(opt("data", "FILE", Path.class, "classification: JSON lines with text, label and optional split (test rows"
+                        + " are held out); language modelling: UTF-8 plain text")))
                 .addOption(opt("method", "M", String.class, "lora (default), relora, sparsegrad, bitfit or full"))
-                .addOption(opt("out", "ADIR", String.class, "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
-                        + " folder (sparsegrad, classification) or a checkpoint folder"))
+                .addOption(CliSupport.required(opt("out", "ADIR", String.class, "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
+                        + " folder (sparsegrad, classification) or a checkpoint folder")))
                 .addOption(opt("steps", "N", Integer.class, "optimizer updates (default 200)"))
                 .addOption(opt("batch", "N", Integer.class, "sequences per micro-batch (default 16)"))
                 .addOption(opt("accumulate", "N", Integer.class, "micro-batches per update (gradient accumulation, default 1)"))
@@ -98,6 +98,7 @@ public final class TrainCommand implements Command {
         ModelConfig mc = ModelConfig.read(model.resolve(Checkpoint.CONFIG));
         boolean lm = mc.isDecoder();
         TrainConfig c = config(cmd, lm);
+        mc.checkSequence("--seq", 0, c.seq(), model.resolve(Checkpoint.CONFIG));
         Path out = CliSupport.requiredPath(cmd, "out");
         Path data = CliSupport.requiredPath(cmd, "data");
         if (!Files.isRegularFile(data)) {

@@ -28,9 +28,9 @@ public final class ValidateCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("reference").hasArg().argName("A").type(Path.class).desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
-                .addOption(Option.builder().longOpt("candidate").hasArg().argName("B").type(Path.class).desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
-                .addOption(Option.builder().longOpt("data").hasArg().argName("FILE").type(Path.class).desc("JSON lines with text and label (rows with split=test are used when present)").build())
+                .addOption(Option.builder().longOpt("reference").hasArg().required().argName("A").type(Path.class).desc("reference ONNX file or TensorRT engine (.plan), or a folder containing model.onnx").build())
+                .addOption(Option.builder().longOpt("candidate").hasArg().required().argName("B").type(Path.class).desc("candidate ONNX file or TensorRT engine (.plan), or a folder containing model.onnx (model.plan with --provider tensorrt-plan)").build())
+                .addOption(Option.builder().longOpt("data").hasArg().required().argName("FILE").type(Path.class).desc("JSON lines with text and label (rows with split=test are used when present)").build())
                 .addOption(Option.builder().longOpt("tokenizer").hasArg().argName("T").type(Path.class).desc("tokenizer.json (found next to the reference when omitted)").build())
                 .addOption(Option.builder().longOpt("max-accuracy-drop").hasArg().argName("X").type(Double.class).desc("gate: reference accuracy - candidate accuracy <= X (fraction)").build())
                 .addOption(Option.builder().longOpt("min-cosine").hasArg().argName("Y").type(Double.class).desc("gate: mean cosine (pooled embeddings, or logits) >= Y").build())

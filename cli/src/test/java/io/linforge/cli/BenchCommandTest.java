@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import io.linforge.runtime.ModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +85,7 @@ class BenchCommandTest {
     }
 
     /** Sequences beyond the export's position table and ids beyond its embedding table are refused before any run. */
-    @Test
+    @BadInputTest
     void sequencesAndVocabularyBeyondTheExportsTablesExitTwo() throws Exception {
         Path out = dir.resolve("llama");
         io.linforge.exporter.OnnxExporter.export(Path.of("../core/src/test/resources/fixtures/hf/llama"), java.util.List.of(),
@@ -95,15 +97,21 @@ class BenchCommandTest {
         assertEquals(2, seq.code(), seq.err());
         assertEquals("linforge bench: --seq: 129 positions exceed the model's position table (128 positions: " + cfg
                 + " max_position_embeddings)", seq.err().strip());
+        BadInputs.input("`bench --seq` beyond the export's position table (read from `config.json` next to the model)")
+                .path(out, "out").record(seq.code(), seq.err());
         InfoCommandTest.Run past = InfoCommandTest.run("bench", "--model", model, "--vocab", "256", "--batch", "1",
                 "--seq", "4", "--decode-past", "126", "--iterations", "1");
         assertEquals(2, past.code(), past.err());
         assertTrue(past.err().contains("--seq: 126 cached + 4 positions exceed"), past.err());
+        BadInputs.input("`bench --decode-past` plus `--seq` beyond the export's position table").path(out, "out")
+                .record(past.code(), past.err());
         InfoCommandTest.Run vocab = InfoCommandTest.run("bench", "--model", model, "--vocab", "257", "--batch", "1",
                 "--seq", "8", "--iterations", "1");
         assertEquals(2, vocab.code(), vocab.err());
         assertEquals("linforge bench: --vocab: 257 token ids exceed the model's embedding table (" + cfg
                 + " vocab_size 256)", vocab.err().strip());
+        BadInputs.input("`bench --vocab` (or the tokenizer's vocabulary) beyond the export's embedding table").path(out, "out")
+                .record(vocab.code(), vocab.err());
         InfoCommandTest.Run compare = InfoCommandTest.run("bench", "--model", model, "--compare", model, "--vocab", "300",
                 "--batch", "1", "--seq", "8", "--iterations", "1");
         assertEquals(2, compare.code(), compare.err());

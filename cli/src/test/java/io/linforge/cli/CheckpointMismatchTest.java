@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.linforge.core.checkpoint.Safetensors;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,13 +29,16 @@ class CheckpointMismatchTest {
         return r;
     }
 
-    @Test
+    @BadInputTest
     void aConfigWithFewerLayersThanTheCheckpointIsRefused() throws Exception {
         Path ckpt = NonFiniteInputTest.copyWith(dir, "bert", "model.safetensors", NonFiniteInputTest.TENSOR, t -> t);
         Path cfg = ckpt.resolve("config.json");
         Files.writeString(cfg, Files.readString(cfg).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"));
-        NonFiniteInputTest.badInput(export(ckpt), "export", ckpt.toString(), "bert.encoder.layer.1.",
+        InfoCommandTest.Run r = export(ckpt);
+        NonFiniteInputTest.badInput(r, "export", ckpt.toString(), "bert.encoder.layer.1.",
                 "not used by the model", "(1 layers)");
+        BadInputs.input("a checkpoint tensor no part of the model reads (`num_hidden_layers` below the checkpoint's, an"
+                + " unknown extra tensor)").path(ckpt, "ckpt").record(r.code(), r.err());
     }
 
     @Test
@@ -43,17 +48,19 @@ class CheckpointMismatchTest {
         NonFiniteInputTest.badInput(export(ckpt), "export", "bert.encoder.extra.weight: not used by the model");
     }
 
-    @Test
+    @BadInputTest
     void anAdapterWhoseTargetModulesNameNothingIsRefused() throws Exception {
         Path adapter = NonFiniteInputTest.copyWith(dir, "bert_lora", "adapter_model.safetensors", LORA_A, t -> t);
         Path cfg = adapter.resolve("adapter_config.json");
         Files.writeString(cfg, Files.readString(cfg).replaceAll("\"target_modules\": \\[[^\\]]*\\]",
                 "\"target_modules\": [\"qkv_proj\"]"));
-        NonFiniteInputTest.badInput(export(NonFiniteInputTest.HF.resolve("bert"), adapter.toString()), "export",
-                cfg.toString(), "target_modules", "qkv_proj", "names no module");
+        InfoCommandTest.Run r = export(NonFiniteInputTest.HF.resolve("bert"), adapter.toString());
+        NonFiniteInputTest.badInput(r, "export", cfg.toString(), "target_modules", "qkv_proj", "names no module");
+        BadInputs.input("an adapter whose `target_modules` name no module of the base").path(adapter, "adapter")
+                .record(r.code(), r.err());
     }
 
-    @Test
+    @BadInputTest
     void anAdapterWithoutLoraTensorsIsRefused() throws Exception {
         Path adapter = NonFiniteInputTest.copyWith(dir, "bert_lora", "adapter_model.safetensors", LORA_A, t -> t);
         Path weights = adapter.resolve("adapter_model.safetensors");
@@ -63,7 +70,8 @@ class CheckpointMismatchTest {
         Files.delete(weights);
         Safetensors.write(weights, head, Map.of("format", "pt"));
         Path only = adapter;
-        NonFiniteInputTest.badInput(export(NonFiniteInputTest.HF.resolve("bert"), only.toString()), "export",
-                only.resolve("adapter_model.safetensors").toString(), "no LoRA tensors");
+        InfoCommandTest.Run r = export(NonFiniteInputTest.HF.resolve("bert"), only.toString());
+        NonFiniteInputTest.badInput(r, "export", only.resolve("adapter_model.safetensors").toString(), "no LoRA tensors");
+        BadInputs.input("an adapter with no `lora_A`/`lora_B` tensors").path(only, "adapter").record(r.code(), r.err());
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.linforge.core.checkpoint.Safetensors;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -72,12 +74,14 @@ class NonFiniteInputTest {
         }
     }
 
-    @Test
+    @BadInputTest
     void aCheckpointWithANanWeightIsRefusedNamingTheFileAndTensor() throws Exception {
         Path ckpt = copyWith("bert", "model.safetensors", TENSOR, t -> withValue(t, 5, Float.NaN));
         Path out = dir.resolve("out");
         InfoCommandTest.Run r = InfoCommandTest.run("export", "--model", ckpt.toString(), "--out", out.toString());
         badInput(r, "export", ckpt.resolve("model.safetensors").toString(), TENSOR, "NaN at element 5");
+        BadInputs.input("a NaN or infinite weight in a checkpoint or adapter (F32, F16, BF16)").path(ckpt, "ckpt")
+                .record(r.code(), r.err());
         assertFalse(Files.exists(out));
     }
 
@@ -100,7 +104,7 @@ class NonFiniteInputTest {
                 "export", TENSOR, "-Infinity at element 3", "BF16");
     }
 
-    @Test
+    @BadInputTest
     void anAdapterWithAnInfiniteFactorIsRefusedNamingTheAdapterTensor() throws Exception {
         Path adapter = copyWith("bert_lora", "adapter_model.safetensors", LORA_B,
                 t -> withValue(t, 0, Float.POSITIVE_INFINITY));
@@ -108,15 +112,18 @@ class NonFiniteInputTest {
         InfoCommandTest.Run r = InfoCommandTest.run("export", "--model", HF.resolve("bert").toString(), "--adapter",
                 adapter.toString(), "--out", out.toString());
         badInput(r, "export", adapter.resolve("adapter_model.safetensors").toString(), LORA_B);
+        BadInputs.input("an adapter tensor that is NaN or infinite").path(adapter, "adapter").record(r.code(), r.err());
         assertFalse(Files.exists(out));
     }
 
-    @Test
+    @BadInputTest
     void nonFiniteNumericOptionsAreBadUsage() {
         String data = dir.resolve("data.jsonl").toString();
         Path out = dir.resolve("adapter");
-        badInput(InfoCommandTest.run("train", "--model", HF.resolve("bert").toString(), "--data", data, "--out",
-                out.toString(), "--lr", "1e309"), "train", "--lr", "finite");
+        InfoCommandTest.Run lr = InfoCommandTest.run("train", "--model", HF.resolve("bert").toString(), "--data", data,
+                "--out", out.toString(), "--lr", "1e309");
+        badInput(lr, "train", "--lr", "finite");
+        BadInputs.input("a numeric option that is NaN or infinite (`--lr 1e309`, `--alpha NaN`)").record(lr.code(), lr.err());
         badInput(InfoCommandTest.run("train", "--model", HF.resolve("bert").toString(), "--data", data, "--out",
                 out.toString(), "--alpha", "NaN"), "train", "--alpha", "finite");
         badInput(InfoCommandTest.run("validate", "--reference", "a.onnx", "--candidate", "b.onnx", "--data", data,

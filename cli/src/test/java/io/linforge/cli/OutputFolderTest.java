@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linforge.core.io.Outputs;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,11 +44,12 @@ class OutputFolderTest {
         return out;
     }
 
-    @Test
+    @BadInputTest
     void exportIntoAFolderWithOtherFilesIsRefusedAndTouchesNothing() throws Exception {
         Path out = folderWithUserFiles("existing");
         InfoCommandTest.Run r = InfoCommandTest.run(export(out));
         refused(r, "export", out);
+        BadInputs.input("`--out` exists and is not empty, without `--overwrite`").path(dir, "").record(r.code(), r.err());
         assertTrue(r.err().contains("--overwrite"), r.err());
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
         assertEquals("also mine", Files.readString(out.resolve("notes/n.txt")));
@@ -77,29 +80,36 @@ class OutputFolderTest {
         }
     }
 
-    @Test
+    @BadInputTest
     void aFileAsOutputIsRefusedEvenWithOverwrite() throws Exception {
         Path file = dir.resolve("model.bin");
         Files.writeString(file, "precious");
         refused(InfoCommandTest.run(export(file)), "export", file);
-        refused(InfoCommandTest.run(export(file, "--overwrite")), "export", file);
+        InfoCommandTest.Run over = InfoCommandTest.run(export(file, "--overwrite"));
+        refused(over, "export", file);
+        BadInputs.input("`--out` is a regular file (even with `--overwrite`)").path(dir, "").record(over.code(), over.err());
         assertEquals("precious", Files.readString(file));
         Path under = file.resolve("out");
         InfoCommandTest.Run r = InfoCommandTest.run(export(under));
         refused(r, "export", under);
         assertTrue(r.err().contains("is a file"), r.err());
+        BadInputs.input("`--out` lies under a regular file").path(dir, "").record(r.code(), r.err());
         assertEquals("precious", Files.readString(file));
     }
 
-    @Test
+    @BadInputTest
     void anUnwritableJsonFileIsFoundBeforeTheModelIsWritten() throws Exception {
         Path file = dir.resolve("plain");
         Files.writeString(file, "x");
         Path out = dir.resolve("out");
         Path json = file.resolve("r.json");
-        refused(InfoCommandTest.run(export(out, "--json", json.toString())), "export", json);
+        InfoCommandTest.Run underFile = InfoCommandTest.run(export(out, "--json", json.toString()));
+        refused(underFile, "export", json);
+        BadInputs.input("`--json` (or `--junit`) under a file").path(dir, "").record(underFile.code(), underFile.err());
         assertFalse(Files.exists(out), "nothing written");
-        refused(InfoCommandTest.run(export(out, "--json", dir.toString())), "export", dir);
+        InfoCommandTest.Run folder = InfoCommandTest.run(export(out, "--json", dir.toString()));
+        refused(folder, "export", dir);
+        BadInputs.input("`--json` (or `--junit`) is a folder").path(dir, "tmp").record(folder.code(), folder.err());
         assertFalse(Files.exists(out), "nothing written");
     }
 
@@ -144,11 +154,11 @@ class OutputFolderTest {
         Files.writeString(out.resolve("adapter_config.json"), "{}");
         Files.writeString(out.resolve(Outputs.MARKER), "adapter_config.json\n");
         TrainCommand t = new TrainCommand();
-        assertTrue(t.ownsOutput(new DefaultParser().parse(t.options(), new String[] {"--resume", "--out", out.toString()}),
+        assertTrue(t.ownsOutput(new DefaultParser().parse(t.options(), new String[] {"--model", "m", "--data", "d", "--resume", "--out", out.toString()}),
                 out));
-        assertFalse(t.ownsOutput(new DefaultParser().parse(t.options(), new String[] {"--out", out.toString()}), out));
+        assertFalse(t.ownsOutput(new DefaultParser().parse(t.options(), new String[] {"--model", "m", "--data", "d", "--out", out.toString()}), out));
         Files.delete(out.resolve(Outputs.MARKER));
-        assertFalse(t.ownsOutput(new DefaultParser().parse(t.options(), new String[] {"--resume", "--out", out.toString()}),
+        assertFalse(t.ownsOutput(new DefaultParser().parse(t.options(), new String[] {"--model", "m", "--data", "d", "--resume", "--out", out.toString()}),
                 out));
     }
 }

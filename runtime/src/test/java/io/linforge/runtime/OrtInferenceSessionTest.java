@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.linforge.core.onnx.proto.Onnx;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,7 +72,7 @@ class OrtInferenceSessionTest {
     }
 
     /** An int32 model input gets the ids narrowed; an id outside the int32 range is exit 2 naming the model and input. */
-    @Test
+    @BadInputTest
     void int32InputsAreRangeChecked() throws Exception {
         Path f = castModel(dir, Onnx.TensorProto.DataType.INT32_VALUE);
         try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
@@ -81,11 +83,13 @@ class OrtInferenceSessionTest {
             assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
             assertEquals(f + ": inputs: input 'input_ids' is int32 in the model but holds 2147483648, outside the int32 "
                     + "range", e.getMessage());
+            BadInputs.input("token ids outside the int32 range for a model whose input is int32 (ONNX Runtime or TensorRT)")
+                    .path(f, "m.onnx").record(e.exitCode(), e.getMessage());
         }
     }
 
     /** An input name the model does not have is exit 2 naming the model and the input, on both run paths. */
-    @Test
+    @BadInputTest
     void unknownInputNamesAreBadInput() throws Exception {
         Path f = castModel(dir);
         try (InferenceSession s = OrtInferenceSession.open(f, SessionConfig.builder().intraOpThreads(1).build())) {
@@ -97,6 +101,8 @@ class OrtInferenceSessionTest {
                 assertEquals(io.linforge.core.LinforgeException.BAD_INPUT, e.exitCode());
                 assertEquals(f + ": inputs: input 'token_type_ids' is given, but the model has no such input (inputs: "
                         + "input_ids)", e.getMessage());
+                BadInputs.input("an input name the model does not have (API callers of `InferenceSession.run`)")
+                        .path(f, "m.onnx").record(e.exitCode(), e.getMessage());
             }
             assertEquals(Map.of("input_ids", in.get("input_ids")), s.modelInputs(in));
         }

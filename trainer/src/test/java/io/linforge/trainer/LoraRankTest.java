@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.model.TransformerModel;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import io.linforge.trainer.lora.LoraSetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ class LoraRankTest {
         }
     }
 
-    @Test
+    @BadInputTest
     void trainingWithAHugeRankExitsTwoWithoutWritingAnything() throws Exception {
         Path model = TinyLlama.create(tmp, 3);
         Path text = TinyLlama.text(tmp, 4_000);
@@ -48,5 +50,7 @@ class LoraRankTest {
         assertEquals("--rank: 100000 is larger than layer model.layers.0.self_attn.q_proj allows (min(in_features 32, "
                 + "out_features 32) = 32)", e.getMessage());
         assertFalse(Files.exists(out));
+        BadInputs.input("`train --rank` larger than a targeted layer allows (min of its in and out features)")
+                .record(e.exitCode(), e.getMessage());
     }
 }

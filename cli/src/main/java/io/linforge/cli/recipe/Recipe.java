@@ -45,6 +45,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class Recipe {
     private static final Pattern REF = Pattern.compile("\\$\\{([A-Za-z0-9_.:-]+)}");
+    /** Integers as written in decimal; YAML 1.1's other notations are refused rather than guessed. */
+    private static final Pattern DECIMAL_INT = Pattern.compile("[-+]?(0|[1-9][0-9_]*)");
+    private static final Pattern DECIMAL_FLOAT = Pattern.compile("[-+]?(\\.[0-9]+|[0-9][0-9_]*(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?");
     private static final Set<String> TOP_KEYS = Set.of("name", "description", "stages");
     private static final Set<String> STAGE_KEYS = Set.of("stage", "name", "with");
 
@@ -303,6 +306,10 @@ public final class Recipe {
                     if (!tag.equals(Tag.INT)) {
                         throw error(v, field, "expected an integer, got '" + s + "'");
                     }
+                    if (!DECIMAL_INT.matcher(s).matches()) {
+                        // YAML 1.1 also reads 0x1f, 0b101, 017 (octal) and 1:30 (base 60) as integers
+                        throw error(v, field, "expected a decimal integer (digits, no leading zero), got '" + s + "'");
+                    }
                     try {
                         return Long.parseLong(s.replace("_", ""));
                     } catch (NumberFormatException e) {
@@ -313,7 +320,15 @@ public final class Recipe {
                     if (!tag.equals(Tag.INT) && !tag.equals(Tag.FLOAT)) {
                         throw error(v, field, "expected a number, got '" + s + "'");
                     }
-                    return Double.parseDouble(s.replace("_", ""));
+                    if (!DECIMAL_INT.matcher(s).matches() && !DECIMAL_FLOAT.matcher(s).matches()) {
+                        // YAML 1.1 numbers such as 0x1f, 1:30.5 (base 60), .inf and .nan
+                        throw error(v, field, "expected a decimal number, got '" + s + "'");
+                    }
+                    double d = Double.parseDouble(s.replace("_", ""));
+                    if (!Double.isFinite(d)) {
+                        throw error(v, field, "expected a finite number, got '" + s + "'");
+                    }
+                    return d;
                 }
                 case BOOL -> {
                     if (!tag.equals(Tag.BOOL)) {

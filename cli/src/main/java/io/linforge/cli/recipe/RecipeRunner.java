@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.commons.cli.MissingOptionException;
+import org.apache.commons.cli.ParseException;
 
 /**
  * Runs a recipe's stages in order inside one run folder. Each stage runs its command with
@@ -70,10 +72,20 @@ public final class RecipeRunner {
         return runDir;
     }
 
-    /** Runs every stage; returns the exit code of the first failing stage, or 0. */
+    /**
+     * Checks the recipe ({@link #check}), then, holding the run folder's {@link RunLock}, runs every
+     * stage and writes {@code report.html}; returns the exit code of the first failing stage, or 0.
+     */
     public int run(List<StageResult> results) throws IOException {
-        checkInputs();
-        Files.createDirectories(runDir);
+        check();
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            int code = runStages(results);
+            Report.write(runDir);
+            return code;
+        }
+    }
+
+    private int runStages(List<StageResult> results) throws IOException {
         Path manifestFile = runDir.resolve("manifest.json");
         Map<String, JsonNode> previous = previousStages(manifestFile);
         Map<String, String> keys = new LinkedHashMap<>();
@@ -128,18 +140,10 @@ public final class RecipeRunner {
             if (!sameAttempt) {
                 deleteRecursively(runDir.resolve(spec.name() + ".ckpt"));
             }
-            if (schema.writesFolder()) {
-                args.add("--out");
-                args.add(out.toString());
-            } else {
+            if (!schema.writesFolder()) {
                 Files.createDirectories(out);
             }
-            args.add("--json");
-            args.add(resultJson.toString());
-            if (schema.writesJunit()) {
-                args.add("--junit");
-                args.add(out.resolve("junit.xml").toString());
-            }
+            addOutputs(spec, args);
             // Recorded before the stage starts: a run killed here leaves it marked running, never ok.
             entry.put("status", "running");
             entry.put("started", Instant.now().toString());
@@ -176,6 +180,17 @@ public final class RecipeRunner {
      * stage's key depends on is appended to {@code keyText}.
      */
     List<String> arguments(StageSpec spec, Map<String, String> keys, StringBuilder keyText, ArrayNode inputs) {
+        return arguments(spec, keys, keyText, (raw, option, v) -> resolveInput(raw, spec, option, v, keys, keyText, inputs));
+    }
+
+    /** Resolves one input path of a stage's option to the value passed on its command line. */
+    @FunctionalInterface
+    private interface InputResolver {
+        String resolve(String raw, String option, Value v);
+    }
+
+    /** As above, with input paths resolved by {@code input}. */
+    private List<String> arguments(StageSpec spec, Map<String, String> keys, StringBuilder keyText, InputResolver input) {
         List<String> args = new ArrayList<>();
         args.add(StageSchema.get(spec.type()).command());
         for (Map.Entry<String, Value> e : spec.options().entrySet()) {
@@ -200,12 +215,12 @@ public final class RecipeRunner {
                 case INPUTS -> {
                     for (Object o : (List<?>) v.value()) {
                         args.add(flag);
-                        args.add(resolveInput((String) o, spec, e.getKey(), v, keys, keyText, inputs));
+                        args.add(input.resolve((String) o, e.getKey(), v));
                     }
                 }
                 case INPUT -> {
                     args.add(flag);
-                    args.add(resolveInput((String) v.value(), spec, e.getKey(), v, keys, keyText, inputs));
+                    args.add(input.resolve((String) v.value(), e.getKey(), v));
                 }
                 default -> {
                     String s = Recipe.substitute(String.valueOf(v.value()), ref -> refValue(ref, keys));
@@ -216,6 +231,53 @@ public final class RecipeRunner {
             }
         }
         return args;
+    }
+
+    /** Adds where a stage writes: {@code --out} (stages that write a folder), {@code --json}, and {@code --junit}. */
+    private void addOutputs(StageSpec spec, List<String> args) {
+        StageSchema.Stage schema = StageSchema.get(spec.type());
+        Path out = runDir.resolve(spec.name());
+        if (schema.writesFolder()) {
+            args.add("--out");
+            args.add(out.toString());
+        }
+        args.add("--json");
+        args.add(runDir.resolve(spec.name() + ".result.json").toString());
+        if (schema.writesJunit()) {
+            args.add("--junit");
+            args.add(out.resolve("junit.xml").toString());
+        }
+    }
+
+    /**
+     * Everything a run checks before its first stage starts, so that {@code run --check} refuses
+     * what the run would: inputs that no stage produces must exist, and every stage's command line
+     * must parse (an option its command requires must be given).
+     */
+    public void check() {
+        checkInputs();
+        for (StageSpec spec : recipe.stages()) {
+            List<String> args = arguments(spec, Map.of(), new StringBuilder(), (raw, option, v) -> inputPath(raw).toString());
+            addOutputs(spec, args);
+            try {
+                Main.parse(args.toArray(String[]::new));
+            } catch (MissingOptionException e) {
+                List<String> missing = new ArrayList<>();
+                for (Object o : e.getMissingOptions()) {
+                    missing.add(String.valueOf(o));
+                }
+                throw LinforgeException.badInput(recipe.file() + ":" + spec.line(), "stages." + spec.name() + ".with",
+                        "missing " + String.join(", ", missing) + " (required by linforge " + spec.type() + ")");
+            } catch (ParseException e) {
+                throw LinforgeException.badInput(recipe.file() + ":" + spec.line(), "stages." + spec.name() + ".with",
+                        e.getMessage());
+            }
+        }
+    }
+
+    private Path inputPath(String raw) {
+        Path p = Path.of(Recipe.substitute(raw, ref -> refValue(ref, Map.of())));
+        return (p.isAbsolute() ? p : recipe.dir().resolve(p)).normalize();
     }
 
     /** Fails before anything runs when an input that no stage produces is missing. */

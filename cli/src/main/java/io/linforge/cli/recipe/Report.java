@@ -49,11 +49,14 @@ public final class Report {
         }
     }
 
+    /** The report's name in a run folder. */
+    public static final String FILE = "report.html";
+
     /** Writes {@code runDir/report.html} from the manifest and the stage results; returns its path. */
     public static Path write(Path runDir) throws IOException {
         Report r = new Report(runDir);
         String page = r.page();
-        Path out = r.runDir.resolve("report.html");
+        Path out = r.runDir.resolve(FILE);
         AtomicFiles.writeString(out, page);
         return out;
     }

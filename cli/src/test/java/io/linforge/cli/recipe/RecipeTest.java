@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +80,30 @@ class RecipeTest {
         assertTrue(e.getMessage().contains("stages[0].with.steps: expected an integer"), e.getMessage());
         LinforgeException b = fails("stages:\n  - stage: export\n    with: {model: data.jsonl, fp16: yes please}\n");
         assertTrue(b.getMessage().contains("r.yaml:3") && b.getMessage().contains("fp16"), b.getMessage());
+    }
+
+    /** YAML 1.1's other number notations (base 60, hex, octal, .inf) are refused, not parsed as something else. */
+    @Test
+    void numbersOtherThanDecimalAreRefusedNamingTheField() throws IOException {
+        String[][] cases = {
+            {"alpha: 1:16", "stages[0].with.alpha: expected a decimal number, got '1:16'"},
+            {"lr: .inf", "stages[0].with.lr: expected a decimal number, got '.inf'"},
+            {"lr: 1e999", "stages[0].with.lr: expected a finite number, got '1e999'"},
+            {"steps: 0x10", "stages[0].with.steps: expected a decimal integer (digits, no leading zero), got '0x10'"},
+            {"seed: 017", "stages[0].with.seed: expected a decimal integer (digits, no leading zero), got '017'"},
+            {"steps: 1:30", "stages[0].with.steps: expected a decimal integer (digits, no leading zero), got '1:30'"},
+        };
+        for (String[] c : cases) {
+            LinforgeException e = fails("stages:\n  - stage: train\n    with:\n      " + c[0] + "\n");
+            assertEquals(2, e.exitCode());
+            assertEquals(dir.resolve("r.yaml") + ":4: " + c[1], e.getMessage());
+        }
+        Recipe ok = Recipe.read(write("stages:\n  - stage: train\n    with: {steps: 1_000, lr: 2.5e-4, alpha: -3, seed: 0}\n"));
+        Map<String, Recipe.Value> o = ok.stages().get(0).options();
+        assertEquals(1000L, o.get("steps").value());
+        assertEquals(2.5e-4, (Double) o.get("lr").value(), 0);
+        assertEquals(-3.0, (Double) o.get("alpha").value(), 0);
+        assertEquals(0L, o.get("seed").value());
     }
 
     @Test

@@ -243,6 +243,35 @@ public final class ModelConfig {
         });
     }
 
+    /**
+     * Exit 2 when a sequence of {@code cached} + {@code length} positions does not fit the model's
+     * position table ({@code max_position_embeddings}, or the model type's default), naming
+     * {@code option} and the field of {@code configFile}.
+     */
+    public void checkSequence(String option, int cached, int length, Object configFile) {
+        checkSequence(json, maxPositionEmbeddings(), option, cached, length, configFile);
+    }
+
+    /**
+     * {@link #checkSequence(String, int, int, Object)} on a {@code config.json} read as plain JSON
+     * (an export's): nothing is checked when it has no {@code max_position_embeddings}.
+     */
+    public static void checkSequence(JsonNode config, String option, int cached, int length, Object configFile) {
+        checkSequence(config, config.path("max_position_embeddings").asInt(0), option, cached, length, configFile);
+    }
+
+    private static void checkSequence(JsonNode config, int positions, String option, int cached, int length,
+            Object configFile) {
+        if (positions > 0 && config.path("model_type").asText().equals("roberta")) {
+            positions -= config.path("pad_token_id").asInt(1) + 1; // RoBERTa's positions start after padding_idx
+        }
+        if (positions > 0 && cached + length > positions) {
+            throw LinforgeException.badInput(option + ": " + (cached > 0 ? cached + " cached + " : "") + length
+                    + " positions exceed the model's position table (" + positions + " positions: " + configFile
+                    + " max_position_embeddings)");
+        }
+    }
+
     public int typeVocabSize() {
         return intOr("type_vocab_size", 2);
     }

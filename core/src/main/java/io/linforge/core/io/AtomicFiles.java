@@ -1,5 +1,6 @@
 package io.linforge.core.io;
 
+import io.linforge.core.LinforgeException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,20 +29,46 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Writes {@code file} through {@code body}; on any failure the temporary file is removed. */
+    /** Opens the channel a write goes to (the temporary file; another channel in tests). */
+    @FunctionalInterface
+    interface ChannelOpener {
+        FileChannel open(Path tmp) throws IOException;
+    }
+
+    /**
+     * Writes {@code file} through {@code body}; on any failure the temporary file is removed. When the
+     * file system runs out of space the body still runs to its end, its bytes counted and dropped, so
+     * that the failure (exit 1) names the file and the bytes it needs.
+     */
     public static void write(Path file, IoConsumer<OutputStream> body) throws IOException {
+        write(file, body, tmp -> FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    static void write(Path file, IoConsumer<OutputStream> body, ChannelOpener opener) throws IOException {
         Path abs = file.toAbsolutePath();
         Path parent = abs.getParent();
         Files.createDirectories(parent);
         Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
         boolean done = false;
+        SpaceCountingStream counted = null;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                    OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch),
-                            1 << 20)) {
-                body.accept(out);
-                out.flush();
+            try (FileChannel ch = opener.open(tmp)) {
+                counted = new SpaceCountingStream(java.nio.channels.Channels.newOutputStream(ch));
+                try (OutputStream out = new BufferedOutputStream(counted, 1 << 20)) {
+                    body.accept(out);
+                }
+                if (counted.noSpace != null) {
+                    throw counted.noSpace;
+                }
                 ch.force(true);
+            } catch (IOException e) {
+                if (counted != null && isNoSpace(e)) {
+                    Files.deleteIfExists(tmp);
+                    throw new LinforgeException(LinforgeException.FAILURE, shownPath(abs)
+                            + ": no space left on the file system: writing it needs " + counted.bytes + " bytes ("
+                            + Files.getFileStore(parent).getUsableSpace() + " bytes are free there)", e);
+                }
+                throw e;
             }
             move(tmp, abs);
             done = true;
@@ -52,12 +79,70 @@ public final class AtomicFiles {
         }
     }
 
+    /** Whether {@code e} is the operating system's "no space left" (ENOSPC) or "quota exceeded" (EDQUOT). */
+    static boolean isNoSpace(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"));
+    }
+
+    /** {@code p} as the user will see it: a temporary folder of {@link #tempDirFor} in it shown as the folder it becomes. */
+    static Path shownPath(Path p) {
+        Path out = p.getRoot();
+        for (Path part : p) {
+            String n = part.toString();
+            java.util.regex.Matcher m = TEMP_NAME.matcher(n);
+            Path shown = Path.of(m.matches() ? m.group(1) : n);
+            out = out == null ? shown : out.resolve(shown);
+        }
+        return out;
+    }
+
+    private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\.(.+)\\.tmp-[0-9a-f]{8}");
+
+    /** Counts every byte written; after the file system ran out of space, drops them and keeps the failure. */
+    private static final class SpaceCountingStream extends OutputStream {
+        private final OutputStream inner;
+        long bytes;
+        IOException noSpace;
+
+        SpaceCountingStream(OutputStream inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            bytes += len;
+            if (noSpace == null) {
+                try {
+                    inner.write(b, off, len);
+                } catch (IOException e) {
+                    if (!isNoSpace(e)) {
+                        throw e;
+                    }
+                    noSpace = e;
+                }
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (noSpace == null) {
+                inner.flush();
+            }
+        }
+    }
+
     public static void writeString(Path file, String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         write(file, out -> out.write(b));
     }
 
-    /** A fresh, empty temporary folder next to {@code finalDir}, to be published with {@link #publishDir}. */
+    /** A fresh, empty temporary folder next to {@code finalDir} (named as {@link #shownPath} expects), to be published with {@link #publishDir}. */
     public static Path tempDirFor(Path finalDir) throws IOException {
         Path abs = finalDir.toAbsolutePath();
         Files.createDirectories(abs.getParent());

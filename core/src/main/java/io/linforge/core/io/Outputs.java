@@ -128,7 +128,7 @@ public final class Outputs {
 
     /** Writes the marker of a freshly written folder, listing its entries. */
     static void writeMarker(Path dir) throws IOException {
-        Files.writeString(dir.resolve(MARKER), markerText(entries(dir)), StandardCharsets.UTF_8);
+        AtomicFiles.writeString(dir.resolve(MARKER), markerText(entries(dir)));
     }
 
     private static String markerText(Collection<String> names) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,26 +62,31 @@ class TextRowsTest {
         assertEquals(missing + ": file: no such data file (JSON lines with text and label)", fails(missing, true, 0));
     }
 
-    @Test
+    @BadInputTest
     void labelsOfMixedTypesNameTheLineThatDiffers() throws Exception {
         // "1" and 1 would be one label, 0 another, "spam" a third: a 3-class model from 2 classes
         Path f = file("{\"text\": \"a\", \"label\": \"spam\"}\n{\"text\": \"b\"}\n{\"text\": \"c\", \"label\": 1}\n");
+        String mixed = fails(f, false, 0);
         assertEquals(f + ":3: label: a number (1), but line 1's label is a string ('spam'); a file's labels must all be"
-                + " strings or all numbers", fails(f, false, 0));
+                + " strings or all numbers", mixed);
+        BadInputs.input("JSON-lines labels of mixed types (string and number)").path(f, "data.jsonl")
+                .record(LinforgeException.BAD_INPUT, mixed);
         Path g = file("{\"text\": \"a\", \"label\": 0}\n{\"text\": \"b\", \"label\": true}\n");
         assertEquals(g + ":2: label: a boolean (true), but line 1's label is a number (0); a file's labels must all be"
                 + " strings or all numbers", fails(g, true, 0));
     }
 
-    @Test
+    @BadInputTest
     void invalidUtf8NamesTheLineAndColumn() throws Exception {
         byte[] bad = "{\"text\": \"caf\u00e9\", \"label\": 1}\r\n\n{\"text\": \"ab?\", \"label\": 0}\n"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         bad[bad.length - 16] = (byte) 0xff; // the '?' of line 3
         Path f = dir.resolve("bad.jsonl");
         Files.write(f, bad);
-        assertEquals(f + ":3: encoding: not valid UTF-8 (byte 0xff at column 13); save the file as UTF-8",
-                fails(f, true, 0));
+        String utf8 = fails(f, true, 0);
+        assertEquals(f + ":3: encoding: not valid UTF-8 (byte 0xff at column 13); save the file as UTF-8", utf8);
+        BadInputs.input("a data file (JSON lines or plain text) that is not valid UTF-8").path(f, "data.jsonl")
+                .record(LinforgeException.BAD_INPUT, utf8);
         assertEquals(1, TextRows.read(f, true, 1).size());
         assertEquals("caf\u00e9", TextRows.read(f, true, 1).get(0).text());
         Path t = dir.resolve("bad.txt");

@@ -9,6 +9,8 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.model.ModelInit;
+import io.linforge.core.testing.BadInputTest;
+import io.linforge.core.testing.BadInputs;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,7 @@ class TokenizerTest {
         return out;
     }
 
-    @Test
+    @BadInputTest
     void vocabularyLargerThanTheEmbeddingTableIsBadInput() throws Exception {
         Path ckpt = checkpoint(200);
         try (Checkpoint c = Checkpoint.open(ckpt)) {
@@ -41,6 +43,8 @@ class TokenizerTest {
             assertTrue(m.startsWith(ckpt.resolve("tokenizer.json") + ": vocabulary: token ids up to 256"), m);
             assertTrue(m.contains(ckpt.resolve("config.json") + "'s vocab_size is 200"), m);
             assertFalse(m.contains("\n"), m);
+            BadInputs.input("a `tokenizer.json` with more token ids than the checkpoint's embedding table (train, analyze,"
+                    + " compress)").path(ckpt, "ckpt").record(e.exitCode(), m);
         }
         LinforgeException e = assertThrows(LinforgeException.class, () -> Tokenizer.forCheckpoint(ckpt));
         assertEquals(LinforgeException.BAD_INPUT, e.exitCode());
