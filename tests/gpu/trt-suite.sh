@@ -44,6 +44,15 @@ L() { $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main "$@"; }
 DATA="$ROOT/recipes/data/spam-small.jsonl"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader >> "$OUT/gpu.txt"
 
+# 32 greedy tokens of the LLaMA export of precision $1 on ONNX Runtime CPU and of its engine
+generate_both() {
+  for prov in cpu tensorrt-plan; do
+    m=$W/llama-$1/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-$1/model.plan
+    step generate-llama-$1-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
+      --max-new-tokens 32 --json "$OUT/generate-llama-$1-$prov.json"
+  done
+}
+
 bert_base() {
   [ -s $W/bert-base/model.safetensors ] || { python3 "$ROOT/tests/gpu/make_models.py" $W/bert-base > "$OUT/make_models.log" 2>&1;
     cp $MINILM/tokenizer.json $W/bert-base/; }
@@ -124,11 +133,7 @@ decoder() {
     step validate-llama-$p L validate --reference $W/llama-$p/model.onnx --reference-provider cpu \
       --candidate $W/llama-$p/model.plan --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 \
       --tokenizer $W/llama/tokenizer.json --json "$OUT/validate-llama-$p.json"
-    for prov in cpu tensorrt-plan; do
-      m=$W/llama-$p/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-$p/model.plan
-      step generate-llama-$p-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
-        --max-new-tokens 32 --json "$OUT/generate-llama-$p-$prov.json"
-    done
+    generate_both $p
     step bench-llama-$p-trt-decode L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 1 \
       --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-trt-decode.json"
     step bench-llama-$p-ortcuda-decode L bench --model $W/llama-$p/model.onnx --provider cuda,cpu --batch 1,32 --seq 1 \
@@ -183,11 +188,7 @@ devdecode() {
   models
   rm -rf $W/llama-fp16
   step export-llama-fp16 L export --model $W/llama --out $W/llama-fp16 --fp16 --tensorrt --json "$OUT/export-llama-fp16.json"
-  for prov in cpu tensorrt-plan; do
-    m=$W/llama-fp16/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-fp16/model.plan
-    step generate-llama-fp16-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
-      --max-new-tokens 32 --json "$OUT/generate-llama-fp16-$prov.json"
-  done
+  generate_both fp16
   step bench-llama-fp16-trt-decode-devcache L bench --model $W/llama-fp16/model.plan --provider tensorrt-plan --batch 1,32 \
     --seq 1 --decode-past 128 --outputs device --warmup 20 --iterations 200 --vocab 32000 \
     --json "$OUT/bench-llama-fp16-trt-decode-devcache.json"
@@ -221,11 +222,7 @@ build() {
       --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 --tokenizer $tok --json "$OUT/validate-$e.json"
   done
   for p in fp32 fp16; do
-    for prov in cpu tensorrt-plan; do
-      m=$W/llama-$p/model.onnx; [ $prov = tensorrt-plan ] && m=$W/llama-$p/model.plan
-      step generate-llama-$p-$prov L generate --model $m --provider $prov --prompt "Call me Ishmael. Some years ago" \
-        --max-new-tokens 32 --json "$OUT/generate-llama-$p-$prov.json"
-    done
+    generate_both $p
   done
 }
 
