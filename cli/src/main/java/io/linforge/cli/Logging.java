@@ -13,11 +13,20 @@ final class Logging implements AutoCloseable {
     static final String QUIET = "quiet";
     static final String VERBOSE = "verbose";
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("io.linforge");
-    private final Level previous = logger.getLevel();
+    /** linforge's root logger, or null when SLF4J is bound to another back end than Logback. */
+    private final Logger logger;
+    private final Level previous;
 
     private Logging(Level level) {
+        org.slf4j.Logger l = LoggerFactory.getLogger("io.linforge");
+        logger = l instanceof Logger lb ? lb : null;
+        previous = logger == null ? null : logger.getLevel();
         if (level != null) {
+            if (logger == null) {
+                throw io.linforge.core.LinforgeException.badInput("--quiet, --verbose: they set Logback's level, but SLF4J "
+                        + "logs through " + LoggerFactory.getILoggerFactory().getClass().getName() + " here (another SLF4J "
+                        + "back end on the class path)");
+            }
             logger.setLevel(level);
         }
     }
@@ -29,6 +38,8 @@ final class Logging implements AutoCloseable {
 
     @Override
     public void close() {
-        logger.setLevel(previous);
+        if (logger != null) {
+            logger.setLevel(previous);
+        }
     }
 }
