@@ -37,7 +37,7 @@ import java.util.Map;
  * The training steps of linforge's Java API: {@link #train}, {@link #analyze} and {@link #compress}, each
  * taking typed options (whose defaults are the command line's) and returning a typed result whose
  * {@code toJson()} is the document the command's {@code --json} writes. {@code linforge train|analyze|compress}
- * and the Maven plugin's goals are layers over these methods. They live apart from
+ * and the Maven plugin's {@code train} and {@code compress} goals are layers over these methods. They live apart from
  * {@link io.linforge.api.Linforge} (module {@code linforge-api-training}) because they need the trainer,
  * the compressor and libtorch, which a project that only exports, validates or benchmarks leaves out.
  *
