@@ -81,7 +81,9 @@ public final class Training {
 
     /** The trainer's settings from the options, the defaults that depend on the method and the kind of model filled in. */
     static TrainConfig config(TrainOptions o, boolean lm) {
-        String method = o.method();
+        String method = required(o.method(), "method");
+        required(o.optimizerReset(), "optimizer-reset");
+        required(o.sparseVariant(), "sparse-variant");
         int steps = o.steps();
         double lr = o.lr() != null ? finite("lr", o.lr()) : switch (method) {
             case "full" -> 5e-5;
@@ -211,12 +213,12 @@ public final class Training {
             throw LinforgeException.badInput("--heal: '" + heal + "' is not one of none, lora, distill");
         }
         if (!heal.equals("distill")) {
-            given("distill-alpha", o.distillAlpha(), "only with --heal distill");
-            given("distill-temperature", o.distillTemperature(), "only with --heal distill");
+            notApplicable("distill-alpha", o.distillAlpha(), "only with --heal distill");
+            notApplicable("distill-temperature", o.distillTemperature(), "only with --heal distill");
         }
         if (heal.equals("none")) {
-            given("heal-steps", o.healSteps(), "only with --heal lora or --heal distill");
-            given("heal-lr", o.healLr(), "only with --heal lora or --heal distill");
+            notApplicable("heal-steps", o.healSteps(), "only with --heal lora or --heal distill");
+            notApplicable("heal-lr", o.healLr(), "only with --heal lora or --heal distill");
         }
         int healSteps = o.healSteps() != null ? o.healSteps() : 20;
         double healLr = o.healLr() != null ? finite("heal-lr", o.healLr()) : 3e-4;
@@ -315,17 +317,18 @@ public final class Training {
     }
 
     /** Exit 2 naming {@code --option} when an option that does not apply was given. */
-    private static void given(String option, Object value, String reason) {
+    private static void notApplicable(String option, Object value, String reason) {
         if (value != null) {
             throw LinforgeException.badInput("--" + option + ": " + reason);
         }
     }
 
-    private static Path required(Path p, String option) {
-        if (p == null) {
+    /** {@code v}, or exit 2 naming {@code --option} when it is null. */
+    private static <T> T required(T v, String option) {
+        if (v == null) {
             throw LinforgeException.badInput("--" + option + " is required");
         }
-        return p;
+        return v;
     }
 
     /** {@code v}, or exit 2 naming {@code --option} when it is NaN or infinite. */
