@@ -52,8 +52,8 @@ import java.util.function.Consumer;
  * validation gate is part of {@link ValidateResult}; {@link ValidateResult#requirePassed()} throws it
  * with {@link LinforgeException#GATE_FAILED}.
  *
- * <p>Training, analysis and compression live in {@link Training}, which needs {@code linforge-trainer}
- * and {@code linforge-compressor} on the class path; the steps here need neither.
+ * <p>Training, analysis and compression live in {@code io.linforge.api.training.Training} (module
+ * {@code linforge-api-training}, which adds the trainer and the compressor); the steps here need neither.
  */
 public final class Linforge {
     private Linforge() {

@@ -1,18 +1,11 @@
 package io.linforge.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.core.LinforgeException;
-import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.config.ModelConfig;
+import io.linforge.api.training.TrainOptions;
+import io.linforge.api.training.TrainResult;
+import io.linforge.api.training.Training;
 import io.linforge.core.io.Outputs;
-import io.linforge.trainer.CausalLmTrainer;
-import io.linforge.trainer.ClassifierTrainer;
-import io.linforge.trainer.TrainConfig;
-import io.linforge.trainer.optim.Schedule;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -94,78 +87,67 @@ public final class TrainCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path model = CliSupport.requiredPath(cmd, "model");
-        ModelConfig mc = ModelConfig.read(model.resolve(Checkpoint.CONFIG));
-        boolean lm = mc.isDecoder();
-        TrainConfig c = config(cmd, lm);
-        mc.checkSequence("--seq", 0, c.seq(), model.resolve(Checkpoint.CONFIG));
-        Path out = CliSupport.requiredPath(cmd, "out");
-        Path data = CliSupport.requiredPath(cmd, "data");
-        if (!Files.isRegularFile(data)) {
-            throw LinforgeException.badInput(data, "file", "missing");
-        }
-        ObjectNode r;
-        if (lm) {
-            r = CausalLmTrainer.train(model, data, out, c, CliSupport.doubleOption(cmd, "held-out", 0.05));
+        TrainResult r = Training.train(options(cmd));
+        if (r.decoder()) {
             System.out.printf("%s: held-out perplexity %.3f on %d blocks, loss %.4f, %,d trainable of %,d parameters"
-                    + " (%.2f%%), peak RSS %.0f MB, %.0f tokens/s -> %s%n", c.method(), r.get("eval_perplexity").asDouble(),
-                    r.get("eval_blocks").asInt(), r.get("final_loss").asDouble(), r.get("trainable_parameters").asLong(),
-                    r.get("total_parameters").asLong(), 100 * r.get("trainable_fraction").asDouble(),
-                    r.get("peak_rss_bytes").asDouble() / 1e6, r.get("tokens_per_s").asDouble(), out);
+                    + " (%.2f%%), peak RSS %.0f MB, %.0f tokens/s -> %s%n", r.method(), r.evalPerplexity(), r.evalSize(),
+                    r.finalLoss(), r.trainableParameters(), r.totalParameters(),
+                    100.0 * r.trainableParameters() / r.totalParameters(), r.peakRssBytes() / 1e6, r.tokensPerS(), r.out());
         } else {
-            r = ClassifierTrainer.train(model, data, out, c);
             System.out.printf("%s: eval accuracy %.4f on %d rows, loss %.4f, %,d trainable of %,d parameters (%.2f%%), "
-                    + "peak RSS %.0f MB, %.0f tokens/s -> %s%n", c.method(), r.get("eval_accuracy").asDouble(),
-                    r.get("eval_rows").asInt(), r.get("final_loss").asDouble(), r.get("trainable_parameters").asLong(),
-                    r.get("total_parameters").asLong(), 100 * r.get("trainable_fraction").asDouble(),
-                    r.get("peak_rss_bytes").asDouble() / 1e6, r.get("tokens_per_s").asDouble(), out);
+                    + "peak RSS %.0f MB, %.0f tokens/s -> %s%n", r.method(), r.evalAccuracy(), r.evalSize(), r.finalLoss(),
+                    r.trainableParameters(), r.totalParameters(), 100.0 * r.trainableParameters() / r.totalParameters(),
+                    r.peakRssBytes() / 1e6, r.tokensPerS(), r.out());
         }
-        CliSupport.writeJson(cmd, r);
+        CliSupport.writeJson(cmd, r.toJson());
         return 0;
     }
 
-    static TrainConfig config(CommandLine cmd, boolean lm) {
-        String method = cmd.getOptionValue("method", "lora");
-        int steps = CliSupport.intOption(cmd, "steps", 200);
-        double dfltLr = switch (method) {
-            case "full" -> 5e-5;
-            case "bitfit" -> 1e-3;
-            case "sparsegrad" -> 1e-4;
-            default -> 5e-4;
-        };
-        String dfltTargets = lm ? "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj" : "query,value";
-        List<String> targets = Arrays.stream(cmd.getOptionValue("target-modules", dfltTargets).split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
-        Schedule.Kind schedule = null;
-        if (cmd.hasOption("schedule")) {
-            schedule = Schedule.parse(cmd.getOptionValue("schedule"));
-            if (schedule == null) {
-                throw LinforgeException.badInput("--schedule: '" + cmd.getOptionValue("schedule")
-                        + "' is not one of constant, linear, cosine, jagged");
-            }
+    /** The command line as {@link TrainOptions}; options not given keep the API's defaults. */
+    static TrainOptions options(CommandLine cmd) {
+        TrainOptions.Builder b = TrainOptions.builder(CliSupport.requiredPath(cmd, "model"), CliSupport.requiredPath(cmd, "data"),
+                CliSupport.requiredPath(cmd, "out"))
+                .overwrite(cmd.hasOption("overwrite"))
+                .rslora(cmd.hasOption("rslora"))
+                .resume(cmd.hasOption("resume"));
+        if (cmd.hasOption("method")) {
+            b.method(cmd.getOptionValue("method"));
         }
-        TrainConfig.ReLoraOptions rd = TrainConfig.ReLoraOptions.defaults(steps);
-        TrainConfig.ReLoraOptions relora = new TrainConfig.ReLoraOptions(
-                CliSupport.intOption(cmd, "relora-every", rd.every()),
-                CliSupport.intOption(cmd, "restart-warmup", rd.restartWarmup()),
-                cmd.getOptionValue("optimizer-reset", rd.reset()),
-                CliSupport.doubleOption(cmd, "reset-fraction", rd.prune()),
-                CliSupport.intOption(cmd, "warm-start", rd.warmStart()),
-                CliSupport.doubleOption(cmd, "min-lr-ratio", rd.minLrRatio()));
-        TrainConfig.SparseGradOptions sd = TrainConfig.SparseGradOptions.defaults();
-        TrainConfig.SparseGradOptions sparse = new TrainConfig.SparseGradOptions(
-                CliSupport.intOption(cmd, "collect-steps", sd.collectSteps()),
-                CliSupport.intOption(cmd, "keep", sd.keep()),
-                cmd.getOptionValue("sparse-variant", sd.variant()));
-        return new TrainConfig(method, steps, CliSupport.intOption(cmd, "batch", 16),
-                CliSupport.doubleOption(cmd, "lr", dfltLr), CliSupport.intOption(cmd, "seq", 128),
-                CliSupport.intOption(cmd, "rank", 8), CliSupport.doubleOption(cmd, "alpha", 16),
-                CliSupport.doubleOption(cmd, "lora-dropout", 0.1), cmd.hasOption("rslora"), targets,
-                CliSupport.intOption(cmd, "seed", 42), CliSupport.intOption(cmd, "eval-every", 0),
-                CliSupport.intOption(cmd, "warmup", Math.max(1, steps / 10)), CliSupport.doubleOption(cmd, "weight-decay", 0.01),
-                CliSupport.doubleOption(cmd, "max-grad-norm", 1.0), CliSupport.intOption(cmd, "limit-train", 0),
-                CliSupport.intOption(cmd, "limit-test", 0), CliSupport.intOption(cmd, "save-every", 50),
-                cmd.hasOption("resume"), CliSupport.intOption(cmd, "accumulate", 1), schedule, relora, sparse,
-                CliSupport.doubleOption(cmd, "linearity-weight", 0));
+        if (cmd.hasOption("lr")) {
+            b.lr(CliSupport.doubleOption(cmd, "lr", 0));
+        }
+        b.schedule(cmd.getOptionValue("schedule"));
+        if (cmd.hasOption("target-modules")) {
+            b.targetModules(Arrays.stream(cmd.getOptionValue("target-modules").split(",")).map(String::trim)
+                    .filter(s -> !s.isEmpty()).toList());
+        }
+        TrainOptions d = b.build();
+        b.steps(CliSupport.intOption(cmd, "steps", d.steps()))
+                .batch(CliSupport.intOption(cmd, "batch", d.batch()))
+                .accumulate(CliSupport.intOption(cmd, "accumulate", d.accumulate()))
+                .seq(CliSupport.intOption(cmd, "seq", d.seq()))
+                .rank(CliSupport.intOption(cmd, "rank", d.rank()))
+                .alpha(CliSupport.doubleOption(cmd, "alpha", d.alpha()))
+                .loraDropout(CliSupport.doubleOption(cmd, "lora-dropout", d.loraDropout()))
+                .reloraEvery(cmd.hasOption("relora-every") ? CliSupport.intOption(cmd, "relora-every", 0) : null)
+                .restartWarmup(cmd.hasOption("restart-warmup") ? CliSupport.intOption(cmd, "restart-warmup", 0) : null)
+                .optimizerReset(cmd.getOptionValue("optimizer-reset", d.optimizerReset()))
+                .resetFraction(CliSupport.doubleOption(cmd, "reset-fraction", d.resetFraction()))
+                .warmStart(CliSupport.intOption(cmd, "warm-start", d.warmStart()))
+                .minLrRatio(CliSupport.doubleOption(cmd, "min-lr-ratio", d.minLrRatio()))
+                .collectSteps(CliSupport.intOption(cmd, "collect-steps", d.collectSteps()))
+                .keep(CliSupport.intOption(cmd, "keep", d.keep()))
+                .sparseVariant(cmd.getOptionValue("sparse-variant", d.sparseVariant()))
+                .linearityWeight(CliSupport.doubleOption(cmd, "linearity-weight", d.linearityWeight()))
+                .heldOut(CliSupport.doubleOption(cmd, "held-out", d.heldOut()))
+                .seed(CliSupport.intOption(cmd, "seed", d.seed()))
+                .evalEvery(CliSupport.intOption(cmd, "eval-every", d.evalEvery()))
+                .warmup(cmd.hasOption("warmup") ? CliSupport.intOption(cmd, "warmup", 0) : null)
+                .weightDecay(CliSupport.doubleOption(cmd, "weight-decay", d.weightDecay()))
+                .maxGradNorm(CliSupport.doubleOption(cmd, "max-grad-norm", d.maxGradNorm()))
+                .limitTrain(CliSupport.intOption(cmd, "limit-train", d.limitTrain()))
+                .limitTest(CliSupport.intOption(cmd, "limit-test", d.limitTest()))
+                .saveEvery(CliSupport.intOption(cmd, "save-every", d.saveEvery()));
+        return b.build();
     }
 }

@@ -47,4 +47,30 @@ class MisconfigurationTest {
         assertEquals(true, e.getMessage().startsWith("linforge:ValidateMojo: ") && e.getMessage().contains("reference"),
                 e.getMessage());
     }
+
+    @Test
+    void trainingGoalsNameTheirParameters(@TempDir Path dir) {
+        TrainMojo t = new TrainMojo();
+        t.model = new File("../core/src/test/resources/fixtures/hf/bert");
+        t.out = dir.resolve("lora").toFile();
+        MojoExecutionException missing = assertThrows(MojoExecutionException.class, t::execute);
+        assertEquals("linforge:TrainMojo: parameter 'data' is missing", missing.getMessage());
+        t.data = dir.resolve("d.jsonl").toFile();
+        t.lr = Double.NaN;
+        MojoExecutionException nan = assertThrows(MojoExecutionException.class, t::execute);
+        assertEquals("linforge:TrainMojo: lr: expected a finite number, got 'NaN'", nan.getMessage());
+
+        CompressMojo c = new CompressMojo();
+        c.model = t.model;
+        c.data = t.data;
+        c.out = dir.resolve("small").toFile();
+        c.heal = "prune";
+        MojoExecutionException heal = assertThrows(MojoExecutionException.class, c::execute);
+        assertEquals("linforge:CompressMojo: heal: 'prune' is not one of none, lora, distill", heal.getMessage());
+        c.heal = null;
+        c.healSteps = 5;
+        MojoExecutionException steps = assertThrows(MojoExecutionException.class, c::execute);
+        assertEquals("linforge:CompressMojo: healSteps: only with heal lora or heal distill", steps.getMessage());
+        assertEquals(false, Files.exists(dir.resolve("lora")) || Files.exists(dir.resolve("small")));
+    }
 }

@@ -2,6 +2,8 @@ package io.linforge.apiuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +16,13 @@ import io.linforge.api.ImportResult;
 import io.linforge.api.Linforge;
 import io.linforge.api.ValidateOptions;
 import io.linforge.api.ValidateResult;
+import io.linforge.api.training.AnalyzeOptions;
+import io.linforge.api.training.AnalyzeResult;
+import io.linforge.api.training.TrainOptions;
+import io.linforge.api.training.TrainResult;
+import io.linforge.api.training.Training;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linforge.api.Json;
 import io.linforge.core.LinforgeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,5 +82,60 @@ class JavaApiTest {
         LinforgeException badList = assertThrows(LinforgeException.class, () -> BenchOptions.parseList("--seq", "16,x"));
         assertEquals("--seq: expected positive integers separated by commas, got '16,x'", badList.getMessage());
         assertTrue(Files.isRegularFile(fp16.onnx()));
+    }
+
+    @Test
+    void trainAndAnalyze(@TempDir Path dir) throws Exception {
+        Path base = Linforge.importModel(ImportOptions.of(ROOT.resolve("target/models/all-minilm-l6-v2.jar"),
+                dir.resolve("minilm"))).out();
+        Path data = ROOT.resolve("recipes/data/spam-quick.jsonl");
+        Path adapter = dir.resolve("lora");
+        TrainResult t = Training.train(TrainOptions.builder(base, data, adapter).rank(4).steps(3).batch(4).seq(32)
+                .evalEvery(2).limitTrain(32).limitTest(8).seed(7).build());
+        assertFalse(t.decoder());
+        // r=4 on query and value of 6 layers, plus the pooler and the two-label classifier trained in full
+        assertEquals(2 * 6 * (4 * 384 + 384 * 4) + 384 * 384 + 384 + 2 * 384 + 2, t.trainableParameters());
+        assertEquals(3, t.curve().size());
+        assertNull(t.curve().get(0).metric());
+        assertTrue(t.curve().get(1).metric() != null, "evaluated every 2 updates");
+        assertNull(t.curve().get(2).metric(), "the last update's evaluation is the result's");
+        assertEquals(8, t.evalSize());
+        double correct = t.evalAccuracy() * 8;
+        assertEquals(Math.rint(correct), correct, 1e-9, "accuracy over 8 rows");
+        JsonNode json = t.toJson();
+        assertEquals(5e-4, json.get("lr").asDouble(), "the method's default learning rate");
+        assertEquals(t.evalAccuracy(), json.get("eval_accuracy").asDouble());
+        assertEquals(8 * t.trainableParameters(), json.get("optimizer_state_bytes").asLong());
+        JsonNode cfg = Json.MAPPER.readTree(adapter.resolve("adapter_config.json").toFile());
+        assertEquals(4, cfg.get("r").asInt());
+        assertEquals("[\"query\",\"value\"]", cfg.get("target_modules").toString(), "an encoder's default targets");
+
+        LinforgeException bad = assertThrows(LinforgeException.class, () -> Training.train(TrainOptions.builder(base, data,
+                dir.resolve("never")).method("dora").build()));
+        assertEquals(LinforgeException.BAD_INPUT, bad.exitCode());
+        assertEquals("--method: 'dora' is not one of lora, relora, sparsegrad, bitfit, full", bad.getMessage());
+        LinforgeException nan = assertThrows(LinforgeException.class, () -> Training.train(TrainOptions.builder(base, data,
+                dir.resolve("never")).lr(Double.NaN).build()));
+        assertEquals("--lr: expected a finite number, got 'NaN'", nan.getMessage());
+        assertFalse(Files.exists(dir.resolve("never")));
+
+        // more tokens than hidden dimensions (384), so that no layer is fitted exactly
+        AnalyzeResult a = Training.analyze(AnalyzeOptions.builder(base, data, dir.resolve("an")).samples(8).seq(64).build());
+        assertEquals(6, a.layers().size());
+        assertEquals(8, a.texts());
+        assertTrue(a.tokens() > 384, a.tokens() + " tokens");
+        assertEquals(Json.text(a.toJson()), Files.readString(dir.resolve("an/scores.json")), "scores.json is the result");
+        for (AnalyzeResult.Layer l : a.layers()) {
+            assertTrue(l.linearity() > 0.3 && l.linearity() < 0.999, "linearity " + l.linearity());
+        }
+        // position 0 of each of the 8 texts joins the statistics
+        AnalyzeResult first = Training.analyze(AnalyzeOptions.builder(base, data, dir.resolve("an-first")).samples(8).seq(64)
+                .includeFirst(true).build());
+        assertEquals(a.tokens() + 8, first.tokens());
+        // the trained adapter is folded in before the capture
+        AnalyzeResult tuned = Training.analyze(AnalyzeOptions.builder(base, data, dir.resolve("an-lora")).adapter(adapter)
+                .samples(8).seq(64).build());
+        assertEquals(a.tokens(), tuned.tokens());
+        assertNotEquals(a.layers().get(0).linearity(), tuned.layers().get(0).linearity());
     }
 }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.cli.Main;
-import io.linforge.cli.ProfileChart;
+import io.linforge.api.training.ProfileChart;
 import io.linforge.cli.recipe.Report;
 import java.awt.Color;
 import java.awt.image.BufferedImage;

@@ -2,7 +2,7 @@ package io.linforge.cli.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.linforge.cli.ProfileChart;
+import io.linforge.api.training.ProfileChart;
 import io.linforge.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;

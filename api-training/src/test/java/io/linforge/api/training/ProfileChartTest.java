@@ -1,12 +1,15 @@
-package io.linforge.cli;
+package io.linforge.api.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.linforge.core.LinforgeException;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -156,6 +159,9 @@ class ProfileChartTest {
 
     @Test
     void plotSizeOutOfRangeIsBadInput() {
-        assertEquals(2, Main.execute("analyze", "--model", "m", "--data", "d.jsonl", "--out", "o", "--plot-width", "10"));
+        LinforgeException e = assertThrows(LinforgeException.class, () -> Training.analyze(AnalyzeOptions.builder(
+                Path.of("m"), Path.of("d.jsonl"), Path.of("target/no-such-analysis")).plotWidth(10).build()));
+        assertEquals(LinforgeException.BAD_INPUT, e.exitCode());
+        assertEquals("--plot-width: expected 200..8000 pixels, got 10", e.getMessage());
     }
 }

@@ -1,4 +1,4 @@
-package io.linforge.cli;
+package io.linforge.api.training;
 
 import java.awt.Color;
 import java.awt.Font;
