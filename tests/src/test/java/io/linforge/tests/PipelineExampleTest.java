@@ -35,8 +35,7 @@ class PipelineExampleTest {
     private static final String VERSION = System.getProperty("linforge.version");
     private static final Path TARGET = ROOT.resolve("tests/target");
     private static final Path REPO = TARGET.resolve("it-repo");
-    private static final String[] MODULES = {"core", "trainer", "compressor", "exporter", "runtime", "api", "cli",
-        "maven-plugin"};
+
 
     @BeforeAll
     static void privateRepository() throws IOException {
@@ -64,7 +63,16 @@ class PipelineExampleTest {
             }
         }
         install("linforge", ROOT.resolve("pom.xml"), null);
-        for (String m : MODULES) {
+        // every module of the reactor whose jar the plugin can need: the root pom's list, less these tests and the tarball
+        java.util.List<String> modules = new java.util.ArrayList<>();
+        java.util.regex.Matcher mm = java.util.regex.Pattern.compile("<module>([^<]+)</module>")
+                .matcher(Files.readString(ROOT.resolve("pom.xml")));
+        while (mm.find()) {
+            if (!mm.group(1).equals("dist") && !mm.group(1).equals("tests")) {
+                modules.add(mm.group(1));
+            }
+        }
+        for (String m : modules) {
             String artifact = m.equals("maven-plugin") ? "linforge-maven-plugin" : "linforge-" + m;
             Path jar = ROOT.resolve(m).resolve("target").resolve(m.equals("cli") ? "linforge-cli.jar" : artifact + "-" + VERSION + ".jar");
             install(artifact, ROOT.resolve(m).resolve("pom.xml"), jar);
