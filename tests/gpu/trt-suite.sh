@@ -44,6 +44,16 @@ L() { $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main "$@"; }
 DATA="$ROOT/recipes/data/spam-small.jsonl"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader >> "$OUT/gpu.txt"
 
+# the LLaMA engine of precision $1 per token (batch 1 and 32 after a cache of 128, beside the ORT CUDA EP) and per prompt
+bench_llama() {
+  step bench-llama-$1-trt-decode L bench --model $W/llama-$1/model.plan --provider tensorrt-plan --batch 1,32 --seq 1 \
+    --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$1-trt-decode.json"
+  step bench-llama-$1-ortcuda-decode L bench --model $W/llama-$1/model.onnx --provider cuda,cpu --batch 1,32 --seq 1 \
+    --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$1-ortcuda-decode.json"
+  step bench-llama-$1-trt-prompt L bench --model $W/llama-$1/model.plan --provider tensorrt-plan --batch 1,32 --seq 128 \
+    --warmup 20 --iterations 100 --vocab 32000 --json "$OUT/bench-llama-$1-trt-prompt.json"
+}
+
 # 32 greedy tokens of the LLaMA export of precision $1 on ONNX Runtime CPU and of its engine
 generate_both() {
   for prov in cpu tensorrt-plan; do
@@ -134,12 +144,7 @@ decoder() {
       --candidate $W/llama-$p/model.plan --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 \
       --tokenizer $W/llama/tokenizer.json --json "$OUT/validate-llama-$p.json"
     generate_both $p
-    step bench-llama-$p-trt-decode L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 1 \
-      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-trt-decode.json"
-    step bench-llama-$p-ortcuda-decode L bench --model $W/llama-$p/model.onnx --provider cuda,cpu --batch 1,32 --seq 1 \
-      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-ortcuda-decode.json"
-    step bench-llama-$p-trt-prompt L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 128 \
-      --warmup 20 --iterations 100 --vocab 32000 --json "$OUT/bench-llama-$p-trt-prompt.json"
+    bench_llama $p
   done
 }
 
@@ -250,12 +255,7 @@ bench() {
   step bench-compressed-fp16-trt L bench --model $W/compressed-fp16/model.plan --provider tensorrt-plan --batch 1,32 "${B[@]}" \
     --json "$OUT/bench-compressed-fp16-trt.json"
   for p in fp16 fp32; do
-    step bench-llama-$p-trt-decode L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 1 \
-      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-trt-decode.json"
-    step bench-llama-$p-ortcuda-decode L bench --model $W/llama-$p/model.onnx --provider cuda,cpu --batch 1,32 --seq 1 \
-      --decode-past 128 --warmup 20 --iterations 200 --vocab 32000 --json "$OUT/bench-llama-$p-ortcuda-decode.json"
-    step bench-llama-$p-trt-prompt L bench --model $W/llama-$p/model.plan --provider tensorrt-plan --batch 1,32 --seq 128 \
-      --warmup 20 --iterations 100 --vocab 32000 --json "$OUT/bench-llama-$p-trt-prompt.json"
+    bench_llama $p
   done
 }
 
