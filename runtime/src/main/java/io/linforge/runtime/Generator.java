@@ -28,6 +28,19 @@ public final class Generator {
     }
 
     /**
+     * Each {@code past_key_values.N.*} input of a decoder export with the {@code present.N.*} output
+     * that feeds it at the next step (for {@link InferenceSession#runFed}).
+     */
+    public static Map<String, String> cacheFeeds(InferenceSession session) {
+        Map<String, String> fed = new HashMap<>();
+        for (int i : cachedLayers(session)) {
+            fed.put("past_key_values." + i + ".key", "present." + i + ".key");
+            fed.put("past_key_values." + i + ".value", "present." + i + ".value");
+        }
+        return fed;
+    }
+
+    /**
      * The layer numbers N of the {@code past_key_values.N.key} inputs, ascending; they need not be
      * consecutive, since a layer replaced by a linear map keeps no cache.
      */
@@ -86,11 +99,7 @@ public final class Generator {
         Map<String, FloatTensor> past = emptyCache(session, 1);
         // an engine that keeps outputs on the GPU gets its cache there: present.N feeds past_key_values.N
         boolean onDevice = session.feedsOnDevice();
-        Map<String, String> fed = new HashMap<>();
-        for (int i : layers) {
-            fed.put("past_key_values." + i + ".key", "present." + i + ".key");
-            fed.put("past_key_values." + i + ".value", "present." + i + ".value");
-        }
+        Map<String, String> fed = cacheFeeds(session);
         int pastLen = 0;
         for (int step = 0; step < maxNew; step++) {
             int n = step == 0 ? len : 1;

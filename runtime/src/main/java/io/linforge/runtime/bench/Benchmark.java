@@ -124,26 +124,24 @@ public final class Benchmark {
         if (batch < 1 || seq < 1 || iterations < 1 || warmup < 0) {
             throw LinforgeException.badInput("batch, seq and iterations must be >= 1, warmup >= 0");
         }
-        if (decodesOnDevice() && seq != 1) {
+        boolean loop = decodesOnDevice();
+        if (loop && seq != 1) {
             throw LinforgeException.badInput("--seq: a decoding loop with the cache on the GPU (--decode-past with "
                     + "--outputs device) runs one token per step; give --seq 1");
         }
         Map<String, long[][]> in = inputs(batch, seq);
         Map<String, FloatTensor> past = cache(batch);
-        Map<String, String> fed = new HashMap<>();
-        if (decodesOnDevice()) {
-            for (String name : past.keySet()) {
-                fed.put(name, name.replace("past_key_values.", "present."));
-            }
+        Map<String, String> fed = loop ? Generator.cacheFeeds(session) : Map.of();
+        if (loop) {
             // the cache of decodePast positions goes to the GPU once
             session.runFed(in, past, Map.of(), Set.of("logits"));
         }
         double[] ms = new double[iterations];
         long total = 0;
         for (int i = -warmup; i < iterations; i++) {
-            Map<String, long[][]> step = decodesOnDevice() ? decodeStep(batch, decodePast + 1 + warmup + i) : in;
+            Map<String, long[][]> step = loop ? decodeStep(batch, decodePast + 1 + warmup + i) : in;
             long t0 = System.nanoTime();
-            if (decodesOnDevice()) {
+            if (loop) {
                 session.runFed(step, Map.of(), fed, Set.of("logits"));
             } else {
                 runOnce(in, past);
