@@ -15,6 +15,10 @@
 # softmax: the quick engines again with attention scores and softmax in fp16 (export --fp16-softmax).
 # devdecode: the fp16 LLaMA engine decoding with its cache on the GPU (generate, bench --outputs device).
 # profile: TensorRT's per-layer profile of the fp16 engines built before (bench --profile).
+# tune: MiniLM and BERT-base fp16 engines at the default profile (batch opt 8), built for the timed shape
+#       (--trt-batch 1,32,32) and at builder optimization level 5, each timed with and without CUDA graphs
+#       (plain: outputs on the GPU and hidden states to host; pooled: embedding to host); validated; then the
+#       per-kernel times of the fastest BERT-base engine under ncu (kernels.csv, summarised by ncu_kernels.py).
 # torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
 # Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
 set -uo pipefail
@@ -257,6 +261,38 @@ bench() {
   for p in fp16 fp32; do
     bench_llama $p
   done
+}
+
+tune() {
+  java_env
+  bert_base
+  for m in minilm bert-base; do
+    src=$MINILM; [ $m = bert-base ] && src=$W/bert-base
+    for spec in "d8:" "o32:--trt-batch 1,32,32" "o32l5:--trt-batch 1,32,32 --trt-level 5" \
+        "o32l5-pooled:--trt-batch 1,32,32 --trt-level 5 --pooling mean --normalize"; do
+      v=${spec%%:*}; flags=${spec#*:}; e=$m-fp16-$v
+      rm -rf $W/$e
+      step export-$e L export --model $src --out $W/$e --fp16 $flags --tensorrt --json "$OUT/export-$e.json"
+      case $v in o32l5*) step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu \
+        --candidate $W/$e/model.plan --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 \
+        --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json" ;; esac
+      ways="device host"; [ "${v%-pooled}" != "$v" ] && ways=host
+      for w in $ways; do
+        for g in graphs plain; do
+          extra=; [ $g = plain ] && extra=--no-cuda-graphs
+          step bench-$e-$w-$g L bench --model $W/$e/model.plan --provider tensorrt-plan --batch 32 --seq 128 --warmup 50 \
+            --iterations 300 --outputs $w $extra --verbose --json "$OUT/bench-$e-$w-$g.json"
+        done
+      done
+    done
+  done
+  # every kernel of two runs of the level-5 BERT-base engine (graphs off, so ncu sees each launch)
+  if command -v ncu > /dev/null; then
+    step ncu-bert-base ncu --target-processes all --metrics gpu__time_duration.sum --csv --log-file "$OUT/kernels.csv" \
+      $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main bench --model $W/bert-base-fp16-o32l5/model.plan \
+      --provider tensorrt-plan --batch 32 --seq 128 --warmup 0 --iterations 2 --outputs device --no-cuda-graphs
+    python3 "$ROOT/tests/gpu/ncu_kernels.py" "$OUT/kernels.csv" > "$OUT/kernels.txt" 2>&1
+  fi
 }
 
 torch() {

@@ -25,10 +25,11 @@ import java.util.List;
  * @param profile a folder for ONNX Runtime's per-node profiles (a TensorRT engine's per-layer times), or null
  * @param outputs {@code host} (default) or {@code device} (TensorRT engines only)
  * @param decodePast decoders: cached positions each run continues (default 0)
+ * @param cudaGraphs TensorRT engines: replay repeated runs as CUDA graphs (default true)
  */
 public record BenchOptions(Path model, Path tokenizer, Integer vocab, String provider, int device, List<Integer> batch,
         List<Integer> seq, int warmup, int iterations, int threads, long seed, Path compare, String optLevel, Path profile,
-        String outputs, int decodePast) {
+        String outputs, int decodePast, boolean cudaGraphs) {
     public BenchOptions {
         batch = List.copyOf(batch);
         seq = List.copyOf(seq);
@@ -82,6 +83,7 @@ public record BenchOptions(Path model, Path tokenizer, Integer vocab, String pro
         private String optLevel = "extended";
         private Path profile;
         private String outputs = "host";
+        private boolean cudaGraphs = true;
         private int decodePast;
 
         private Builder(Path model) {
@@ -163,9 +165,14 @@ public record BenchOptions(Path model, Path tokenizer, Integer vocab, String pro
             return this;
         }
 
+        public Builder cudaGraphs(boolean v) {
+            cudaGraphs = v;
+            return this;
+        }
+
         public BenchOptions build() {
             return new BenchOptions(model, tokenizer, vocab, provider, device, batch, seq, warmup, iterations, threads, seed,
-                    compare, optLevel, profile, outputs, decodePast);
+                    compare, optLevel, profile, outputs, decodePast, cudaGraphs);
         }
     }
 }

@@ -26,10 +26,13 @@ import java.util.List;
  * @param tf32 with {@code tensorrt}: allow TF32 matmuls in an fp32 engine
  * @param trtBatch with {@code tensorrt}: the engine's batch range {@code MIN,OPT,MAX}, or null for 1,8,32
  * @param trtSeq with {@code tensorrt}: the engine's sequence range {@code MIN,OPT,MAX}, or null for 1,128,512
+ * @param fp16Softmax with {@code fp16}: attention scores and softmax in fp16
+ * @param trtLevel with {@code tensorrt}: TensorRT's builder optimization level 0..5, or null for its default (3)
  */
 public record ExportOptions(Path model, List<Path> adapters, Path out, boolean overwrite, boolean fp16, int opset,
         String pooling, boolean normalize, boolean kvCache, boolean externalData, Path triton, String tritonName,
-        boolean tensorrt, boolean tf32, String trtBatch, String trtSeq, boolean fp16Softmax) {
+        boolean tensorrt, boolean tf32, String trtBatch, String trtSeq, boolean fp16Softmax,
+        Integer trtLevel) {
     public ExportOptions {
         adapters = List.copyOf(adapters);
     }
@@ -57,6 +60,7 @@ public record ExportOptions(Path model, List<Path> adapters, Path out, boolean o
         private boolean tf32;
         private String trtBatch;
         private String trtSeq;
+        private Integer trtLevel;
         private boolean fp16Softmax;
 
         private Builder(Path model, Path out) {
@@ -140,9 +144,14 @@ public record ExportOptions(Path model, List<Path> adapters, Path out, boolean o
             return this;
         }
 
+        public Builder trtLevel(Integer v) {
+            trtLevel = v;
+            return this;
+        }
+
         public ExportOptions build() {
             return new ExportOptions(model, adapters, out, overwrite, fp16, opset, pooling, normalize, kvCache, externalData,
-                    triton, tritonName, tensorrt, tf32, trtBatch, trtSeq, fp16Softmax);
+                    triton, tritonName, tensorrt, tf32, trtBatch, trtSeq, fp16Softmax, trtLevel);
         }
     }
 }

@@ -139,7 +139,8 @@ public final class Linforge {
     /** The engine's build options from {@code tf32}, {@code trtBatch} and {@code trtSeq}. */
     static TensorRtBuilder.Options trtOptions(ExportOptions o) {
         if (!o.tensorrt()) {
-            String given = o.tf32() ? "tf32" : o.trtBatch() != null ? "trt-batch" : o.trtSeq() != null ? "trt-seq" : null;
+            String given = o.tf32() ? "tf32" : o.trtBatch() != null ? "trt-batch" : o.trtSeq() != null ? "trt-seq"
+                    : o.trtLevel() != null ? "trt-level" : null;
             if (given != null) {
                 throw LinforgeException.badInput("--" + given + " needs --tensorrt");
             }
@@ -154,7 +155,8 @@ public final class Linforge {
             ranges.put("past_sequence", new long[] {0, s[1], s[2]});
             ranges.put("total_sequence", new long[] {1, 2 * s[1], 2 * s[2]});
         }
-        return TensorRtBuilder.Options.defaults().withTf32(o.tf32()).withRanges(ranges);
+        TensorRtBuilder.Options opts = TensorRtBuilder.Options.defaults().withTf32(o.tf32()).withRanges(ranges);
+        return o.trtLevel() == null ? opts : opts.withLevel(o.trtLevel());
     }
 
     private static long[] triple(String opt, String v) {
@@ -269,6 +271,7 @@ public final class Linforge {
                 .deviceId(o.device())
                 .intraOpThreads(o.threads())
                 .optLevel(optLevel(o.optLevel()))
+                .cudaGraphs(o.cudaGraphs())
                 .build();
         // a .plan that cannot run here fails before anything else is read
         Sessions.check(onnx, config);

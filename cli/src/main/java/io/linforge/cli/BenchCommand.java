@@ -56,6 +56,9 @@ public final class BenchCommand implements Command {
                 .addOption(Option.builder().longOpt("decode-past").hasArg().argName("P").type(Integer.class)
                         .desc("decoders: each run continues a key/value cache of P positions (a decoding step with --seq 1) "
                                 + "instead of an empty one").build())
+                .addOption(Option.builder().longOpt("no-cuda-graphs")
+                        .desc("TensorRT engines: enqueue every run kernel by kernel instead of replaying repeated runs as "
+                                + "a CUDA graph").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -77,6 +80,7 @@ public final class BenchCommand implements Command {
                 .profile(cmd.hasOption("profile") ? Path.of(cmd.getOptionValue("profile")) : null)
                 .outputs(cmd.getOptionValue("outputs", "host"))
                 .decodePast(CliSupport.intOption(cmd, "decode-past", 0))
+                .cudaGraphs(!cmd.hasOption("no-cuda-graphs"))
                 .build();
         BenchResult r = Linforge.bench(o, new BenchResult.Listener() {
             @Override

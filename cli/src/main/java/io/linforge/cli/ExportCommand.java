@@ -57,6 +57,9 @@ public final class ExportCommand implements Command {
                 .addOption(Option.builder().longOpt("trt-seq").hasArg().argName("MIN,OPT,MAX").type(Integer[].class)
                         .desc("with --tensorrt: the engine's sequence range (default 1,128,512); decoders: also bounds the "
                                 + "past and total lengths (past 0..MAX, total 1..2*MAX)").build())
+                .addOption(Option.builder().longOpt("trt-level").hasArg().argName("0..5").type(Integer.class)
+                        .desc("with --tensorrt: TensorRT's builder optimization level (default 3; higher searches more "
+                                + "kernels and builds longer)").build())
                 .addOption(CliSupport.jsonOption());
     }
 
@@ -77,6 +80,7 @@ public final class ExportCommand implements Command {
                 .tf32(cmd.hasOption("tf32"))
                 .trtBatch(cmd.getOptionValue("trt-batch"))
                 .trtSeq(cmd.getOptionValue("trt-seq"))
+                .trtLevel(cmd.hasOption("trt-level") ? CliSupport.intOption(cmd, "trt-level", 3) : null)
                 .build();
         ExportResult r;
         try {

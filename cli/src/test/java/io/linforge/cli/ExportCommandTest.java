@@ -64,6 +64,24 @@ class ExportCommandTest {
         }
     }
 
+    /** TensorRT build options are checked before anything is written, on machines with or without TensorRT. */
+    @Test
+    void tensorRtBuildOptionsAreCheckedFirst() {
+        String bert = HF.resolve("bert_export").toString();
+        InfoCommandTest.Run r = InfoCommandTest.run("export", "--model", bert, "--out", dir.resolve("a").toString(),
+                "--trt-level", "5");
+        badInput(r, "--trt-level needs --tensorrt");
+        r = InfoCommandTest.run("export", "--model", bert, "--out", dir.resolve("b").toString(), "--tensorrt",
+                "--trt-level", "6");
+        badInput(r, "--trt-level: TensorRT's builder optimization level is 0..5, got 6");
+        r = InfoCommandTest.run("export", "--model", bert, "--out", dir.resolve("c").toString(), "--tensorrt",
+                "--trt-batch", "8,4,32");
+        badInput(r, "--trt-batch: '8,4,32' (needs 1 <= MIN <= OPT <= MAX");
+        for (String d : new String[] {"a", "b", "c"}) {
+            assertFalse(Files.exists(dir.resolve(d)), d);
+        }
+    }
+
     /** The llama fixture with {@code field} set to {@code json} in its config.json. */
     Path llamaWith(String name, String field, String json) throws Exception {
         Path d = dir.resolve(name);

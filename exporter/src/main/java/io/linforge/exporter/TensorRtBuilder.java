@@ -211,10 +211,17 @@ public final class TensorRtBuilder {
     /**
      * How an engine is built. {@code tf32} lets fp32 matmuls round their inputs to TF32 (10
      * mantissa bits; faster, but about 1e-3 off fp32 results); {@code ranges} gives min / opt /
-     * max of each symbolic dimension of the graph's inputs (defaults: {@link #DEFAULT_RANGES}).
+     * max of each symbolic dimension of the graph's inputs (defaults: {@link #DEFAULT_RANGES});
+     * {@code level} is TensorRT's builder optimization level (0..5; 3 is its default, higher levels
+     * try more kernels and build longer).
      */
-    public record Options(boolean tf32, Map<String, long[]> ranges, long workspaceBytes) {
+    public record Options(boolean tf32, Map<String, long[]> ranges, long workspaceBytes, int level) {
+        public static final int DEFAULT_LEVEL = 3;
+
         public Options {
+            if (level < 0 || level > 5) {
+                throw LinforgeException.badInput("--trt-level: TensorRT's builder optimization level is 0..5, got " + level);
+            }
             ranges = Map.copyOf(ranges);
             for (Map.Entry<String, long[]> e : ranges.entrySet()) {
                 long[] r = e.getValue();
@@ -227,18 +234,22 @@ public final class TensorRtBuilder {
 
         /** Full fp32 (no TF32), the default ranges, 4 GiB of builder workspace. */
         public static Options defaults() {
-            return new Options(false, DEFAULT_RANGES, 4L << 30);
+            return new Options(false, DEFAULT_RANGES, 4L << 30, DEFAULT_LEVEL);
         }
 
         public Options withTf32(boolean on) {
-            return new Options(on, ranges, workspaceBytes);
+            return new Options(on, ranges, workspaceBytes, level);
+        }
+
+        public Options withLevel(int l) {
+            return new Options(tf32, ranges, workspaceBytes, l);
         }
 
         /** These ranges replace the defaults of the same dimensions. */
         public Options withRanges(Map<String, long[]> more) {
             Map<String, long[]> m = new LinkedHashMap<>(ranges);
             m.putAll(more);
-            return new Options(tf32, m, workspaceBytes);
+            return new Options(tf32, m, workspaceBytes, level);
         }
     }
 
@@ -276,6 +287,7 @@ public final class TensorRtBuilder {
             cfg.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, options.workspaceBytes());
             // the plan keeps each layer's type, formats and kernel, which `bench --profile` prints beside its times
             cfg.setProfilingVerbosity(nvinfer.ProfilingVerbosity.kDETAILED);
+            cfg.setBuilderOptimizationLevel(options.level());
             if (!options.tf32()) {
                 cfg.clearFlag(nvinfer.BuilderFlag.kTF32);
             }

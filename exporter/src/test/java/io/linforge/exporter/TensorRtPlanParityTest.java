@@ -124,6 +124,44 @@ class TensorRtPlanParityTest {
         }
     }
 
+    /**
+     * Runs that repeat the previous run's shapes replay a CUDA graph: new token ids in the same
+     * shapes, and a shape change in between, give what the engine gives without graphs.
+     */
+    @Test
+    void repeatedShapesReplayACudaGraphWithTheSameOutputs() throws Exception {
+        Path plan = plan("bert");
+        try (TensorRtSessionPair p = new TensorRtSessionPair(plan)) {
+            long[] seeds = {1, 2, 3, 4, 5, 6, 7};
+            int[][] shapes = {{4, 16}, {4, 16}, {4, 16}, {2, 9}, {2, 9}, {4, 16}, {4, 16}};
+            for (int i = 0; i < seeds.length; i++) {
+                Map<String, long[][]> in = randomBatch(shapes[i][0], shapes[i][1], 128, seeds[i]);
+                Map<String, FloatTensor> a = p.graphs.run(p.graphs.modelInputs(in));
+                Map<String, FloatTensor> b = p.plain.run(p.plain.modelInputs(in));
+                double d = maxAbs(a.get("last_hidden_state"), b.get("last_hidden_state"));
+                assertTrue(d <= 1e-6, "run " + i + ": graph vs plain enqueue max abs " + d);
+            }
+            // runs 2, 3, 5 and 7 repeat the previous shapes: 2 and 5 capture, and all four replay
+            assertEquals(4, p.graphs.cudaGraphReplays());
+            assertEquals(0, p.plain.cudaGraphReplays());
+        }
+    }
+
+    /** One engine opened twice: with CUDA graphs (the default) and without. */
+    record TensorRtSessionPair(io.linforge.runtime.TensorRtSession graphs, io.linforge.runtime.TensorRtSession plain)
+            implements AutoCloseable {
+        TensorRtSessionPair(Path plan) {
+            this(io.linforge.runtime.TensorRtSession.open(plan, SessionConfig.cpu()),
+                    io.linforge.runtime.TensorRtSession.open(plan, SessionConfig.builder().cudaGraphs(false).build()));
+        }
+
+        @Override
+        public void close() {
+            graphs.close();
+            plain.close();
+        }
+    }
+
     /** Greedy decoding with the key/value cache: an empty past (length 0) first, then one token per step. */
     @Test
     void llamaEngineGeneratesWhatOnnxRuntimeGenerates() throws Exception {

@@ -79,6 +79,10 @@ public class BenchMojo extends LinforgeMojo {
     @Parameter
     Integer decodePast;
 
+    /** TensorRT engines: replay repeated runs as CUDA graphs (default true). */
+    @Parameter
+    Boolean cudaGraphs;
+
     /** Write the result as JSON to this file. */
     @Parameter
     File json;
@@ -119,6 +123,9 @@ public class BenchMojo extends LinforgeMojo {
         }
         if (decodePast != null) {
             b.decodePast(decodePast);
+        }
+        if (cudaGraphs != null) {
+            b.cudaGraphs(cudaGraphs);
         }
         BenchResult r = Linforge.bench(b.build(), new BenchResult.Listener() {
             @Override

@@ -83,6 +83,10 @@ public class ExportMojo extends LinforgeMojo {
     @Parameter
     String trtSeq;
 
+    /** With tensorrt: TensorRT's builder optimization level 0..5 (default 3). */
+    @Parameter
+    Integer trtLevel;
+
     /** Write the result as JSON to this file. */
     @Parameter
     File json;
@@ -93,7 +97,7 @@ public class ExportMojo extends LinforgeMojo {
                 .adapters(adapters.stream().map(File::toPath).toList())
                 .overwrite(overwrite).fp16(fp16).pooling(pooling).normalize(normalize).kvCache(!noKvCache)
                 .externalData(externalData).triton(path(triton), tritonName).tensorrt(tensorrt).tf32(tf32)
-                .trtBatch(trtBatch).trtSeq(trtSeq).fp16Softmax(fp16Softmax);
+                .trtBatch(trtBatch).trtSeq(trtSeq).trtLevel(trtLevel).fp16Softmax(fp16Softmax);
         if (opset != null) {
             b.opset(opset);
         }

@@ -20,6 +20,7 @@ public final class SessionConfig {
     private final Path profilePrefix;
     private final Map<String, String> cudaOptions;
     private final Map<String, String> tensorrtOptions;
+    private final boolean cudaGraphs;
 
     private SessionConfig(Builder b) {
         this.providers = List.copyOf(b.providers);
@@ -29,6 +30,7 @@ public final class SessionConfig {
         this.profilePrefix = b.profilePrefix;
         this.cudaOptions = Map.copyOf(b.cudaOptions);
         this.tensorrtOptions = Map.copyOf(b.tensorrtOptions);
+        this.cudaGraphs = b.cudaGraphs;
     }
 
     public static Builder builder() {
@@ -38,7 +40,7 @@ public final class SessionConfig {
     /** A builder holding this configuration. */
     public Builder toBuilder() {
         Builder b = new Builder().providers(providers).deviceId(deviceId).intraOpThreads(intraOpThreads).optLevel(optLevel)
-                .profile(profilePrefix);
+                .profile(profilePrefix).cudaGraphs(cudaGraphs);
         b.cudaOptions.putAll(cudaOptions);
         b.tensorrtOptions.putAll(tensorrtOptions);
         return b;
@@ -75,6 +77,11 @@ public final class SessionConfig {
         return cudaOptions;
     }
 
+    /** Whether a TensorRT engine replays repeated runs as CUDA graphs (default true). */
+    public boolean cudaGraphs() {
+        return cudaGraphs;
+    }
+
     public Map<String, String> tensorrtOptions() {
         return tensorrtOptions;
     }
@@ -87,6 +94,7 @@ public final class SessionConfig {
         private Path profilePrefix;
         private final Map<String, String> cudaOptions = new LinkedHashMap<>();
         private final Map<String, String> tensorrtOptions = new LinkedHashMap<>();
+        private boolean cudaGraphs = true;
 
         public Builder providers(List<Provider> p) {
             if (p.isEmpty()) {
@@ -118,6 +126,16 @@ public final class SessionConfig {
         /** Records a profile: ONNX Runtime per node, a TensorRT engine per layer; see {@link InferenceSession#endProfiling()}. */
         public Builder profile(Path prefix) {
             this.profilePrefix = prefix;
+            return this;
+        }
+
+        /**
+         * A TensorRT engine captures a run that repeats the previous run's shapes as a CUDA graph
+         * and replays it while they stay the same (one launch instead of one per kernel; same
+         * results). On by default.
+         */
+        public Builder cudaGraphs(boolean on) {
+            this.cudaGraphs = on;
             return this;
         }
 

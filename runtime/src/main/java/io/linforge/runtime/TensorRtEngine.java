@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
@@ -132,6 +134,18 @@ final class TensorRtEngine implements AutoCloseable {
     private CUstream_st stream;
     private LayerTimes profiler;
     private boolean closed;
+    /** Input shapes as last set, in the form of the graph signature. */
+    private final Map<String, String> inputShapes = new LinkedHashMap<>();
+    /** Replay enqueues as CUDA graphs (off when asked, when profiling, and after a capture failed). */
+    private boolean graphs = true;
+    /** Shapes and buffers of the previous enqueue, and of the captured graph. */
+    private String lastSignature = "";
+    private String graphSignature;
+    private CUgraph_st graph;
+    private CUgraphExec_st graphExec;
+    /** Enqueues replayed from a graph, and graphs captured, since the engine was opened. */
+    private long replays;
+    private long captures;
 
     private TensorRtEngine(Path plan, int device, String version) {
         this.plan = plan;
@@ -341,6 +355,7 @@ final class TensorRtEngine implements AutoCloseable {
             for (int i = 0; i < shape.length; i++) {
                 d.d(i, Math.toIntExact(shape[i]));
             }
+            inputShapes.put(name, java.util.Arrays.toString(shape));
             return context.setInputShape(name, d);
         } finally {
             d.deallocate();
@@ -455,11 +470,7 @@ final class TensorRtEngine implements AutoCloseable {
                         + "': " + errors());
             }
         }
-        if (!context.enqueueV3(stream)) {
-            String why = errors();
-            cudart.cudaStreamSynchronize(stream);
-            throw new LinforgeException(LinforgeException.FAILURE, plan + ": TensorRT inference failed: " + why);
-        }
+        enqueue();
         Map<String, ByteBuffer> out = new LinkedHashMap<>();
         for (Tensor t : tensors) {
             if (t.input() || !wanted.contains(t.name())) {
@@ -484,6 +495,94 @@ final class TensorRtEngine implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Enqueues the engine. The second run in a row with the same input shapes and buffers is
+     * captured as a CUDA graph, and later runs with them replay it: one launch instead of one per
+     * kernel (TensorRT needs a plain enqueue after a shape change before a capture, which the first
+     * run is). Inputs are copied into the same buffers before each launch, so a replay computes
+     * what an enqueue would. Engines whose enqueue cannot be captured run plainly from then on.
+     */
+    private void enqueue() {
+        StringBuilder sig = new StringBuilder(inputShapes.toString());
+        for (Tensor t : tensors) {
+            sig.append(' ').append(slots.get(t.name()).device.address());
+        }
+        String signature = sig.toString();
+        boolean useGraph = graphs && profiler == null;
+        if (useGraph && graphExec != null && signature.equals(graphSignature)) {
+            check(cudart.cudaGraphLaunch(graphExec, stream), "cudaGraphLaunch");
+            replays++;
+            lastSignature = signature;
+            return;
+        }
+        if (useGraph && signature.equals(lastSignature) && capture()) {
+            graphSignature = signature;
+            check(cudart.cudaGraphLaunch(graphExec, stream), "cudaGraphLaunch");
+            replays++;
+            return;
+        }
+        lastSignature = signature;
+        if (!context.enqueueV3(stream)) {
+            String why = errors();
+            cudart.cudaStreamSynchronize(stream);
+            throw new LinforgeException(LinforgeException.FAILURE, plan + ": TensorRT inference failed: " + why);
+        }
+    }
+
+    /** Captures one enqueue as a graph (replacing the previous one); false, and graphs off, when it cannot be captured. */
+    private boolean capture() {
+        dropGraph();
+        check(cudart.cudaStreamBeginCapture(stream, cudart.cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+        boolean enqueued = context.enqueueV3(stream);
+        CUgraph_st g = new CUgraph_st();
+        int end = cudart.cudaStreamEndCapture(stream, g);
+        if (enqueued && end == cudart.cudaSuccess && !g.isNull()) {
+            CUgraphExec_st exec = new CUgraphExec_st();
+            int inst = cudart.cudaGraphInstantiate(exec, g, 0L);
+            if (inst == cudart.cudaSuccess) {
+                graph = g;
+                graphExec = exec;
+                captures++;
+                return true;
+            }
+            end = inst;
+        }
+        if (!g.isNull()) {
+            cudart.cudaGraphDestroy(g);
+        }
+        cudart.cudaGetLastError(); // a failed capture leaves a sticky error only for the calls that made it
+        errors();
+        graphs = false;
+        LOG.info("{}: runs are not captured as CUDA graphs ({}); enqueued one by one", plan,
+                enqueued ? cudaError(end) : "TensorRT's enqueue cannot be captured");
+        return false;
+    }
+
+    private void dropGraph() {
+        if (graphExec != null) {
+            cudart.cudaGraphExecDestroy(graphExec);
+            graphExec = null;
+        }
+        if (graph != null) {
+            cudart.cudaGraphDestroy(graph);
+            graph = null;
+        }
+        graphSignature = null;
+    }
+
+    /** Turns replaying runs as CUDA graphs on or off (on by default). */
+    synchronized void cudaGraphs(boolean on) {
+        graphs = on;
+        if (!on) {
+            dropGraph();
+        }
+    }
+
+    /** Runs replayed from a CUDA graph and graphs captured so far. */
+    synchronized long[] graphStats() {
+        return new long[] {replays, captures};
     }
 
     /**
@@ -548,6 +647,7 @@ final class TensorRtEngine implements AutoCloseable {
         if (stream != null) {
             cudart.cudaStreamSynchronize(stream);
         }
+        dropGraph();
         if (context != null) {
             context.deallocate();
             context = null;

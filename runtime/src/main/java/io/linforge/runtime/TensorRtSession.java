@@ -27,6 +27,7 @@ import java.util.Set;
  * usable; otherwise it fails with exit 2 and the probe's reason.
  */
 public final class TensorRtSession implements InferenceSession {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TensorRtSession.class);
     private final Path path;
     private final TensorRtEngine engine;
     private final List<TensorRtEngine.Tensor> inputTensors = new ArrayList<>();
@@ -81,6 +82,7 @@ public final class TensorRtSession implements InferenceSession {
                                     + " (inputs: int64, int32, fp32, fp16, bf16)");
                 }
             }
+            e.cudaGraphs(config.cudaGraphs());
             TensorRtSession session = new TensorRtSession(plan, e);
             if (config.profilePrefix() != null) {
                 session.profilePrefix = config.profilePrefix();
@@ -434,8 +436,17 @@ public final class TensorRtSession implements InferenceSession {
         }
     }
 
+    /** Runs replayed from a CUDA graph since the session was opened (see {@link SessionConfig#cudaGraphs()}). */
+    public synchronized long cudaGraphReplays() {
+        return engine.graphStats()[0];
+    }
+
     @Override
     public synchronized void close() {
+        long[] g = engine.graphStats();
+        if (g[1] > 0) {
+            LOG.info("{}: {} run(s) replayed from {} CUDA graph capture(s)", path, g[0], g[1]);
+        }
         engine.close();
     }
 }
