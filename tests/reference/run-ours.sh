@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # linforge's side of the reference comparison: the same configs as relora_ref.py and sparsegrad_ref.py
-# (their defaults), one run after another, each result turned into the curve format of curves.py.
-#   relora:     tests/reference/run-ours.sh relora OUTDIR [METHODS] [SEEDS]     METHODS from full lora relora
+# (their defaults), one run after another (PAR at once), each result turned into the curve format of curves.py.
+#   relora:     tests/reference/run-ours.sh relora OUTDIR [METHODS] [SEEDS]     METHODS from full lora relora relora-zero
+#               (relora-zero: ReLoRA with lora_A zero until the first merge, as the authors' torchrun_main runs it)
 #   sparsegrad: tests/reference/run-ours.sh sparsegrad OUTDIR [METHODS] [SEEDS] METHODS from full lora sparsegrad
 # Environment: MODEL (relora: .ref/init16, the checkpoint relora_ref.py reads; sparsegrad: .ref/minilm16),
 # STEPS, LR (full-rank, default 1e-3 / 5e-5), LR_LOW (LoRA and ReLoRA, default LR; sparsegrad: LoRA 5e-4,
-# SparseGrad 2e-4), THREADS (libtorch threads per run, default 2), LINFORGE (default ./linforge).
+# SparseGrad 2e-4), THREADS (libtorch threads per run, default 2), PAR (runs at once, default 1; PAR x THREADS
+# should not exceed the cores), LINFORGE (default ./linforge).
 # Curves go to OUTDIR/ours-METHOD-sSEED.json, linforge's results and logs beside them.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,10 +15,16 @@ KIND=${1:?relora or sparsegrad}
 OUT=${2:?output folder}
 LF=${LINFORGE:-$ROOT/linforge}
 THREADS=${THREADS:-2}
+PAR=${PAR:-1}
 SEEDS=${4:-1 2 3}
 mkdir -p "$OUT"
 export LINFORGE_JAVA_OPTS="-Xmx6g -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
-run() {   # name seed flags...
+run() {   # name seed flags...: one run, or in the background when PAR > 1 (at most PAR at once)
+  if [ "$PAR" -le 1 ]; then run1 "$@"; return; fi
+  while [ "$(jobs -rp | wc -l)" -ge "$PAR" ]; do wait -n || true; done
+  run1 "$@" &
+}
+run1() {
   local name=$1 seed=$2; shift 2
   local res="$OUT/ours-$name-s$seed.result.json"
   if [ -f "$OUT/ours-$name-s$seed.json" ]; then return; fi
@@ -42,8 +50,10 @@ case $KIND in
         case $m in
           full) run full "$seed" "${COMMON[@]}" --method full --lr "$LR" ;;
           lora) run lora "$seed" "${COMMON[@]}" --method lora "${LOWRANK[@]}" ;;
-          relora) run relora "$seed" "${COMMON[@]}" --method relora "${LOWRANK[@]}" --warm-start "$W" \
-            --relora-every "$R" --restart-warmup 10 --optimizer-reset magnitude --reset-fraction 0.9 --min-lr-ratio 0 ;;
+          relora|relora-zero)
+            run "$m" "$seed" "${COMMON[@]}" --method relora "${LOWRANK[@]}" --warm-start "$W" \
+              --relora-every "$R" --restart-warmup 10 --optimizer-reset magnitude --reset-fraction 0.9 --min-lr-ratio 0 \
+              --relora-init-a "$([ "$m" = relora-zero ] && echo zero || echo random)" ;;
         esac
       done
     done ;;
@@ -65,3 +75,4 @@ case $KIND in
     done ;;
   *) echo "run-ours.sh: first argument: relora or sparsegrad" >&2; exit 2 ;;
 esac
+wait

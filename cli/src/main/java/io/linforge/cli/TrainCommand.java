@@ -61,6 +61,9 @@ public final class TrainCommand implements Command {
                 .addOption(opt("reset-fraction", "P", Double.class, "ReLoRA: fraction of the state zeroed (default 0.9)"))
                 .addOption(opt("warm-start", "N", Integer.class, "ReLoRA: full-rank updates before the low-rank phase (default 0)"))
                 .addOption(opt("min-lr-ratio", "X", Double.class, "ReLoRA: floor of the cosine envelope (default 0.1)"))
+                .addOption(opt("relora-init-a", "M", String.class, "ReLoRA: the factor A when the low-rank phase starts,"
+                        + " random or zero (zero: the factors learn nothing until the first merge, as in the authors' code;"
+                        + " default random)"))
                 .addOption(opt("collect-steps", "N", Integer.class, "SparseGrad: updates whose gradients define the bases (default 10)"))
                 .addOption(opt("keep", "K", Integer.class, "SparseGrad: rotated-gradient entries kept per layer and update"
                         + " (default 1% of the layer)"))
@@ -135,6 +138,7 @@ public final class TrainCommand implements Command {
                 .resetFraction(CliSupport.doubleOption(cmd, "reset-fraction", d.resetFraction()))
                 .warmStart(CliSupport.intOption(cmd, "warm-start", d.warmStart()))
                 .minLrRatio(CliSupport.doubleOption(cmd, "min-lr-ratio", d.minLrRatio()))
+                .reloraInitA(cmd.getOptionValue("relora-init-a", d.reloraInitA()))
                 .collectSteps(CliSupport.intOption(cmd, "collect-steps", d.collectSteps()))
                 .keep(CliSupport.intOption(cmd, "keep", d.keep()))
                 .sparseVariant(cmd.getOptionValue("sparse-variant", d.sparseVariant()))

@@ -106,6 +106,10 @@ public class TrainMojo extends LinforgeMojo {
     @Parameter
     Double minLrRatio;
 
+    /** ReLoRA: the factor A when the low-rank phase starts, random (default) or zero (as in the authors' code). */
+    @Parameter
+    String reloraInitA;
+
     /** SparseGrad: updates whose gradients define the bases (default 10). */
     @Parameter
     Integer collectSteps;
@@ -191,6 +195,7 @@ public class TrainMojo extends LinforgeMojo {
                 .resetFraction(resetFraction != null ? resetFraction : d.resetFraction())
                 .warmStart(warmStart != null ? warmStart : d.warmStart())
                 .minLrRatio(minLrRatio != null ? minLrRatio : d.minLrRatio())
+                .reloraInitA(reloraInitA != null ? reloraInitA : d.reloraInitA())
                 .collectSteps(collectSteps != null ? collectSteps : d.collectSteps())
                 .keep(keep != null ? keep : d.keep())
                 .sparseVariant(sparseVariant != null ? sparseVariant : d.sparseVariant())

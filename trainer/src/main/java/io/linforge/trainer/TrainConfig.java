@@ -27,10 +27,19 @@ public record TrainConfig(String method, int steps, int batch, double lr, int se
      * ReLoRA: merge-and-reinit every {@code every} updates, prune the adapters' optimizer state
      * ({@code reset} = random or magnitude, {@code prune} = fraction zeroed), re-warm the rate over
      * {@code restartWarmup} updates, train full-rank for the first {@code warmStart} updates, and
-     * let the cosine envelope fall to {@code minLrRatio}.
+     * let the cosine envelope fall to {@code minLrRatio}; {@code initA} is the factor A of the low-rank
+     * phase's start: random (Kaiming-uniform, the factors train at once) or zero (the authors' code: the
+     * factors stay zero until the first merge draws A).
      */
     public record ReLoraOptions(int every, int restartWarmup, String reset, double prune, int warmStart,
-            double minLrRatio) {
+            double minLrRatio, String initA) {
+        public static final List<String> INIT_A = List.of("random", "zero");
+
+        /** With A drawn at the start of the low-rank phase. */
+        public ReLoraOptions(int every, int restartWarmup, String reset, double prune, int warmStart, double minLrRatio) {
+            this(every, restartWarmup, reset, prune, warmStart, minLrRatio, "random");
+        }
+
         public static ReLoraOptions defaults(int steps) {
             return new ReLoraOptions(Math.max(1, steps / 4), Math.max(1, steps / 50), "magnitude", 0.9, 0, 0.1);
         }
@@ -76,6 +85,10 @@ public record TrainConfig(String method, int steps, int batch, double lr, int se
             }
             if (relora.warmStart() < 0 || relora.warmStart() >= steps) {
                 throw LinforgeException.badInput("--warm-start must be in [0, steps)");
+            }
+            if (!ReLoraOptions.INIT_A.contains(relora.initA())) {
+                throw LinforgeException.badInput("--relora-init-a: '" + relora.initA() + "' is not "
+                        + String.join(" or ", ReLoraOptions.INIT_A));
             }
         }
         if (method.equals("sparsegrad")) {

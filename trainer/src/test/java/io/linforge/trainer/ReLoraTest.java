@@ -1,13 +1,17 @@
 package io.linforge.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.model.DecoderModel;
 import io.linforge.core.model.ForwardContext;
@@ -17,11 +21,13 @@ import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.TextBlocks;
 import io.linforge.trainer.lora.LoraLinear;
 import io.linforge.trainer.lora.LoraSetup;
+import io.linforge.trainer.optim.AdamW;
 import io.linforge.trainer.relora.ReLora;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -73,6 +79,80 @@ class ReLoraTest {
             }
             assertTrue(same < a1.length / 10, "A was drawn again");
         }
+    }
+
+    /**
+     * {@code --relora-init-a zero} starts the low-rank phase as the authors' code does (ReLoRaModel with
+     * keep_original_weights zeroes lora_A as well as lora_B). The values are what tests/reference/relora_values.py
+     * prints for the same setting with their ReLoRaModel, merge_and_reinit and optimizer_reset and torch's AdamW
+     * (lr 1e-2, restarts every 4, magnitude pruning 0.9): the factors stay zero until the merge after update 5,
+     * AdamW has counted 5 steps for them by then, and the first update of lora_B after the merge is 0.52211 × lr on
+     * every entry (both moments start from zero there, the bias correction is that of step 6). A drawn at the
+     * start, or a fresh optimizer state at the merge (1.0 × lr), gives other numbers.
+     */
+    @Test
+    void zeroInitAStartsTheFactorsAsTheReferenceDoes() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(); Checkpoint ck = Checkpoint.open(TinyLlama.create(tmp, 3));
+                TransformerModel model = TransformerModel.load(ck, m, DataType.FLOAT32);
+                AdamW opt = new AdamW(m, 0.9, 0.999, 1e-8, 0)) {
+            Map<String, LoraLinear> lora = LoraSetup.inject(model, List.of("q_proj"), List.of(), 4, 8, false, 0, 5);
+            String q = lora.keySet().iterator().next();
+            LoraLinear l = lora.get(q);
+            ReLora method = new ReLora(List.of(), Map.of(q, l), List.of(),
+                    new TrainConfig.ReLoraOptions(4, 1, "magnitude", 0.9, 0, 0.1, "zero"), 5);
+            assertEquals(0, l.a().array().abs().sum().getFloat(), "A starts at zero");
+            NDArray x = m.randomNormal(new Shape(5, 32));
+            NDArray target = m.randomNormal(new Shape(5, l.base().outFeatures()));
+            double lr = 1e-2;
+            for (int step = 0; step < 6; step++) {
+                method.beforeStep(step);
+                Map<String, NDArray> grads = new LinkedHashMap<>();
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray y = l.base().forward(x, new ForwardContext(m, true, DataType.FLOAT32));
+                    gc.backward(y.sub(target).square().mean());
+                }
+                for (var p : method.trainable(step)) {
+                    grads.put(p.name(), p.array().getGradient());
+                }
+                float[] g = grads.get(l.b().name()).toFloatArray();
+                float[] b0 = l.b().array().toFloatArray();
+                method.update(step, grads, opt, lr, 1.0);
+                method.afterStep(step, opt);
+                if (step < 4) {
+                    assertEquals(0, l.a().array().abs().sum().getFloat(), "A after update " + (step + 1));
+                    assertEquals(0, l.b().array().abs().sum().getFloat(), "B after update " + (step + 1));
+                } else if (step == 4) {
+                    ObjectNode d = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+                    method.describe(d);
+                    assertEquals(1, d.get("relora").get("merges").asInt());
+                    assertEquals("zero", d.get("relora").get("init_a").asText());
+                    assertEquals(5, opt.state().get(l.a().name()).step);
+                    assertEquals(5, opt.state().get(l.b().name()).step);
+                    assertTrue(l.a().array().abs().sum().getFloat() > 0, "the merge drew A");
+                } else {
+                    float[] b1 = l.b().array().toFloatArray();
+                    int checked = 0;
+                    for (int i = 0; i < g.length; i++) {
+                        if (Math.abs(g[i]) > 1e-4) {
+                            assertEquals(0.52211, (b0[i] - b1[i]) / (lr * Math.signum(g[i])), 1e-4, "entry " + i);
+                            checked++;
+                        }
+                    }
+                    assertTrue(checked > g.length / 2, checked + " of " + g.length + " entries had a gradient");
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUnknownInitAIsBadInputNamingTheOption() {
+        TrainConfig t = TinyLlama.config("relora", 8, 2, 1, 1e-3, 1);
+        TrainConfig c = new TrainConfig(t.method(), t.steps(), t.batch(), t.lr(), t.seq(), t.rank(), t.alpha(),
+                t.loraDropout(), t.rslora(), t.targets(), t.seed(), 0, t.warmup(), 0, 1.0, 0, 16, 0, false, 1, null,
+                new TrainConfig.ReLoraOptions(2, 1, "magnitude", 0.9, 0, 0.1, "gaussian"), t.sparseGrad(), 0);
+        LinforgeException e = assertThrows(LinforgeException.class, c::validate);
+        assertEquals(LinforgeException.BAD_INPUT, e.exitCode());
+        assertEquals("--relora-init-a: 'gaussian' is not random or zero", e.getMessage());
     }
 
     @Test

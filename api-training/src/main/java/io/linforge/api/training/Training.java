@@ -85,6 +85,7 @@ public final class Training {
     static TrainConfig config(TrainOptions o, boolean lm) {
         String method = required(o.method(), "method");
         required(o.optimizerReset(), "optimizer-reset");
+        required(o.reloraInitA(), "relora-init-a");
         required(o.sparseVariant(), "sparse-variant");
         int steps = o.steps();
         double lr = o.lr() != null ? finite("lr", o.lr()) : switch (method) {
@@ -105,7 +106,7 @@ public final class Training {
                 o.reloraEvery() != null ? o.reloraEvery() : rd.every(),
                 o.restartWarmup() != null ? o.restartWarmup() : rd.restartWarmup(),
                 o.optimizerReset(), finite("reset-fraction", o.resetFraction()), o.warmStart(),
-                finite("min-lr-ratio", o.minLrRatio()));
+                finite("min-lr-ratio", o.minLrRatio()), o.reloraInitA());
         TrainConfig.SparseGradOptions sparse = new TrainConfig.SparseGradOptions(o.collectSteps(), o.keep(),
                 o.sparseVariant());
         List<String> targets = o.targetModules() != null ? o.targetModules() : lm ? DECODER_TARGETS : ENCODER_TARGETS;

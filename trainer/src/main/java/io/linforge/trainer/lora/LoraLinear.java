@@ -64,10 +64,22 @@ public final class LoraLinear implements LinearAdapter {
         av.setRequiresGradient(false);
         av.set(java.nio.FloatBuffer.wrap(kaiming((int) shape[0], (int) shape[1], rng)));
         av.setRequiresGradient(a.trainable());
-        NDArray bv = b.array();
-        bv.setRequiresGradient(false);
-        bv.muli(0);
-        bv.setRequiresGradient(b.trainable());
+        zero(b);
+    }
+
+    /**
+     * Sets A to zero, as the ReLoRA authors' code starts its factors: with A and B zero the factors get
+     * zero gradients, so they stay zero until the next {@link #mergeAndReinit} draws A.
+     */
+    public void zeroA() {
+        zero(a);
+    }
+
+    private static void zero(Parameter p) {
+        NDArray v = p.array();
+        v.setRequiresGradient(false);
+        v.muli(0);
+        v.setRequiresGradient(p.trainable());
     }
 
     public Linear base() {

@@ -21,7 +21,11 @@ import java.util.SplittableRandom;
  * magnitude: entries at or below the p-quantile of |state| zeroed; the step count is kept). As in the
  * authors' loop, the merge follows update {@code k·every + 1} of the low-rank phase (k ≥ 1). An
  * optional full-rank warm start trains every parameter for the first updates and then starts the
- * adapters with fresh optimizer state. The sum of many rank-r updates is a high-rank update.
+ * adapters with fresh optimizer state. With {@code initA = zero} the low-rank phase starts with A and B
+ * zero, as the authors' code does: the factors get zero gradients until the first merge draws A, while
+ * AdamW counts their steps (as torch's does for a zero gradient), so the first updates after that merge
+ * run on moments that start from zero with a bias correction of the later step. The sum of many rank-r
+ * updates is a high-rank update.
  */
 public final class ReLora extends TrainingMethod {
     private final TrainConfig.ReLoraOptions o;
@@ -39,6 +43,16 @@ public final class ReLora extends TrainingMethod {
         this.o = o;
         this.seed = seed;
         this.warmStart = new ArrayList<>(all);
+        if (o.warmStart() == 0) {
+            startLowRank();
+        }
+    }
+
+    /** The factors at the start of the low-rank phase: A as drawn, or zero until the first merge. */
+    private void startLowRank() {
+        if (o.initA().equals("zero")) {
+            adapters.values().forEach(LoraLinear::zeroA);
+        }
     }
 
     @Override
@@ -81,6 +95,7 @@ public final class ReLora extends TrainingMethod {
             for (String name : new ArrayList<>(opt.state().keySet())) {
                 opt.forget(name);
             }
+            startLowRank();
             return;
         }
         // as the reference loop: after update k·R + 1 of the low-rank phase (k >= 1), the one that ran at
@@ -153,6 +168,7 @@ public final class ReLora extends TrainingMethod {
         r.put("optimizer_reset", o.reset());
         r.put("reset_fraction", o.prune());
         r.put("warm_start", o.warmStart());
+        r.put("init_a", o.initA());
         r.put("merges", merges);
     }
 }
