@@ -18,7 +18,7 @@ for r in rows:
         continue
     unit = r["Metric Unit"]
     v = float(r["Metric Value"].replace(",", ""))
-    ns = v * {"nsecond": 1, "usecond": 1e3, "msecond": 1e6, "second": 1e9}[unit]
+    ns = v * {"ns": 1, "nsecond": 1, "us": 1e3, "usecond": 1e3, "ms": 1e6, "msecond": 1e6, "s": 1e9, "second": 1e9}[unit]
     total[r["Kernel Name"]] += ns
     count[r["Kernel Name"]] += 1
 all_ns = sum(total.values())

@@ -15,7 +15,7 @@
 # softmax: the quick engines again with attention scores and softmax in fp16 (export --fp16-softmax).
 # devdecode: the fp16 LLaMA engine decoding with its cache on the GPU (generate, bench --outputs device).
 # profile: TensorRT's per-layer profile of the fp16 engines built before (bench --profile).
-# tune: MiniLM and BERT-base fp16 engines at the default profile (batch opt 8), built for the timed shape
+# tune (TUNE_MODELS, TUNE_VARIANTS select): MiniLM and BERT-base fp16 engines at the default profile (batch opt 8), built for the timed shape
 #       (--trt-batch 1,32,32) and at builder optimization level 5, each timed with and without CUDA graphs
 #       (plain: outputs on the GPU and hidden states to host; pooled: embedding to host); validated; then the
 #       per-kernel times of the fastest BERT-base engine under ncu (kernels.csv, summarised by ncu_kernels.py).
@@ -266,11 +266,16 @@ bench() {
 tune() {
   java_env
   bert_base
-  for m in minilm bert-base; do
+  for m in ${TUNE_MODELS:-minilm bert-base}; do
     src=$MINILM; [ $m = bert-base ] && src=$W/bert-base
-    for spec in "d8:" "o32:--trt-batch 1,32,32" "o32l5:--trt-batch 1,32,32 --trt-level 5" \
-        "o32l5-pooled:--trt-batch 1,32,32 --trt-level 5 --pooling mean --normalize"; do
-      v=${spec%%:*}; flags=${spec#*:}; e=$m-fp16-$v
+    for v in ${TUNE_VARIANTS:-d8 o32 o32l5 o32l5-pooled}; do
+      case $v in
+        d8) flags= ;;
+        o32) flags="--trt-batch 1,32,32" ;;
+        o32l5) flags="--trt-batch 1,32,32 --trt-level 5" ;;
+        o32l5-pooled) flags="--trt-batch 1,32,32 --trt-level 5 --pooling mean --normalize" ;;
+      esac
+      e=$m-fp16-$v
       rm -rf $W/$e
       step export-$e L export --model $src --out $W/$e --fp16 $flags --tensorrt --json "$OUT/export-$e.json"
       case $v in o32l5*) step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu \

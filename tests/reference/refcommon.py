@@ -60,10 +60,18 @@ def stub_modules(names):
             if sub not in sys.modules:
                 m = types.ModuleType(sub)
                 m.__path__ = []
-                m.__getattr__ = lambda attr, _n=sub: _Anything(f"{_n}.{attr}")
+                m.__getattr__ = lambda attr, _n=sub: _stub_attr(_n, attr)
                 sys.modules[sub] = m
                 if i > 1:
                     setattr(sys.modules[".".join(parts[:i - 1])], parts[i - 1], m)
+
+
+def _stub_attr(owner, attr):
+    """A placeholder for any attribute but Python's own (__file__, __spec__, ...), which stay missing
+    so that inspect and importlib treat the stub as a module without a source."""
+    if attr.startswith("__") and attr.endswith("__"):
+        raise AttributeError(attr)
+    return _Anything(f"{owner}.{attr}")
 
 
 class _Anything:
@@ -73,7 +81,7 @@ class _Anything:
         self._name = name
 
     def __getattr__(self, attr):
-        return _Anything(f"{self._name}.{attr}")
+        return _stub_attr(self._name, attr)
 
     def __call__(self, *a, **k):
         return _Anything(self._name + "()")

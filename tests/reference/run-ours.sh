@@ -61,7 +61,7 @@ case $KIND in
     MODEL=${MODEL:-$ROOT/.ref/minilm16}
     STEPS=${STEPS:-300}
     COMMON=(--model "$MODEL" --data "$ROOT/recipes/data/sotu_party.jsonl" --steps "$STEPS" --batch 16 --seq 128
-            --warmup 0 --schedule constant --weight-decay 0 --max-grad-norm 0 --eval-every 50 --limit-test 400)
+            --warmup 0 --schedule constant --weight-decay 0 --max-grad-norm 0 --eval-every 50 --limit-test 0)
     for seed in $SEEDS; do
       for m in ${3:-full lora sparsegrad}; do
         case $m in

@@ -8,7 +8,8 @@ convert_model, trained with SparseAdam beside a dense AdamW as their TrainerDoub
 "full" is plain fine-tuning of every parameter for the baseline.
 
 Data and model are linforge's: JSON lines (text, label, split), labels in sorted order, the first
---limit-test test rows for accuracy, training rows shuffled per epoch by the seed; the checkpoint folder
+whole test split for accuracy (--limit-test N: its first N rows; linforge takes a seeded random N
+instead, so only the whole split is the same set on both sides), training rows shuffled per epoch by the seed; the checkpoint folder
 of prepare_minilm.py (or any BERT checkpoint linforge imports), tokenized by its tokenizer.json with the
 tokenizers library, [CLS] + pieces + [SEP] truncated to --seq; a BERT body without dropout (as linforge
 trains encoders) plus pooler (tanh) and classifier, both drawn N(0, 0.02²) with zero bias.
@@ -257,7 +258,7 @@ def main():
     p.add_argument("--n-stack-grads", type=int, default=360)
     p.add_argument("--keep", type=int, default=6144)
     p.add_argument("--trainable", choices=["mlp", "published"], default="mlp")
-    p.add_argument("--limit-test", type=int, default=400)
+    p.add_argument("--limit-test", type=int, default=0)
     p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--threads", type=int, default=0)
     a = p.parse_args()
