@@ -9,6 +9,7 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.tensor.TensorSource;
 import io.linforge.core.text.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -236,6 +237,19 @@ public final class Checkpoint implements AutoCloseable {
         if (Files.isRegularFile(config)) {
             Files.copy(config, dir.resolve(Tokenizer.CONFIG));
         }
+    }
+
+    /**
+     * All tensors of this checkpoint, read on demand from the files (nothing is read or checked
+     * yet): what a streamed export converts tensor by tensor. A reader checks for NaN and infinite
+     * values as it goes.
+     */
+    public Map<String, TensorSource> sources() {
+        Map<String, TensorSource> m = new LinkedHashMap<>();
+        for (String n : owner.keySet()) {
+            m.put(n, owner.get(n).source(n));
+        }
+        return m;
     }
 
     /**

@@ -1,0 +1,107 @@
+package io.linforge.core.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Safetensors;
+import io.linforge.core.checkpoint.SafetensorsFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Chunked conversion and transposition equal the whole-tensor conversions, across chunk boundaries. */
+class ConvertedTensorTest {
+    @TempDir
+    Path dir;
+
+    static TensorData random(long rows, long cols, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[(int) (rows * cols)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() * 3);
+        }
+        return TensorData.ofFloats(new long[] {rows, cols}, v);
+    }
+
+    static byte[] bytes(TensorData t) {
+        ByteBuffer b = t.data();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    @Test
+    void chunkedConversionsEqualTheWholeTensorOnes() {
+        // 37 x 23: neither dimension divides the chunk sizes below
+        TensorData bf16 = random(37, 23, 1).toBF16();
+        for (int[] chunks : new int[][] {{64, 256}, {6, 10}, {1 << 20, 1 << 20}}) {
+            for (DType to : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                TensorData whole = switch (to) {
+                    case F32 -> bf16.toF32();
+                    case F16 -> bf16.toF16();
+                    default -> bf16;
+                };
+                var plain = new ConvertedTensor("w", bf16, false, to, chunks[0], chunks[1]).toTensorData();
+                assertArrayEquals(bytes(whole), bytes(plain), to + " " + chunks[0]);
+                var t = new ConvertedTensor("w", bf16, true, to, chunks[0], chunks[1]);
+                assertArrayEquals(new long[] {23, 37}, t.shape());
+                assertArrayEquals(bytes(whole.transpose2d()), bytes(t.toTensorData()), to + " transposed " + chunks[0]);
+            }
+        }
+        TensorData f32 = random(5, 7, 2);
+        assertArrayEquals(bytes(f32.toF16().transpose2d()),
+                bytes(new ConvertedTensor("w", f32, true, DType.F16, 8, 16).toTensorData()));
+    }
+
+    @Test
+    void bfloat16RoundsToNearestEven() {
+        // 1 + 2^-8 lies halfway between two bfloat16 values: it goes to the even one (1.0)
+        assertEquals(0x3f80, TensorData.bfloat16(1f + 0x1p-8f) & 0xffff);
+        // just above halfway rounds up
+        assertEquals(0x3f81, TensorData.bfloat16(1f + 0x1p-8f + 0x1p-20f) & 0xffff);
+        // 1 + 3·2^-8 is halfway between 0x3f81 and 0x3f82: the even one
+        assertEquals(0x3f82, TensorData.bfloat16(1f + 3 * 0x1p-8f) & 0xffff);
+        assertEquals(0xbf80, TensorData.bfloat16(-1f) & 0xffff);
+        assertEquals(0x7f80, TensorData.bfloat16(Float.MAX_VALUE) & 0xffff);
+    }
+
+    @Test
+    void aNonFiniteValueInAFileIsFoundInAnyChunkAndNamedByItsIndexInTheTensor() throws Exception {
+        float[] v = random(9, 11, 3).toFloats();
+        v[73] = Float.NaN;
+        Path f = dir.resolve("w.safetensors");
+        Safetensors.write(f, Map.of("layer.weight", TensorData.ofFloats(new long[] {9, 11}, v).toBF16()), Map.of());
+        try (SafetensorsFile file = SafetensorsFile.open(f)) {
+            TensorSource src = file.source("layer.weight");
+            for (boolean transpose : new boolean[] {false, true}) {
+                LinforgeException e = assertThrows(LinforgeException.class,
+                        () -> new ConvertedTensor("layer.weight", src, transpose, DType.F16, 16, 64).toTensorData());
+                assertEquals(2, e.exitCode());
+                assertEquals(f + ": layer.weight: non-finite value NaN at element 73 of 99 (BF16[9, 11]); NaN and "
+                        + "infinite weights are refused", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aFileSourceReadsTheStoredBytes() throws Exception {
+        TensorData t = random(6, 4, 4).toF16();
+        Path f = dir.resolve("a.safetensors");
+        Safetensors.write(f, Map.of("a", random(2, 2, 5), "b", t), Map.of());
+        try (SafetensorsFile file = SafetensorsFile.open(f)) {
+            TensorSource src = file.source("b");
+            assertEquals(f, src.origin());
+            assertArrayEquals(bytes(t), bytes(src.load()));
+            ByteBuffer part = ByteBuffer.allocate(6);
+            src.read(10, part);
+            byte[] want = new byte[6];
+            System.arraycopy(bytes(t), 10, want, 0, 6);
+            assertArrayEquals(want, part.array());
+        }
+    }
+}
