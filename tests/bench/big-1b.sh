@@ -46,7 +46,7 @@ for s in $STEPS; do
     *) echo "unknown step $s" >&2; exit 2 ;;
   esac
 done
-ckpt=$(stat -c %s "$OUT"/ckpt/*.safetensors | awk '{s += $1} END {printf "%d", s}')
+ckpt=$(stat -c %s "$OUT"/ckpt/*.safetensors | awk '{s += $1} END {printf "%.0f", s}')
 echo "checkpoint: $ckpt bytes in $(ls "$OUT"/ckpt/*.safetensors | wc -l) safetensors files"
 awk -F'\t' -v ck="$ckpt" 'NR > 1 {printf "%-11s %8.1f s %9.2f GB peak RSS %s\n", $1, $2, $3 * 1024 / 1e9,
   ($1 ~ /^export/ ? sprintf("(%.2f x the checkpoint)", $3 * 1024 / ck) : "")}' "$RESULTS"

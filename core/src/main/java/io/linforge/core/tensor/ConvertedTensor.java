@@ -107,8 +107,8 @@ public final class ConvertedTensor {
                 continue;
             }
             float[] f = new float[len];
-            decode(in, from, f, len);
-            writeFully(out, encode(f, len));
+            TensorData.decode(in, from, f, len);
+            writeFully(out, TensorData.encode(f, len, to));
         }
     }
 
@@ -129,7 +129,7 @@ public final class ConvertedTensor {
                 int len = tr * cols;
                 // the finite check runs on the first pass over the source only
                 ByteBuffer in = c0 == 0 ? readElements((long) r0 * cols, len) : readRaw((long) r0 * cols, len);
-                decode(in, from, tile, len);
+                TensorData.decode(in, from, tile, len);
                 for (int r = 0; r < tr; r++) {
                     int srcRow = r * cols + c0;
                     for (int c = 0; c < bc; c++) {
@@ -137,7 +137,7 @@ public final class ConvertedTensor {
                     }
                 }
             }
-            writeFully(out, encode(block, block.length));
+            writeFully(out, TensorData.encode(block, block.length, to));
         }
     }
 
@@ -156,47 +156,6 @@ public final class ConvertedTensor {
                     source.dtype(), source.shape());
         }
         return in;
-    }
-
-    private static void decode(ByteBuffer in, DType from, float[] f, int len) {
-        switch (from) {
-            case F32 -> in.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f, 0, len);
-            case F16 -> {
-                for (int i = 0; i < len; i++) {
-                    f[i] = Half.toFloat(in.getShort(2 * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < len; i++) {
-                    f[i] = Float.intBitsToFloat((in.getShort(2 * i) & 0xffff) << 16);
-                }
-            }
-            case F64 -> {
-                for (int i = 0; i < len; i++) {
-                    f[i] = (float) in.getDouble(8 * i);
-                }
-            }
-            default -> throw new IllegalStateException("not a floating-point tensor: " + from);
-        }
-    }
-
-    private ByteBuffer encode(float[] f, int len) {
-        ByteBuffer b = ByteBuffer.allocate(len * to.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        switch (to) {
-            case F32 -> b.asFloatBuffer().put(f, 0, len);
-            case F16 -> {
-                for (int i = 0; i < len; i++) {
-                    b.putShort(2 * i, Half.fromFloat(f[i]));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < len; i++) {
-                    b.putShort(2 * i, TensorData.bfloat16(f[i]));
-                }
-            }
-            default -> throw new IllegalStateException("cannot write " + to);
-        }
-        return b;
     }
 
     private static void writeFully(WritableByteChannel out, ByteBuffer b) throws IOException {

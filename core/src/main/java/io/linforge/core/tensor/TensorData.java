@@ -90,9 +90,14 @@ public final class TensorData implements TensorSource {
     public float[] toFloats() {
         int n = Math.toIntExact(numel());
         float[] out = new float[n];
-        ByteBuffer b = data();
-        switch (dtype) {
-            case F32 -> b.asFloatBuffer().get(out);
+        decode(data(), dtype, out, n);
+        return out;
+    }
+
+    /** The first {@code n} elements of {@code b} (little-endian, floating type {@code dt}) as fp32, into {@code out}. */
+    static void decode(ByteBuffer b, DType dt, float[] out, int n) {
+        switch (dt) {
+            case F32 -> b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, 0, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) {
                     out[i] = Half.toFloat(b.getShort(2 * i));
@@ -108,9 +113,31 @@ public final class TensorData implements TensorSource {
                     out[i] = (float) b.getDouble(8 * i);
                 }
             }
-            default -> throw new IllegalStateException("not a floating-point tensor: " + dtype);
+            default -> throw new IllegalStateException("not a floating-point tensor: " + dt);
         }
-        return out;
+    }
+
+    /**
+     * The first {@code n} values of {@code f} as {@code to} (F32, F16 or BF16, rounded to nearest
+     * even), little-endian, positioned at 0.
+     */
+    static ByteBuffer encode(float[] f, int n, DType to) {
+        ByteBuffer b = ByteBuffer.allocate(n * to.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (to) {
+            case F32 -> b.asFloatBuffer().put(f, 0, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    b.putShort(2 * i, Half.fromFloat(f[i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    b.putShort(2 * i, bfloat16(f[i]));
+                }
+            }
+            default -> throw new IllegalStateException("cannot write " + to);
+        }
+        return b;
     }
 
     /**
@@ -228,30 +255,13 @@ public final class TensorData implements TensorSource {
 
     /** This floating-point tensor in fp16 (round to nearest even). */
     public TensorData toF16() {
-        if (dtype == DType.F16) {
-            return this;
-        }
-        float[] f = toFloats();
-        ByteBuffer b = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : f) {
-            b.putShort(Half.fromFloat(v));
-        }
-        b.flip();
-        return new TensorData(DType.F16, shape, b);
+        return dtype == DType.F16 ? this : new TensorData(DType.F16, shape, encode(toFloats(), Math.toIntExact(numel()), DType.F16));
     }
 
     /** This floating-point tensor in bfloat16 (round to nearest even, as PyTorch's {@code to(torch.bfloat16)}). */
     public TensorData toBF16() {
-        if (dtype == DType.BF16) {
-            return this;
-        }
-        float[] f = toFloats();
-        ByteBuffer b = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : f) {
-            b.putShort(bfloat16(v));
-        }
-        b.flip();
-        return new TensorData(DType.BF16, shape, b);
+        return dtype == DType.BF16 ? this
+                : new TensorData(DType.BF16, shape, encode(toFloats(), Math.toIntExact(numel()), DType.BF16));
     }
 
     /** The bfloat16 bits of {@code v}, rounded to nearest even (NaN stays a quiet NaN). */
