@@ -2,9 +2,11 @@
 # A Llama-3.2-1B-shaped decoder end to end on the CPU, one step at a time, each under
 # /usr/bin/time -v: init (bf16, two safetensors shards with an index), info, export fp32 (external
 # data), export --fp16, validate (fp16 export against the fp32 one on ONNX Runtime CPU, Moby-Dick
-# as a causal-LM data set) and generate (greedy, both exports). Prints wall time and peak RSS
-# ("Maximum resident set size") per step, the checkpoint's bytes on disk and each export's peak
-# RSS over them. Needs about 15 GB of disk under OUT and, at the validate step, about 10 GB of memory.
+# as a causal-LM data set), generate (greedy, both exports; its tokens/s counts the prompt's
+# prefill too) and one decoding step after a cache of 128 positions (bench --decode-past, fp32).
+# Prints wall time and peak RSS ("Maximum resident set size") per step, the checkpoint's bytes on
+# disk and each export's peak RSS over them. Needs about 12 GB of disk under OUT and, at the
+# validate step, about 17 GB of memory: run no other large job beside it.
 # usage: tests/bench/big-1b.sh [OUT] [THREADS]   (STEPS="export16 generate32" picks steps;
 # LINFORGE overrides the command, LINFORGE_JAVA_OPTS the JVM options)
 set -euo pipefail
@@ -12,7 +14,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/target/big-1b}
 THREADS=${2:-2}
 LF=${LINFORGE:-$ROOT/linforge}
-STEPS=${STEPS:-init info export32 export16 validate generate32 generate16}
+STEPS=${STEPS:-init info export32 export16 validate generate32 generate16 decode32}
 DATA=$ROOT/recipes/data/moby_dick.txt
 PROMPT="Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse"
 mkdir -p "$OUT"
@@ -43,6 +45,8 @@ for s in $STEPS; do
         --threads "$THREADS" --json "$OUT/generate32.json" ;;
     generate16) step generate16 "$LF" generate --model "$OUT/fp16" --prompt "$PROMPT" --max-new-tokens 32 \
         --threads "$THREADS" --json "$OUT/generate16.json" ;;
+    decode32) step decode32 "$LF" bench --model "$OUT/fp32" --decode-past 128 --seq 1 --batch 1 --warmup 2 \
+        --iterations 10 --threads "$THREADS" --json "$OUT/decode32.json" ;;
     *) echo "unknown step $s" >&2; exit 2 ;;
   esac
 done
