@@ -240,14 +240,16 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
-     * All tensors of this checkpoint, read on demand from the files (nothing is read or checked
-     * yet): what a streamed export converts tensor by tensor. A reader checks for NaN and infinite
-     * values as it goes.
+     * All tensors of this checkpoint, read from the files on demand (no mapping stays behind): what
+     * a streamed export converts tensor by tensor. Each is scanned once here, a chunk at a time, so
+     * a NaN or infinite value is exit 2 naming the file and the tensor before anything is written.
      */
     public Map<String, TensorSource> sources() {
         Map<String, TensorSource> m = new LinkedHashMap<>();
         for (String n : owner.keySet()) {
-            m.put(n, owner.get(n).source(n));
+            TensorSource t = owner.get(n).source(n);
+            t.requireFinite(n);
+            m.put(n, t);
         }
         return m;
     }

@@ -49,8 +49,8 @@ public abstract class TransformerModel implements AutoCloseable {
     /**
      * A model whose parameters stay where {@code tensors} keeps them (e.g. in the checkpoint's
      * files) until a forward pass or an optimizer needs them: the ONNX export converts them one by
-     * one as it writes them, so a model larger than memory exports. Values from files are checked
-     * for NaN and infinity when read.
+     * one as it writes them, so a model larger than memory exports ({@code Checkpoint.sources()}
+     * has checked them for NaN and infinity).
      */
     public static TransformerModel loadDeferred(ModelConfig c, Map<String, ? extends TensorSource> tensors,
             java.nio.file.Path dir, NDManager parent) {

@@ -63,7 +63,7 @@ public final class Weights {
     }
 
     private NDArray load(String name, TensorSource t, DataType target) {
-        NDArray a = toNd(manager, t.loadChecked(name));
+        NDArray a = toNd(manager, t.load());
         if (target != DataType.FLOAT32) {
             NDArray c = a.toType(target, false);
             a.close();

@@ -97,7 +97,7 @@ public final class OnnxEmitter {
 
     /** The values of a parameter as fp32. */
     public static float[] values(Parameter p) {
-        return p.values().loadChecked(p.name()).toFloats();
+        return p.values().load().toFloats();
     }
 
     /**
@@ -178,7 +178,7 @@ public final class OnnxEmitter {
         if (scale == 1f) {
             return node("MatMul", s + "/MatMul", x, weight(l.weight(), true, false));
         }
-        TensorData w = l.weight().values().loadChecked(l.weight().name()).toF32().transpose2d();
+        TensorData w = l.weight().values().load().toF32().transpose2d();
         float[] v = w.toFloats();
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (v[i] * (double) scale);

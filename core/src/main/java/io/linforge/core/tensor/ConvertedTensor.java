@@ -9,8 +9,7 @@ import java.util.Arrays;
 /**
  * A tensor converted to another floating type (F32, F16 or BF16) and optionally transposed
  * (rank 2), produced chunk by chunk from its source when it is written: memory stays at a few
- * chunks whatever the tensor's size. Values read from a file are checked for NaN and infinity on
- * the way (exit 2 naming the file and the tensor).
+ * chunks whatever the tensor's size.
  */
 public final class ConvertedTensor {
     /** Bytes of source read at once, and of transposed output assembled at once. */
@@ -101,7 +100,7 @@ public final class ConvertedTensor {
         int per = Math.max(1, readBytes / Math.max(from.byteSize(), to.byteSize()));
         for (long first = 0; first < n; first += per) {
             int len = (int) Math.min(per, n - first);
-            ByteBuffer in = readElements(first, len);
+            ByteBuffer in = read(first, len);
             if (from == to) {
                 writeFully(out, in);
                 continue;
@@ -127,8 +126,7 @@ public final class ConvertedTensor {
             for (int r0 = 0; r0 < rows; r0 += tileRows) {
                 int tr = Math.min(tileRows, rows - r0);
                 int len = tr * cols;
-                // the finite check runs on the first pass over the source only
-                ByteBuffer in = c0 == 0 ? readElements((long) r0 * cols, len) : readRaw((long) r0 * cols, len);
+                ByteBuffer in = read((long) r0 * cols, len);
                 TensorData.decode(in, from, tile, len);
                 for (int r = 0; r < tr; r++) {
                     int srcRow = r * cols + c0;
@@ -141,20 +139,11 @@ public final class ConvertedTensor {
         }
     }
 
-    private ByteBuffer readRaw(long first, int len) {
+    /** Elements {@code first .. first+len−1} of the source. */
+    private ByteBuffer read(long first, int len) {
         ByteBuffer in = ByteBuffer.allocate(len * source.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         source.read(first * source.dtype().byteSize(), in);
         in.flip();
-        return in;
-    }
-
-    /** Elements {@code first .. first+len−1} of the source, checked when they come from a file. */
-    private ByteBuffer readElements(long first, int len) {
-        ByteBuffer in = readRaw(first, len);
-        if (source.origin() != null && source.dtype().isFloating()) {
-            TensorData.requireFinite(new TensorData(source.dtype(), new long[] {len}, in), first, source.origin(), name,
-                    source.dtype(), source.shape());
-        }
         return in;
     }
 

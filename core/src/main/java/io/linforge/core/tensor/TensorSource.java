@@ -37,12 +37,23 @@ public interface TensorSource {
         return new TensorData(dtype(), shape(), b);
     }
 
-    /** The whole tensor in memory, checked for NaN and infinity when it comes from a file (exit 2 naming it). */
-    default TensorData loadChecked(String name) {
-        TensorData d = load();
-        if (origin() != null && dtype().isFloating()) {
-            d.requireFinite(origin(), name);
+    /**
+     * Exit 2 naming the file and the tensor {@code name} when it holds a NaN or an infinity; reads
+     * it a chunk at a time and keeps nothing.
+     */
+    default void requireFinite(String name) {
+        if (!dtype().isFloating()) {
+            return;
         }
-        return d;
+        int size = dtype().byteSize();
+        long n = numel();
+        int per = (16 << 20) / size;
+        for (long first = 0; first < n; first += per) {
+            int len = (int) Math.min(per, n - first);
+            ByteBuffer b = ByteBuffer.allocate(len * size).order(ByteOrder.LITTLE_ENDIAN);
+            read(first * size, b);
+            TensorData.requireFinite(new TensorData(dtype(), new long[] {len}, b.flip()), first, origin(), name, dtype(),
+                    shape());
+        }
     }
 }
