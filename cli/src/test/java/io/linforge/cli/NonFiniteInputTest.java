@@ -104,6 +104,17 @@ class NonFiniteInputTest {
                 "export", TENSOR, "-Infinity at element 3", "BF16");
     }
 
+    @Test
+    void aNanInATensorTheExportDropsIsRefusedToo() throws Exception {
+        // the key bias never reaches the graph (softmax cancels it), yet the checkpoint is refused
+        String bias = "bert.encoder.layer.0.attention.self.key.bias";
+        Path ckpt = copyWith("bert", "model.safetensors", bias, t -> withValue(t, 2, Float.NaN));
+        Path out = dir.resolve("out");
+        badInput(InfoCommandTest.run("export", "--model", ckpt.toString(), "--out", out.toString()), "export", bias,
+                "NaN at element 2 of 32");
+        assertFalse(Files.exists(out));
+    }
+
     @BadInputTest
     void anAdapterWithAnInfiniteFactorIsRefusedNamingTheAdapterTensor() throws Exception {
         Path adapter = copyWith("bert_lora", "adapter_model.safetensors", LORA_B,

@@ -1,7 +1,6 @@
 package io.linforge.exporter;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,8 +15,8 @@ import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.onnx.GraphBuilder;
 import io.linforge.core.onnx.proto.Onnx.ModelProto;
-import io.linforge.core.onnx.proto.Onnx.StringStringEntryProto;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.tensor.TensorSource;
 import io.linforge.exporter.merge.Merger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -116,8 +115,13 @@ public final class OnnxExporter {
     }
 
     public static ModelProto graph(TransformerModel model, Options o) {
+        return graphBuilder(model, o).build();
+    }
+
+    /** The export's graph before it is built: {@code GraphBuilder.save} converts and streams its weights. */
+    public static GraphBuilder graphBuilder(TransformerModel model, Options o) {
         if (model instanceof EncoderModel enc) {
-            return enc.toOnnx(o.fp16(), o.opset(), o.pooling(), o.normalize(), o.flatTokens(), o.halfSoftmax());
+            return enc.toGraph(o.fp16(), o.opset(), o.pooling(), o.normalize(), o.flatTokens(), o.halfSoftmax());
         }
         if (o.pooled()) {
             throw LinforgeException.badInput("--pooling: " + model.config().modelType()
@@ -126,7 +130,7 @@ public final class OnnxExporter {
         if (o.normalize()) {
             throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
         }
-        return ((DecoderModel) model).toOnnx(o.fp16(), o.opset(), o.kvCache(), o.flatTokens(), o.halfSoftmax());
+        return ((DecoderModel) model).toGraph(o.fp16(), o.opset(), o.kvCache(), o.flatTokens(), o.halfSoftmax());
     }
 
     /** The ONNX metadata_props keys of an export's provenance. */
@@ -143,7 +147,7 @@ public final class OnnxExporter {
      * the opset and the compression applied ({"linear_layers": [...]}, the layers replaced by fitted
      * linear maps). The precision is {@code linforge.precision}, which the graph carries already.
      */
-    static ModelProto withProvenance(ModelProto model, Checkpoint ckpt, List<Path> adapters, ModelConfig config, Options o)
+    static void addProvenance(GraphBuilder model, Checkpoint ckpt, List<Path> adapters, ModelConfig config, Options o)
             throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode base = json.createObjectNode();
@@ -170,9 +174,7 @@ public final class OnnxExporter {
         props.put(ADAPTERS_KEY, json.writeValueAsString(adapterList));
         props.put(OPSET_KEY, Integer.toString(o.opset()));
         props.put(COMPRESSION_KEY, json.writeValueAsString(compression));
-        ModelProto.Builder b = model.toBuilder();
-        props.forEach((k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
-        return b.build();
+        props.forEach(model::metadata);
     }
 
     public static Result export(Path modelDir, List<Path> adapters, Path out, Options o) {
@@ -190,26 +192,28 @@ public final class OnnxExporter {
             }
             ModelConfig config = o.pooled() ? merged.toBuilder().set(POOLING_KEY, o.pooling().id())
                     .set(NORMALIZE_KEY, o.normalize()).build() : merged;
-            Map<String, TensorData> tensors = mergedTensors(ckpt, adapters);
-            ModelProto proto;
+            // without adapters the weights stay in the checkpoint's files until the graph is saved,
+            // which converts them one at a time as it writes them
+            Map<String, ? extends TensorSource> tensors = adapters.isEmpty() ? ckpt.sources() : mergedTensors(ckpt, adapters);
             long params;
             boolean decoder;
-            try (TransformerModel model = TransformerModel.load(config, tensors, modelDir, root, DataType.FLOAT32)) {
-                proto = withProvenance(graph(model, o), ckpt, adapters, config, o);
+            long[] bytes = new long[1];
+            try (TransformerModel model = TransformerModel.loadDeferred(config, tensors, modelDir, root)) {
+                GraphBuilder graph = graphBuilder(model, o);
+                addProvenance(graph, ckpt, adapters, config, o);
                 params = model.parameterCount();
                 decoder = model instanceof DecoderModel;
+                AtomicFiles.writeDir(out, tmp -> {
+                    Path onnx = tmp.resolve("model.onnx");
+                    graph.save(onnx, o.externalData());
+                    config.write(tmp.resolve(Checkpoint.CONFIG));
+                    if (ckpt.tokenizerJson().isPresent()) {
+                        Checkpoint.copyTokenizer(ckpt.tokenizerJson().get(), tmp);
+                    }
+                    Path data = tmp.resolve("model.onnx.data");
+                    bytes[0] = Files.size(onnx) + (Files.exists(data) ? Files.size(data) : 0);
+                });
             }
-            long[] bytes = new long[1];
-            AtomicFiles.writeDir(out, tmp -> {
-                Path onnx = tmp.resolve("model.onnx");
-                GraphBuilder.save(proto, onnx, o.externalData());
-                config.write(tmp.resolve(Checkpoint.CONFIG));
-                if (ckpt.tokenizerJson().isPresent()) {
-                    Checkpoint.copyTokenizer(ckpt.tokenizerJson().get(), tmp);
-                }
-                Path data = tmp.resolve("model.onnx.data");
-                bytes[0] = Files.size(onnx) + (Files.exists(data) ? Files.size(data) : 0);
-            });
             return new Result(out, out.resolve("model.onnx"), config, params, bytes[0], decoder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -9,6 +9,7 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.tensor.TensorSource;
 import io.linforge.core.text.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -236,6 +237,21 @@ public final class Checkpoint implements AutoCloseable {
         if (Files.isRegularFile(config)) {
             Files.copy(config, dir.resolve(Tokenizer.CONFIG));
         }
+    }
+
+    /**
+     * All tensors of this checkpoint, read from the files on demand (no mapping stays behind): what
+     * a streamed export converts tensor by tensor. Each is scanned once here, a chunk at a time, so
+     * a NaN or infinite value is exit 2 naming the file and the tensor before anything is written.
+     */
+    public Map<String, TensorSource> sources() {
+        Map<String, TensorSource> m = new LinkedHashMap<>();
+        for (String n : owner.keySet()) {
+            TensorSource t = owner.get(n).source(n);
+            t.requireFinite(n);
+            m.put(n, t);
+        }
+        return m;
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.tensor.TensorSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -237,6 +238,55 @@ public final class SafetensorsFile implements AutoCloseable {
         } catch (IOException ex) {
             throw LinforgeException.badInput(path, name, "cannot map: " + ex.getMessage());
         }
+    }
+
+    /**
+     * The tensor read on demand with positional reads (no mapping), so that streaming a large file
+     * through a conversion does not keep its pages in the process's memory.
+     */
+    public TensorSource source(String name) {
+        Entry e = entry(name);
+        return new TensorSource() {
+            @Override
+            public DType dtype() {
+                return e.dtype();
+            }
+
+            @Override
+            public long[] shape() {
+                return e.shape().clone();
+            }
+
+            @Override
+            public Object origin() {
+                return path;
+            }
+
+            @Override
+            public void read(long byteOffset, ByteBuffer dst) {
+                long len = e.end() - e.begin();
+                if (byteOffset < 0 || byteOffset + dst.remaining() > len) {
+                    throw new IndexOutOfBoundsException(name + ": bytes " + byteOffset + "+" + dst.remaining() + " of " + len);
+                }
+                long pos = dataStart + e.begin() + byteOffset;
+                try {
+                    while (dst.hasRemaining()) {
+                        int r = channel.read(dst, pos);
+                        if (r < 0) {
+                            throw LinforgeException.badInput(path, name, "cannot read: unexpected end of file");
+                        }
+                        pos += r;
+                    }
+                } catch (IOException ex) {
+                    throw LinforgeException.badInput(path, name, "cannot read: " + ex.getMessage());
+                }
+            }
+
+            @Override
+            public String toString() {
+                return e.dtype() + java.util.Arrays.toString(e.shape());
+            }
+        };
     }
 
     @Override

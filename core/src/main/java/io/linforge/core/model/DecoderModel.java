@@ -200,6 +200,15 @@ public final class DecoderModel extends TransformerModel {
     /** As above; {@code halfSoftmax} keeps attention scores and softmax in fp16 (see {@code OnnxEmitter.halfSoftmax}). */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, boolean withCache,
             boolean flatTokens, boolean halfSoftmax) {
+        return toGraph(fp16, opset, withCache, flatTokens, halfSoftmax).build();
+    }
+
+    /**
+     * The graph of {@link #toOnnx(boolean, int, boolean, boolean, boolean)} before it is built: its
+     * weights are converted only when it is built or saved ({@code GraphBuilder.save} streams them).
+     */
+    public io.linforge.core.onnx.GraphBuilder toGraph(boolean fp16, int opset, boolean withCache, boolean flatTokens,
+            boolean halfSoftmax) {
         var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
         var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
         e.halfSoftmax = halfSoftmax && fp16;
@@ -268,6 +277,6 @@ public final class DecoderModel extends TransformerModel {
         }
         g.metadata("linforge.model_type", config.modelType());
         g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
-        return g.build();
+        return g;
     }
 }

@@ -285,6 +285,15 @@ public final class EncoderModel extends TransformerModel {
     /** As above; {@code halfSoftmax} keeps attention scores and softmax in fp16 (see {@code OnnxEmitter.halfSoftmax}). */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset, Pooling pooling, boolean normalize,
             boolean flatTokens, boolean halfSoftmax) {
+        return toGraph(fp16, opset, pooling, normalize, flatTokens, halfSoftmax).build();
+    }
+
+    /**
+     * The graph of {@link #toOnnx(boolean, int, Pooling, boolean, boolean, boolean)} before it is
+     * built: its weights are converted only when it is built or saved.
+     */
+    public io.linforge.core.onnx.GraphBuilder toGraph(boolean fp16, int opset, Pooling pooling, boolean normalize,
+            boolean flatTokens, boolean halfSoftmax) {
         if (pooling != Pooling.NONE && classifier != null) {
             throw io.linforge.core.LinforgeException.badInput("--pooling: the model has a classification head "
                     + "(its output is logits); pooling applies to encoders without one");
@@ -383,7 +392,7 @@ public final class EncoderModel extends TransformerModel {
             g.metadata("linforge.normalize", Boolean.toString(normalize));
             g.metadata("linforge.model_type", config.modelType());
             g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
-            return g.build();
+            return g;
         }
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
                 java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
@@ -402,7 +411,7 @@ public final class EncoderModel extends TransformerModel {
         }
         g.metadata("linforge.model_type", config.modelType());
         g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
-        return g.build();
+        return g;
     }
 
     /** ReduceSum over {@code axis}: axes as an attribute before opset 13, as an input from 13. */

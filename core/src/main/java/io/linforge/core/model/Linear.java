@@ -32,11 +32,11 @@ public final class Linear {
     }
 
     public long inFeatures() {
-        return weight.array().getShape().get(1);
+        return weight.shape()[1];
     }
 
     public long outFeatures() {
-        return weight.array().getShape().get(0);
+        return weight.shape()[0];
     }
 
     public List<LinearAdapter> adapters() {

@@ -2,6 +2,7 @@ package io.linforge.core.model;
 
 import io.linforge.core.LinforgeException;
 import io.linforge.core.config.ModelConfig;
+import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +18,17 @@ public final class ModelInit {
     }
 
     public static Map<String, TensorData> llama(ModelConfig c, long seed) {
+        return llama(c, seed, DType.F32);
+    }
+
+    /**
+     * As {@link #llama(ModelConfig, long)}, each tensor stored as {@code dtype} (F32, F16 or BF16,
+     * rounded to nearest even) as soon as it is drawn: the same draws in every dtype.
+     */
+    public static Map<String, TensorData> llama(ModelConfig c, long seed, DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("weights are F32, F16 or BF16, not " + dtype);
+        }
         if (!c.isDecoder()) {
             throw LinforgeException.badInput("config.json", "model_type", "initialisation from scratch supports "
                     + new java.util.TreeSet<>(ModelConfig.DECODER_TYPES) + ", not " + c.modelType());
@@ -28,7 +40,16 @@ public final class ModelInit {
         int q = c.numAttentionHeads() * c.headDim();
         int kv = c.numKeyValueHeads() * c.headDim();
         int inter = c.intermediateSize();
-        Map<String, TensorData> t = new LinkedHashMap<>();
+        Map<String, TensorData> t = new LinkedHashMap<>() {
+            @Override
+            public TensorData put(String k, TensorData v) {
+                return super.put(k, switch (dtype) {
+                    case BF16 -> v.toBF16();
+                    case F16 -> v.toF16();
+                    default -> v;
+                });
+            }
+        };
         t.put("model.embed_tokens.weight", normal(rng, std, c.vocabSize(), h));
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";

@@ -7,6 +7,7 @@ import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.tensor.TensorSource;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -42,12 +43,28 @@ public abstract class TransformerModel implements AutoCloseable {
     /** Builds a model from tensors in memory (e.g. merged weights); {@code dir} names them in errors. */
     public static TransformerModel load(ModelConfig c, Map<String, TensorData> tensors, java.nio.file.Path dir,
             NDManager parent, DataType dtype) {
+        return load(c, tensors, dir, parent, dtype, false);
+    }
+
+    /**
+     * A model whose parameters stay where {@code tensors} keeps them (e.g. in the checkpoint's
+     * files) until a forward pass or an optimizer needs them: the ONNX export converts them one by
+     * one as it writes them, so a model larger than memory exports ({@code Checkpoint.sources()}
+     * has checked them for NaN and infinity).
+     */
+    public static TransformerModel loadDeferred(ModelConfig c, Map<String, ? extends TensorSource> tensors,
+            java.nio.file.Path dir, NDManager parent) {
+        return load(c, tensors, dir, parent, DataType.FLOAT32, true);
+    }
+
+    private static TransformerModel load(ModelConfig c, Map<String, ? extends TensorSource> tensors, java.nio.file.Path dir,
+            NDManager parent, DataType dtype, boolean deferred) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
             throw new IllegalArgumentException("models run in FLOAT32 or FLOAT16, not " + dtype);
         }
         NDManager m = parent.newSubManager();
         try {
-            Weights w = new Weights(tensors, dir, m, dtype);
+            Weights w = new Weights(tensors, dir, m, dtype, deferred);
             Activations.check(c.hiddenAct(), dir.resolve(Checkpoint.CONFIG));
             TransformerModel model = c.isDecoder() ? new DecoderModel(c, m, dtype, w) : new EncoderModel(c, m, dtype, w);
             w.requireAllUsed(dir.resolve(Checkpoint.CONFIG), c.numHiddenLayers());
@@ -168,7 +185,7 @@ public abstract class TransformerModel implements AutoCloseable {
     public long parameterCount() {
         long n = 0;
         for (Parameter p : params.values()) {
-            n += p.array().getShape().size();
+            n += TensorData.numel(p.shape());
         }
         return n;
     }

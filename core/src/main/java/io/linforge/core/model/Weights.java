@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.core.tensor.TensorSource;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,17 +16,21 @@ import java.util.Map;
  * Names are kept exactly as the checkpoint has them, so a save writes the same keys back.
  */
 public final class Weights {
-    private final Map<String, TensorData> source;
+    private final Map<String, ? extends TensorSource> source;
     private final java.nio.file.Path dir;
     private final NDManager manager;
     private final DataType dtype;
+    private final boolean deferred;
     private final Map<String, Parameter> params = new LinkedHashMap<>();
 
-    Weights(Map<String, TensorData> source, java.nio.file.Path dir, NDManager manager, DataType dtype) {
+    /** {@code deferred}: parameters keep their stored values and load them into NDArrays only when asked. */
+    Weights(Map<String, ? extends TensorSource> source, java.nio.file.Path dir, NDManager manager, DataType dtype,
+            boolean deferred) {
         this.source = source;
         this.dir = dir;
         this.manager = manager;
         this.dtype = dtype;
+        this.deferred = deferred;
     }
 
     /** The checkpoint folder (for error messages). */
@@ -43,7 +48,7 @@ public final class Weights {
         if (p != null) {
             return p;
         }
-        TensorData t = source.get(name);
+        TensorSource t = source.get(name);
         if (t == null) {
             throw LinforgeException.badInput(dir, name, "missing from the checkpoint");
         }
@@ -51,16 +56,20 @@ public final class Weights {
             throw LinforgeException.badInput(dir, name, "shape " + Arrays.toString(t.shape())
                     + " does not match the config (expected " + Arrays.toString(shape) + ")");
         }
-        NDArray a = toNd(manager, t);
         DataType target = keepFp32 ? DataType.FLOAT32 : dtype;
+        p = deferred ? Parameter.deferred(name, t, () -> load(name, t, target)) : new Parameter(name, load(name, t, target));
+        params.put(name, p);
+        return p;
+    }
+
+    private NDArray load(String name, TensorSource t, DataType target) {
+        NDArray a = toNd(manager, t.load());
         if (target != DataType.FLOAT32) {
             NDArray c = a.toType(target, false);
             a.close();
             a = c;
         }
-        p = new Parameter(name, a);
-        params.put(name, p);
-        return p;
+        return a;
     }
 
     Parameter get(String name, long... shape) {

@@ -13,6 +13,7 @@ import io.linforge.core.onnx.proto.Onnx.TensorProto;
 import io.linforge.core.onnx.proto.Onnx.TensorShapeProto;
 import io.linforge.core.onnx.proto.Onnx.TypeProto;
 import io.linforge.core.onnx.proto.Onnx.ValueInfoProto;
+import io.linforge.core.tensor.ConvertedTensor;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
 import java.io.IOException;
@@ -56,6 +57,8 @@ public final class GraphBuilder {
     private final Map<String, Integer> counters = new HashMap<>();
     private final Map<String, String> constantCache = new HashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    /** Initializers whose bytes are produced when the model is built or saved. */
+    private final Map<String, ConvertedTensor> deferred = new HashMap<>();
 
     public GraphBuilder(String name, int opset) {
         this.name = name;
@@ -122,6 +125,18 @@ public final class GraphBuilder {
         String n = initializers.containsKey(name) ? unique(name) : name;
         counters.merge(n, 1, Integer::sum);
         initializers.put(n, OnnxTensors.toProto(n, data));
+        return n;
+    }
+
+    /**
+     * An initializer converted from its source only when the model is built, or streamed into the
+     * external data file when it is saved ({@link #save(Path, boolean)}).
+     */
+    public String initializer(String name, ConvertedTensor data) {
+        String n = initializers.containsKey(name) ? unique(name) : name;
+        counters.merge(n, 1, Integer::sum);
+        initializers.put(n, OnnxTensors.header(n, data.dtype(), data.shape()).build());
+        deferred.put(n, data);
         return n;
     }
 
@@ -215,9 +230,19 @@ public final class GraphBuilder {
         metadata.put(key, value);
     }
 
+    /** The model with every initializer's bytes in it. */
     public ModelProto build() {
+        List<TensorProto> inits = new ArrayList<>();
+        for (TensorProto t : initializers.values()) {
+            ConvertedTensor d = deferred.get(t.getName());
+            inits.add(d == null ? t : OnnxTensors.toProto(t.getName(), d.toTensorData()));
+        }
+        return build(inits);
+    }
+
+    private ModelProto build(List<TensorProto> inits) {
         GraphProto.Builder g = GraphProto.newBuilder().setName(name).addAllNode(nodes)
-                .addAllInitializer(initializers.values()).addAllInput(inputs).addAllOutput(outputs)
+                .addAllInitializer(inits).addAllInput(inputs).addAllOutput(outputs)
                 .addAllValueInfo(valueInfo.values());
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(irVersion(opset)).setProducerName(PRODUCER)
                 .setProducerVersion(Versions.linforge()).setGraph(g)
@@ -227,12 +252,27 @@ public final class GraphBuilder {
     }
 
     /** Total bytes of the initializers' data. */
-    static long initializerBytes(ModelProto m) {
+    static long initializerBytes(ModelProto m, Map<String, ConvertedTensor> deferred) {
         long n = 0;
         for (TensorProto t : m.getGraph().getInitializerList()) {
-            n += t.getRawData().size();
+            ConvertedTensor d = deferred.get(t.getName());
+            n += d == null ? t.getRawData().size() : d.byteSize();
         }
         return n;
+    }
+
+    /**
+     * Writes the model to {@code file} atomically, as {@link #save(ModelProto, Path, boolean)} does;
+     * with external data, each initializer made from a {@link ConvertedTensor} is converted while it
+     * is written to {@code <file>.data}, one at a time, so the weights never sit in memory together.
+     */
+    public void save(Path file, boolean external) throws IOException {
+        ModelProto skeleton = build(new ArrayList<>(initializers.values()));
+        if (!external && initializerBytes(skeleton, deferred) <= EXTERNAL_THRESHOLD) {
+            save(build(), file, false);
+            return;
+        }
+        writeExternal(skeleton, deferred, file);
     }
 
     /**
@@ -241,45 +281,59 @@ public final class GraphBuilder {
      * {@code <file>.data} at 4096-aligned offsets, referenced by {@code external_data}.
      */
     public static void save(ModelProto model, Path file, boolean external) throws IOException {
-        boolean ext = external || initializerBytes(model) > EXTERNAL_THRESHOLD;
-        Path dataFile = file.resolveSibling(file.getFileName() + ".data");
+        boolean ext = external || initializerBytes(model, Map.of()) > EXTERNAL_THRESHOLD;
         if (!ext) {
             AtomicFiles.write(file, out -> model.writeTo(out));
-            Files.deleteIfExists(dataFile);
+            Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".data"));
             return;
         }
+        writeExternal(model, Map.of(), file);
+    }
+
+    /** One external initializer: where it goes and what writes its bytes. */
+    private record Blob(long offset, long length, IoWriter writer) {
+    }
+
+    private interface IoWriter {
+        void write(WritableByteChannel ch) throws IOException;
+    }
+
+    private static void writeExternal(ModelProto model, Map<String, ConvertedTensor> deferred, Path file) throws IOException {
+        Path dataFile = file.resolveSibling(file.getFileName() + ".data");
         String location = dataFile.getFileName().toString();
         GraphProto.Builder g = model.getGraph().toBuilder().clearInitializer();
-        List<ByteString> blobs = new ArrayList<>();
-        List<Long> offsets = new ArrayList<>();
+        List<Blob> blobs = new ArrayList<>();
         long offset = 0;
         for (TensorProto t : model.getGraph().getInitializerList()) {
-            ByteString raw = t.getRawData();
-            if (raw.size() < 1024) {
-                g.addInitializer(t);
+            ConvertedTensor d = deferred.get(t.getName());
+            long size = d == null ? t.getRawData().size() : d.byteSize();
+            if (size < 1024) {
+                g.addInitializer(d == null ? t : OnnxTensors.toProto(t.getName(), d.toTensorData()));
                 continue;
             }
             offset = (offset + 4095) / 4096 * 4096;
             g.addInitializer(t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
                     .addExternalData(entry("location", location)).addExternalData(entry("offset", Long.toString(offset)))
-                    .addExternalData(entry("length", Integer.toString(raw.size()))).build());
-            blobs.add(raw);
-            offsets.add(offset);
-            offset += raw.size();
+                    .addExternalData(entry("length", Long.toString(size))).build());
+            ByteString raw = t.getRawData();
+            blobs.add(new Blob(offset, size, d != null ? d::writeTo : ch -> {
+                ByteBuffer b = raw.asReadOnlyByteBuffer();
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }));
+            offset += size;
         }
         AtomicFiles.write(dataFile, out -> {
             long pos = 0;
             WritableByteChannel ch = Channels.newChannel(out);
-            for (int i = 0; i < blobs.size(); i++) {
-                long pad = offsets.get(i) - pos;
+            for (Blob b : blobs) {
+                long pad = b.offset() - pos;
                 if (pad > 0) {
                     out.write(new byte[(int) pad]);
                 }
-                ByteBuffer b = blobs.get(i).asReadOnlyByteBuffer();
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                pos = offsets.get(i) + blobs.get(i).size();
+                b.writer().write(ch);
+                pos = b.offset() + b.length();
             }
         });
         ModelProto slim = model.toBuilder().setGraph(g).build();

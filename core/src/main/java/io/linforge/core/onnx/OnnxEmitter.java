@@ -2,7 +2,7 @@ package io.linforge.core.onnx;
 
 import io.linforge.core.model.Linear;
 import io.linforge.core.model.Parameter;
-import io.linforge.core.model.TransformerModel;
+import io.linforge.core.tensor.ConvertedTensor;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.tensor.TensorData;
 import java.util.HashMap;
@@ -84,15 +84,9 @@ public final class OnnxEmitter {
     public String weight(Parameter p, boolean transpose, boolean keepFp32) {
         String key = p.name() + (transpose ? "#T" : "") + (keepFp32 ? "#32" : "");
         return weights.computeIfAbsent(key, k -> {
-            TensorData t = TransformerModel.toTensorData(p.array()).toF32();
-            if (transpose) {
-                t = t.transpose2d();
-            }
-            if (fp16 && !keepFp32) {
-                t = t.toF16();
-            }
             String name = transpose ? "/" + p.name().replace('.', '/').replaceFirst("/weight$", "/weight_t") : p.name();
-            return graph.initializer(name, t);
+            return graph.initializer(name, new ConvertedTensor(p.name(), p.values(), transpose,
+                    fp16 && !keepFp32 ? DType.F16 : DType.F32));
         });
     }
 
@@ -103,7 +97,7 @@ public final class OnnxEmitter {
 
     /** The values of a parameter as fp32. */
     public static float[] values(Parameter p) {
-        return TransformerModel.toTensorData(p.array()).toF32().toFloats();
+        return p.values().load().toFloats();
     }
 
     /**
@@ -184,7 +178,7 @@ public final class OnnxEmitter {
         if (scale == 1f) {
             return node("MatMul", s + "/MatMul", x, weight(l.weight(), true, false));
         }
-        TensorData w = TransformerModel.toTensorData(l.weight().array()).toF32().transpose2d();
+        TensorData w = l.weight().values().load().toF32().transpose2d();
         float[] v = w.toFloats();
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (v[i] * (double) scale);

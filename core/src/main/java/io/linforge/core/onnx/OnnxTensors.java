@@ -134,10 +134,15 @@ public final class OnnxTensors {
 
     /** A TensorProto holding {@code data} in {@code raw_data}. */
     public static TensorProto toProto(String name, TensorData data) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(data.dtype().onnxType());
-        for (long d : data.shape()) {
+        return header(name, data.dtype(), data.shape()).setRawData(ByteString.copyFrom(data.data())).build();
+    }
+
+    /** A TensorProto's name, type and dims, without data. */
+    public static TensorProto.Builder header(String name, DType dtype, long[] shape) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(dtype.onnxType());
+        for (long d : shape) {
             b.addDims(d);
         }
-        return b.setRawData(ByteString.copyFrom(data.data())).build();
+        return b;
     }
 }

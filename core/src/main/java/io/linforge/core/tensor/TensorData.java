@@ -10,7 +10,7 @@ import java.util.Arrays;
  * The buffer may be a slice of a memory-mapped file; {@link #data()} returns a fresh
  * little-endian view positioned at 0.
  */
-public final class TensorData {
+public final class TensorData implements TensorSource {
     private final DType dtype;
     private final long[] shape;
     private final ByteBuffer data;
@@ -26,22 +26,38 @@ public final class TensorData {
         this.data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    @Override
     public DType dtype() {
         return dtype;
     }
 
+    @Override
     public long[] shape() {
         return shape.clone();
+    }
+
+    @Override
+    public void read(long byteOffset, ByteBuffer dst) {
+        ByteBuffer src = data();
+        src.position(Math.toIntExact(byteOffset)).limit(Math.toIntExact(byteOffset) + dst.remaining());
+        dst.put(src);
+    }
+
+    @Override
+    public TensorData load() {
+        return this;
     }
 
     public int rank() {
         return shape.length;
     }
 
+    @Override
     public long numel() {
         return numel(shape);
     }
 
+    @Override
     public long byteSize() {
         return data.capacity();
     }
@@ -74,9 +90,14 @@ public final class TensorData {
     public float[] toFloats() {
         int n = Math.toIntExact(numel());
         float[] out = new float[n];
-        ByteBuffer b = data();
-        switch (dtype) {
-            case F32 -> b.asFloatBuffer().get(out);
+        decode(data(), dtype, out, n);
+        return out;
+    }
+
+    /** The first {@code n} elements of {@code b} (little-endian, floating type {@code dt}) as fp32, into {@code out}. */
+    static void decode(ByteBuffer b, DType dt, float[] out, int n) {
+        switch (dt) {
+            case F32 -> b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, 0, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) {
                     out[i] = Half.toFloat(b.getShort(2 * i));
@@ -92,9 +113,31 @@ public final class TensorData {
                     out[i] = (float) b.getDouble(8 * i);
                 }
             }
-            default -> throw new IllegalStateException("not a floating-point tensor: " + dtype);
+            default -> throw new IllegalStateException("not a floating-point tensor: " + dt);
         }
-        return out;
+    }
+
+    /**
+     * The first {@code n} values of {@code f} as {@code to} (F32, F16 or BF16, rounded to nearest
+     * even), little-endian, positioned at 0.
+     */
+    static ByteBuffer encode(float[] f, int n, DType to) {
+        ByteBuffer b = ByteBuffer.allocate(n * to.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (to) {
+            case F32 -> b.asFloatBuffer().put(f, 0, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    b.putShort(2 * i, Half.fromFloat(f[i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    b.putShort(2 * i, bfloat16(f[i]));
+                }
+            }
+            default -> throw new IllegalStateException("cannot write " + to);
+        }
+        return b;
     }
 
     /**
@@ -148,19 +191,28 @@ public final class TensorData {
      * infinity; returns this tensor.
      */
     public TensorData requireFinite(Object file, String name) {
-        long i = firstNonFinite();
+        requireFinite(this, 0, file, name, dtype, shape);
+        return this;
+    }
+
+    /**
+     * Exit 2 when {@code part}, the elements of a tensor of {@code dtype} and {@code shape} from
+     * element {@code first} on, holds a NaN or an infinity; the message names {@code file}, the
+     * tensor {@code name} and the element's index in the whole tensor.
+     */
+    public static void requireFinite(TensorData part, long first, Object file, String name, DType dtype, long[] shape) {
+        long i = part.firstNonFinite();
         if (i >= 0) {
-            ByteBuffer b = data();
+            ByteBuffer b = part.data();
             double v = switch (dtype) {
                 case F32 -> b.getFloat(4 * (int) i);
                 case F16 -> Half.toFloat(b.getShort(2 * (int) i));
                 case BF16 -> Float.intBitsToFloat((b.getShort(2 * (int) i) & 0xffff) << 16);
                 default -> b.getDouble(8 * (int) i);
             };
-            throw LinforgeException.badInput(file, name, "non-finite value " + v + " at element " + i + " of "
-                    + numel() + " (" + dtype + Arrays.toString(shape) + "); NaN and infinite weights are refused");
+            throw LinforgeException.badInput(file, name, "non-finite value " + v + " at element " + (first + i) + " of "
+                    + numel(shape) + " (" + dtype + Arrays.toString(shape) + "); NaN and infinite weights are refused");
         }
-        return this;
     }
 
     private static final int SCAN_CHUNK = 1 << 14;
@@ -203,16 +255,22 @@ public final class TensorData {
 
     /** This floating-point tensor in fp16 (round to nearest even). */
     public TensorData toF16() {
-        if (dtype == DType.F16) {
-            return this;
+        return dtype == DType.F16 ? this : new TensorData(DType.F16, shape, encode(toFloats(), Math.toIntExact(numel()), DType.F16));
+    }
+
+    /** This floating-point tensor in bfloat16 (round to nearest even, as PyTorch's {@code to(torch.bfloat16)}). */
+    public TensorData toBF16() {
+        return dtype == DType.BF16 ? this
+                : new TensorData(DType.BF16, shape, encode(toFloats(), Math.toIntExact(numel()), DType.BF16));
+    }
+
+    /** The bfloat16 bits of {@code v}, rounded to nearest even (NaN stays a quiet NaN). */
+    public static short bfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if (Float.isNaN(v)) {
+            return (short) ((bits >>> 16) | 0x40);
         }
-        float[] f = toFloats();
-        ByteBuffer b = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : f) {
-            b.putShort(Half.fromFloat(v));
-        }
-        b.flip();
-        return new TensorData(DType.F16, shape, b);
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** Transpose of a rank-2 tensor, any element size. */
