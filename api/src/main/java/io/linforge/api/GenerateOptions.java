@@ -21,6 +21,10 @@ import java.nio.file.Path;
  */
 public record GenerateOptions(Path model, String prompt, Path tokenizer, int maxNewTokens, double topP,
         double temperature, long seed, Integer eos, String provider, Integer threads) {
+    public GenerateOptions {
+        provider = provider == null ? "cpu" : provider;
+    }
+
     /** Options with the command line's defaults: greedy decoding of 64 tokens on the CPU. */
     public static Builder builder(Path model, String prompt) {
         return new Builder(model, prompt);

@@ -17,6 +17,10 @@ public record InitOptions(Path config, Path out, boolean overwrite, String token
     /** The byte-level tokenizer, {@link #tokenizer}'s default. */
     public static final String BYTES = "bytes";
 
+    public InitOptions {
+        tokenizer = tokenizer == null ? BYTES : tokenizer;
+    }
+
     /** Options with the command line's defaults for {@code config} into {@code out}. */
     public static Builder builder(Path config, Path out) {
         return new Builder(config, out);
