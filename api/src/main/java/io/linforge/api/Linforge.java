@@ -1,14 +1,20 @@
 package io.linforge.api;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.tensor.DType;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.config.ModelConfig;
+import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Outputs;
 import io.linforge.core.model.EncoderModel;
+import io.linforge.core.model.ModelInit;
 import io.linforge.core.onnx.OnnxImporter;
+import io.linforge.core.text.ByteLevelTokenizer;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.exporter.OnnxExporter;
 import io.linforge.exporter.TensorRtBuilder;
 import io.linforge.exporter.triton.TritonRepository;
+import io.linforge.runtime.Generator;
 import io.linforge.runtime.InferenceSession;
 import io.linforge.runtime.IoInfo;
 import io.linforge.runtime.ModelFiles;
@@ -70,6 +76,104 @@ public final class Linforge {
         OnnxImporter.Result r = OnnxImporter.importTo(o.onnx(), o.out(), o.heads());
         long params = r.tensors().values().stream().mapToLong(t -> t.numel()).sum();
         return new ImportResult(o.onnx(), r.onnxName(), o.out(), params, r.tensors().size(), r.tokenizer(), r.config());
+    }
+
+    /**
+     * Writes a freshly initialised LLaMA-family checkpoint for pre-training (N(0, 0.02²) linears and
+     * embeddings, unit norms) with the byte-level tokenizer or the given {@code tokenizer.json}, as
+     * {@code linforge init} does.
+     *
+     * @throws LinforgeException exit 2 for a missing or unsupported config, a tokenizer whose ids the
+     *     config's {@code vocab_size} does not cover, or an output folder that may not be written
+     */
+    public static InitResult init(InitOptions o) {
+        if (o.config() == null || !Files.isRegularFile(o.config())) {
+            throw o.config() == null ? LinforgeException.badInput("--config is required")
+                    : LinforgeException.badInput(o.config(), "file", "missing");
+        }
+        if (o.out() == null) {
+            throw LinforgeException.badInput("--out is required");
+        }
+        ModelConfig c = ModelConfig.read(o.config());
+        DType dtype = switch (o.dtype()) {
+            case "fp32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "fp16" -> DType.F16;
+            default -> throw LinforgeException.badInput("--dtype: expected fp32, bf16 or fp16, got '" + o.dtype() + "'");
+        };
+        if (dtype != DType.F32) {
+            c = c.toBuilder().set("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float16").build();
+        }
+        if (o.shardBytes() != null && o.shardBytes() < 1) {
+            throw LinforgeException.badInput("--shard-size: must be at least 1 byte, got " + o.shardBytes());
+        }
+        long shardBytes = o.shardBytes() == null ? Checkpoint.DEFAULT_SHARD_BYTES : o.shardBytes();
+        Outputs.checkFolder(o.out(), "--out", o.overwrite(), false);
+        try {
+            Path scratch = Files.createTempDirectory("linforge-init");
+            try {
+                Path tok = scratch.resolve(Checkpoint.TOKENIZER);
+                if (o.tokenizer().equals(InitOptions.BYTES)) {
+                    if (c.vocabSize() < ByteLevelTokenizer.VOCAB) {
+                        throw LinforgeException.badInput(o.config(), "vocab_size", c.vocabSize()
+                                + " is below the byte-level tokenizer's " + ByteLevelTokenizer.VOCAB + " tokens");
+                    }
+                    ByteLevelTokenizer.write(tok);
+                } else {
+                    tok = Path.of(o.tokenizer());
+                    if (!Files.isRegularFile(tok)) {
+                        throw LinforgeException.badInput(tok, "file", "missing (--tokenizer)");
+                    }
+                    int vocab = Tokenizer.vocabSize(tok);
+                    if (vocab > c.vocabSize()) {
+                        throw LinforgeException.badInput(o.config(), "vocab_size", c.vocabSize() + " is below the " + vocab
+                                + " token ids of " + tok + " (--tokenizer); set vocab_size to at least " + vocab);
+                    }
+                }
+                Checkpoint.save(o.out(), c, ModelInit.llama(c, o.seed(), dtype), tok, shardBytes);
+            } finally {
+                AtomicFiles.deleteRecursively(scratch);
+            }
+        } catch (IOException e) {
+            throw new LinforgeException(LinforgeException.FAILURE, e.toString(), e);
+        }
+        try (Checkpoint ck = Checkpoint.open(o.out())) {
+            long n = ck.tensorNames().stream().mapToLong(k -> ck.tensor(k).numel()).sum();
+            return new InitResult(o.out(), ck.config(), n, o.tokenizer(), o.dtype(), ck.fileCount());
+        }
+    }
+
+    /**
+     * Generates text from a decoder export with its key/value cache, on ONNX Runtime or its TensorRT
+     * engine, greedily or by nucleus sampling under the seed, as {@code linforge generate} does.
+     *
+     * @throws LinforgeException exit 2 for a missing model or tokenizer, an empty prompt or options out of range
+     */
+    public static GenerateResult generate(GenerateOptions o) {
+        List<Provider> providers = Provider.parseList(o.provider());
+        Path onnx = ModelFiles.model(o.model(), "--model", providers);
+        Path tokFile = ModelFiles.tokenizer(onnx, o.tokenizer() == null ? null : o.tokenizer().toString());
+        if (o.prompt() == null || o.prompt().isEmpty()) {
+            throw LinforgeException.badInput("--prompt: missing or empty");
+        }
+        if (!(o.topP() >= 0 && o.topP() <= 1) || !(o.temperature() > 0) || Double.isInfinite(o.temperature())
+                || o.maxNewTokens() < 1) {
+            throw LinforgeException.badInput("--top-p in [0, 1], --temperature > 0 and --max-new-tokens >= 1 needed");
+        }
+        SessionConfig.Builder b = SessionConfig.builder().providers(providers);
+        if (o.threads() != null) {
+            b.intraOpThreads(o.threads());
+        }
+        try (Tokenizer tok = Tokenizer.load(tokFile); InferenceSession s = Sessions.open(onnx, b.build())) {
+            long[] ids = tok.modelIds(o.prompt());
+            long t0 = System.nanoTime();
+            long[] all = new Generator(s).generate(ids, o.maxNewTokens(), o.topP(), o.temperature(), o.seed(),
+                    o.eos() == null ? -1 : o.eos());
+            double sec = (System.nanoTime() - t0) / 1e9;
+            long[] fresh = java.util.Arrays.copyOfRange(all, ids.length, all.length);
+            return new GenerateResult(o.prompt(), tok.completion(ids, all), ids, fresh, s.engine(), fresh.length / sec,
+                    o.topP() > 0 ? "top-p" : "greedy");
+        }
     }
 
     /**

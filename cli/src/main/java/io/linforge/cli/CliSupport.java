@@ -106,34 +106,6 @@ public final class CliSupport {
         }
     }
 
-    /**
-     * A size in bytes: digits with an optional unit, KB/MB/GB (powers of 1000, as transformers'
-     * {@code max_shard_size}) or KiB/MiB/GiB (powers of 1024); at least 1 byte.
-     */
-    public static long byteSize(String option, String v) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*([KMG]i?B)?").matcher(v.trim());
-        if (m.matches()) {
-            long unit = m.group(2) == null ? 1 : switch (m.group(2)) {
-                case "KB" -> 1_000L;
-                case "MB" -> 1_000_000L;
-                case "GB" -> 1_000_000_000L;
-                case "KiB" -> 1L << 10;
-                case "MiB" -> 1L << 20;
-                default -> 1L << 30;
-            };
-            try {
-                long bytes = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
-                if (bytes > 0) {
-                    return bytes;
-                }
-            } catch (ArithmeticException | NumberFormatException e) {
-                // reported below
-            }
-        }
-        throw LinforgeException.badInput("--" + option + ": expected a positive size such as 2GB, 500MB or 1GiB, got '"
-                + v + "'");
-    }
-
     public static double doubleOption(CommandLine cmd, String name, double dflt) {
         String v = cmd.getOptionValue(name);
         if (v == null) {

@@ -1,16 +1,9 @@
 package io.linforge.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.core.LinforgeException;
-import io.linforge.core.text.Tokenizer;
-import io.linforge.runtime.Generator;
-import io.linforge.runtime.ModelFiles;
-import io.linforge.runtime.InferenceSession;
-import io.linforge.runtime.Sessions;
-import io.linforge.runtime.Provider;
-import io.linforge.runtime.SessionConfig;
+import io.linforge.api.GenerateOptions;
+import io.linforge.api.GenerateResult;
+import io.linforge.api.Linforge;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -52,44 +45,19 @@ public final class GenerateCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        java.util.List<Provider> providers = Provider.parseList(cmd.getOptionValue("provider", "cpu"));
-        Path onnx = ModelFiles.model(CliSupport.requiredPath(cmd, "model"), "--model", providers);
-        Path tokFile = ModelFiles.tokenizer(onnx, cmd.getOptionValue("tokenizer"));
-        String prompt = cmd.getOptionValue("prompt");
-        if (prompt == null || prompt.isEmpty()) {
-            throw LinforgeException.badInput("--prompt: missing or empty");
-        }
-        int maxNew = CliSupport.intOption(cmd, "max-new-tokens", 64);
-        double topP = CliSupport.doubleOption(cmd, "top-p", 0);
-        double temperature = CliSupport.doubleOption(cmd, "temperature", 1);
-        if (topP < 0 || topP > 1 || temperature <= 0 || maxNew < 1) {
-            throw LinforgeException.badInput("--top-p in [0, 1], --temperature > 0 and --max-new-tokens >= 1 needed");
-        }
-        SessionConfig.Builder b = SessionConfig.builder().providers(providers);
-        if (cmd.hasOption("threads")) {
-            b.intraOpThreads(CliSupport.intOption(cmd, "threads", 0));
-        }
-        ObjectNode out = CliSupport.JSON.createObjectNode();
-        try (Tokenizer tok = Tokenizer.load(tokFile); InferenceSession s = Sessions.open(onnx, b.build())) {
-            long[] ids = tok.modelIds(prompt);
-            long t0 = System.nanoTime();
-            long[] all = new Generator(s).generate(ids, maxNew, topP, temperature, CliSupport.intOption(cmd, "seed", 42),
-                    CliSupport.intOption(cmd, "eos", -1));
-            double sec = (System.nanoTime() - t0) / 1e9;
-            long[] fresh = Arrays.copyOfRange(all, ids.length, all.length);
-            String text = tok.completion(ids, all);
-            System.out.println(prompt + text);
-            out.put("prompt", prompt);
-            out.put("completion", text);
-            out.put("prompt_tokens", ids.length);
-            out.set("prompt_token_ids", CliSupport.JSON.valueToTree(ids));
-            out.put("new_tokens", fresh.length);
-            out.set("new_token_ids", CliSupport.JSON.valueToTree(fresh));
-            out.put("engine", s.engine());
-            out.put("tokens_per_s", fresh.length / sec);
-            out.put("mode", topP > 0 ? "top-p" : "greedy");
-        }
-        CliSupport.writeJson(cmd, out);
+        GenerateResult r = Linforge.generate(GenerateOptions.builder(CliSupport.requiredPath(cmd, "model"),
+                        cmd.getOptionValue("prompt"))
+                .tokenizer(cmd.hasOption("tokenizer") ? CliSupport.requiredPath(cmd, "tokenizer") : null)
+                .maxNewTokens(CliSupport.intOption(cmd, "max-new-tokens", 64))
+                .topP(CliSupport.doubleOption(cmd, "top-p", 0))
+                .temperature(CliSupport.doubleOption(cmd, "temperature", 1))
+                .seed(CliSupport.intOption(cmd, "seed", 42))
+                .eos(cmd.hasOption("eos") ? CliSupport.intOption(cmd, "eos", -1) : null)
+                .provider(cmd.getOptionValue("provider", "cpu"))
+                .threads(cmd.hasOption("threads") ? CliSupport.intOption(cmd, "threads", 0) : null)
+                .build());
+        System.out.println(r.prompt() + r.completion());
+        CliSupport.writeJson(cmd, r.toJson());
         return 0;
     }
 }

@@ -1,14 +1,8 @@
 package io.linforge.cli;
 
-import io.linforge.core.LinforgeException;
-import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.config.ModelConfig;
-import io.linforge.core.io.AtomicFiles;
-import io.linforge.core.model.ModelInit;
-import io.linforge.core.tensor.DType;
-import io.linforge.core.text.ByteLevelTokenizer;
-import io.linforge.core.text.Tokenizer;
-import java.nio.file.Files;
+import io.linforge.api.InitOptions;
+import io.linforge.api.InitResult;
+import io.linforge.api.Linforge;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -44,67 +38,15 @@ public final class InitCommand implements Command {
 
     @Override
     public int run(CommandLine cmd) throws Exception {
-        Path cfgFile = CliSupport.requiredPath(cmd, "config");
-        if (!Files.isRegularFile(cfgFile)) {
-            throw LinforgeException.badInput(cfgFile, "file", "missing");
-        }
-        ModelConfig c = ModelConfig.read(cfgFile);
-        String dtypeArg = cmd.getOptionValue("dtype", "fp32");
-        DType dtype = switch (dtypeArg) {
-            case "fp32" -> DType.F32;
-            case "bf16" -> DType.BF16;
-            case "fp16" -> DType.F16;
-            default -> throw LinforgeException.badInput("--dtype: expected fp32, bf16 or fp16, got '" + dtypeArg + "'");
-        };
-        if (cmd.hasOption("dtype")) {
-            c = c.toBuilder().set("torch_dtype", switch (dtype) {
-                case BF16 -> "bfloat16";
-                case F16 -> "float16";
-                default -> "float32";
-            }).build();
-        }
-        long shardBytes = cmd.hasOption("shard-size") ? CliSupport.byteSize("shard-size", cmd.getOptionValue("shard-size"))
-                : Checkpoint.DEFAULT_SHARD_BYTES;
-        Path out = CliSupport.requiredPath(cmd, "out");
-        String tokArg = cmd.getOptionValue("tokenizer", "bytes");
-        Path scratch = Files.createTempDirectory("linforge-init");
-        try {
-            Path tok = scratch.resolve(Checkpoint.TOKENIZER);
-            if (tokArg.equals("bytes")) {
-                if (c.vocabSize() < ByteLevelTokenizer.VOCAB) {
-                    throw LinforgeException.badInput(cfgFile, "vocab_size", c.vocabSize() + " is below the byte-level tokenizer's "
-                            + ByteLevelTokenizer.VOCAB + " tokens");
-                }
-                ByteLevelTokenizer.write(tok);
-            } else {
-                tok = Path.of(tokArg);
-                if (!Files.isRegularFile(tok)) {
-                    throw LinforgeException.badInput(tok, "file", "missing (--tokenizer)");
-                }
-                int vocab = Tokenizer.vocabSize(tok);
-                if (vocab > c.vocabSize()) {
-                    throw LinforgeException.badInput(cfgFile, "vocab_size", c.vocabSize() + " is below the " + vocab
-                            + " token ids of " + tok + " (--tokenizer); set vocab_size to at least " + vocab);
-                }
-            }
-            Checkpoint.save(out, c, ModelInit.llama(c, CliSupport.intOption(cmd, "seed", 42), dtype), tok, shardBytes);
-        } finally {
-            AtomicFiles.deleteRecursively(scratch);
-        }
-        try (Checkpoint ck = Checkpoint.open(out)) {
-            long n = ck.tensorNames().stream().mapToLong(k -> ck.tensor(k).numel()).sum();
-            System.out.printf("initialised %s: %d layers, hidden %d, %,d parameters (%s, %d file%s) -> %s%n", c.modelType(),
-                    c.numHiddenLayers(), c.hiddenSize(), n, dtypeArg, ck.fileCount(), ck.fileCount() == 1 ? "" : "s", out);
-            var r = CliSupport.JSON.createObjectNode();
-            r.put("model_type", c.modelType());
-            r.put("layers", c.numHiddenLayers());
-            r.put("hidden_size", c.hiddenSize());
-            r.put("parameters", n);
-            r.put("tokenizer", tokArg);
-            r.put("dtype", dtypeArg);
-            r.put("files", ck.fileCount());
-            CliSupport.writeJson(cmd, r);
-        }
+        InitResult r = Linforge.init(InitOptions.builder(CliSupport.requiredPath(cmd, "config"), CliSupport.requiredPath(cmd, "out"))
+                .overwrite(cmd.hasOption("overwrite")).tokenizer(cmd.getOptionValue("tokenizer"))
+                .seed(CliSupport.intOption(cmd, "seed", 42)).dtype(cmd.getOptionValue("dtype"))
+                .shardBytes(cmd.hasOption("shard-size") ? InitOptions.parseSize("shard-size", cmd.getOptionValue("shard-size")) : null)
+                .build());
+        System.out.printf("initialised %s: %d layers, hidden %d, %,d parameters (%s, %d file%s) -> %s%n", r.config().modelType(),
+                r.config().numHiddenLayers(), r.config().hiddenSize(), r.parameters(), r.dtype(), r.files(),
+                r.files() == 1 ? "" : "s", r.out());
+        CliSupport.writeJson(cmd, r.toJson());
         return 0;
     }
 }

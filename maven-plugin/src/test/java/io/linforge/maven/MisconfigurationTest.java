@@ -73,4 +73,38 @@ class MisconfigurationTest {
         assertEquals("linforge:CompressMojo: healSteps: only with heal lora or heal distill", steps.getMessage());
         assertEquals(false, Files.exists(dir.resolve("lora")) || Files.exists(dir.resolve("small")));
     }
+
+    @Test
+    void initAndGenerateGoals(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("tiny.json");
+        Files.writeString(cfg, "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": 257,"
+                + " \"hidden_size\": 16, \"intermediate_size\": 24, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
+                + " \"num_key_value_heads\": 1, \"max_position_embeddings\": 32, \"tie_word_embeddings\": true}");
+        InitMojo init = new InitMojo();
+        init.config = cfg.toFile();
+        MojoExecutionException missing = assertThrows(MojoExecutionException.class, init::execute);
+        assertEquals("linforge:InitMojo: parameter 'out' is missing", missing.getMessage());
+        init.out = dir.resolve("init").toFile();
+        init.tokenizer = dir.resolve("none.json").toString();
+        MojoExecutionException tok = assertThrows(MojoExecutionException.class, init::execute);
+        assertEquals("linforge:InitMojo: " + dir.resolve("none.json") + ": file: missing (tokenizer)", tok.getMessage());
+        init.tokenizer = null;
+        init.json = dir.resolve("init.json").toFile();
+        init.execute();
+        // tied embeddings 257 x 16; q 16x16, k and v 8x16, o 16x16, gate and up 24x16, down 16x24, two norms; final norm
+        long params = 257 * 16 + (16 * 16 + 2 * 8 * 16 + 16 * 16 + 3 * 24 * 16 + 2 * 16) + 16;
+        assertEquals(params, io.linforge.api.Json.MAPPER.readTree(init.json).get("parameters").asLong());
+        assertEquals(true, Files.isRegularFile(dir.resolve("init/model.safetensors")));
+
+        GenerateMojo gen = new GenerateMojo();
+        gen.model = dir.resolve("init").toFile();
+        MojoExecutionException noPrompt = assertThrows(MojoExecutionException.class, gen::execute);
+        assertEquals("linforge:GenerateMojo: parameter 'prompt' is missing", noPrompt.getMessage());
+        gen.prompt = "x";
+        gen.model = dir.resolve("none.onnx").toFile();
+        MojoExecutionException noModel = assertThrows(MojoExecutionException.class, gen::execute);
+        assertEquals(1, noModel.getMessage().lines().count(), noModel.getMessage());
+        assertEquals(true, noModel.getMessage().startsWith("linforge:GenerateMojo: ") && noModel.getMessage().contains("model"),
+                noModel.getMessage());
+    }
 }

@@ -1,5 +1,6 @@
 package io.linforge.apiuse;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,8 +12,12 @@ import io.linforge.api.BenchOptions;
 import io.linforge.api.BenchResult;
 import io.linforge.api.ExportOptions;
 import io.linforge.api.ExportResult;
+import io.linforge.api.GenerateOptions;
+import io.linforge.api.GenerateResult;
 import io.linforge.api.ImportOptions;
 import io.linforge.api.ImportResult;
+import io.linforge.api.InitOptions;
+import io.linforge.api.InitResult;
 import io.linforge.api.Linforge;
 import io.linforge.api.ValidateOptions;
 import io.linforge.api.ValidateResult;
@@ -23,7 +28,9 @@ import io.linforge.api.training.TrainResult;
 import io.linforge.api.training.Training;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linforge.api.Json;
+import io.linforge.cli.Main;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.checkpoint.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -137,5 +144,84 @@ class JavaApiTest {
                 .samples(8).seq(64).build());
         assertEquals(a.tokens(), tuned.tokens());
         assertNotEquals(a.layers().get(0).linearity(), tuned.layers().get(0).linearity());
+    }
+
+    /** A tiny LLaMA config (byte-level vocabulary): 2 layers, hidden 32, 4 query and 2 key/value heads of 8. */
+    static Path tinyDecoderConfig(Path dir) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER
+                .readTree(ROOT.resolve("recipes/models/llama-d256-l6-gqa.json").toFile());
+        cfg.put("hidden_size", 32).put("intermediate_size", 48).put("num_hidden_layers", 2).put("head_dim", 8)
+                .put("num_attention_heads", 4).put("num_key_value_heads", 2).put("max_position_embeddings", 64);
+        Path f = dir.resolve("tiny.json");
+        Files.writeString(f, Json.MAPPER.writeValueAsString(cfg));
+        return f;
+    }
+
+    @Test
+    void initExportGenerate(@TempDir Path dir) throws Exception {
+        Path cfg = tinyDecoderConfig(dir);
+        InitResult init = Linforge.init(InitOptions.builder(cfg, dir.resolve("init")).seed(3).build());
+        // embeddings and LM head 257 x 32; per layer q 32x32, k and v 16x32, o 32x32, gate and up 48x32, down 32x48, 2 norms
+        long perLayer = 32 * 32 + 2 * 16 * 32 + 32 * 32 + 3 * 48 * 32 + 2 * 32;
+        assertEquals(2 * 257 * 32 + 2 * perLayer + 32, init.parameters());
+        assertEquals(2, init.config().numHiddenLayers());
+        assertEquals("bytes", init.toJson().get("tokenizer").asText());
+        try (Checkpoint ck = Checkpoint.open(init.out())) {
+            assertEquals(List.of(16L, 32L), List.of(ck.tensor("model.layers.1.self_attn.k_proj.weight").shape()[0],
+                    ck.tensor("model.layers.1.self_attn.k_proj.weight").shape()[1]));
+            assertEquals(48, ck.tensor("model.layers.0.mlp.down_proj.weight").shape()[1]);
+            for (String n : ck.tensorNames()) {
+                assertEquals("F32", ck.tensor(n).dtype().name(), n);
+            }
+            float[] norm = ck.tensor("model.norm.weight").toFloats();
+            assertEquals(1f, norm[0]);
+            float[] q = ck.tensor("model.layers.0.self_attn.q_proj.weight").toFloats();
+            double sq = 0;
+            for (float v : q) {
+                sq += v * v;
+            }
+            assertEquals(0.02, Math.sqrt(sq / q.length), 0.002, "N(0, 0.02^2) weights");
+        }
+        // the same seed writes the same weights, and the command line writes what the API writes
+        assertEquals(0, Main.execute("init", "--config", cfg.toString(), "--seed", "3", "--out", dir.resolve("cli-init").toString()));
+        assertArrayEquals(Files.readAllBytes(init.out().resolve("model.safetensors")),
+                Files.readAllBytes(dir.resolve("cli-init/model.safetensors")));
+
+        LinforgeException small = assertThrows(LinforgeException.class, () -> Linforge.init(InitOptions.builder(
+                ROOT.resolve("core/src/test/resources/fixtures/hf/bert/config.json"), dir.resolve("never")).build()));
+        assertEquals(LinforgeException.BAD_INPUT, small.exitCode());
+        LinforgeException exists = assertThrows(LinforgeException.class,
+                () -> Linforge.init(InitOptions.builder(cfg, init.out()).build()));
+        assertTrue(exists.getMessage().contains("--out"), exists.getMessage());
+        assertFalse(Files.exists(dir.resolve("never")));
+
+        ExportResult export = Linforge.export(ExportOptions.builder(init.out(), dir.resolve("export")).build());
+        assertTrue(export.decoder());
+        GenerateResult g = Linforge.generate(GenerateOptions.builder(export.onnx(), "Call me").maxNewTokens(5).build());
+        assertEquals("greedy", g.mode());
+        assertEquals(5, g.newTokenIds().length);
+        Path json = dir.resolve("generate.json");
+        assertEquals(0, Main.execute("generate", "--model", export.onnx().toString(), "--prompt", "Call me",
+                "--max-new-tokens", "5", "--json", json.toString()));
+        JsonNode cli = Json.MAPPER.readTree(json.toFile());
+        assertEquals(java.util.Arrays.toString(g.newTokenIds()), cli.get("new_token_ids").toString().replace(",", ", "),
+                "the command line's greedy tokens");
+        assertEquals(java.util.Arrays.toString(g.promptTokenIds()), cli.get("prompt_token_ids").toString().replace(",", ", "));
+        assertEquals(g.completion(), cli.get("completion").asText());
+
+        // nucleus sampling: the seed fixes the tokens, another seed draws others
+        GenerateOptions.Builder sampled = GenerateOptions.builder(export.onnx(), "Call me").maxNewTokens(12).topP(0.95)
+                .temperature(2);
+        long[] a = Linforge.generate(sampled.seed(1).build()).newTokenIds();
+        assertArrayEquals(a, Linforge.generate(sampled.seed(1).build()).newTokenIds());
+        assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(Linforge.generate(sampled.seed(2).build())
+                .newTokenIds()));
+
+        LinforgeException empty = assertThrows(LinforgeException.class,
+                () -> Linforge.generate(GenerateOptions.builder(export.onnx(), "").build()));
+        assertEquals("--prompt: missing or empty", empty.getMessage());
+        LinforgeException topP = assertThrows(LinforgeException.class,
+                () -> Linforge.generate(GenerateOptions.builder(export.onnx(), "x").topP(1.5).build()));
+        assertEquals(LinforgeException.BAD_INPUT, topP.exitCode());
     }
 }

@@ -15,6 +15,7 @@ import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.HiddenBlock;
 import io.linforge.core.model.Linear;
 import io.linforge.core.model.Parameter;
+import io.linforge.core.model.Scalars;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.ClassificationData;
 import io.linforge.trainer.data.DataOrder;
@@ -87,7 +88,7 @@ public final class Distiller {
         if (alpha >= 1) {
             return soft;
         }
-        return soft.add(ClassifierTrainer.crossEntropy(student, labels, numLabels).mul((float) (1 - alpha)));
+        return soft.add(Scalars.mul(ClassifierTrainer.crossEntropy(student, labels, numLabels), (float) (1 - alpha)));
     }
 
     /**
@@ -96,14 +97,14 @@ public final class Distiller {
      */
     public static NDArray kl(NDArray teacher, NDArray student, double temperature) {
         int axis = teacher.getShape().dimension() - 1;
-        NDArray logQ = temperature == 1 ? student.logSoftmax(axis) : student.div((float) temperature).logSoftmax(axis);
-        NDArray logP = temperature == 1 ? teacher.logSoftmax(axis) : teacher.div((float) temperature).logSoftmax(axis);
+        NDArray logQ = temperature == 1 ? student.logSoftmax(axis) : Scalars.div(student, (float) temperature).logSoftmax(axis);
+        NDArray logP = temperature == 1 ? teacher.logSoftmax(axis) : Scalars.div(teacher, (float) temperature).logSoftmax(axis);
         return logP.exp().mul(logP.sub(logQ)).sum(new int[] {axis});
     }
 
     /** The soft term {@code α·T²·mean(KL)} over every row (every position of a language model's batch). */
     static NDArray soft(NDArray teacher, NDArray student, double temperature, double alpha) {
-        return kl(teacher, student, temperature).mean().mul((float) (alpha * temperature * temperature));
+        return Scalars.mul(kl(teacher, student, temperature).mean(), (float) (alpha * temperature * temperature));
     }
 
     /**
@@ -116,7 +117,7 @@ public final class Distiller {
         if (alpha >= 1) {
             return soft;
         }
-        return soft.add(CausalLmTrainer.nextTokenLoss(student, ids).mul((float) (1 - alpha)));
+        return soft.add(Scalars.mul(CausalLmTrainer.nextTokenLoss(student, ids), (float) (1 - alpha)));
     }
 
     /**

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Parameter;
+import io.linforge.core.model.Scalars;
 import io.linforge.trainer.optim.AdamW;
 import io.linforge.trainer.optim.Schedule;
 import java.nio.file.Path;
@@ -94,9 +95,9 @@ public final class TrainLoop {
                                 if (c.linearityWeight() != 0) {
                                     NDArray r = LinearityRegularizer.penalty(mb.hidden(), mb.mask());
                                     reg += r.getFloat() / c.accumulate();
-                                    l = l.add(r.mul((float) c.linearityWeight()));
+                                    l = l.add(Scalars.mul(r, (float) c.linearityWeight()));
                                 }
-                                gc.backward(c.accumulate() == 1 ? l : l.div((float) c.accumulate()));
+                                gc.backward(c.accumulate() == 1 ? l : Scalars.div(l, (float) c.accumulate()));
                                 tokens += mb.tokens();
                             }
                         }

@@ -19,11 +19,11 @@ public final class Activations {
     public static NDArray apply(String name, NDArray x) {
         return switch (name) {
             // exact erf form: x * 0.5 * (1 + erf(x / sqrt 2))
-            case "gelu" -> x.mul(0.5).mul(x.div(Math.sqrt(2.0)).erf().add(1.0));
+            case "gelu" -> Scalars.mul(x, 0.5).mul(Scalars.div(x, Math.sqrt(2.0)).erf().add(1.0));
             // tanh approximation
-            case "gelu_new", "gelu_pytorch_tanh" -> x.mul(0.5).mul(
-                    x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2.0 / Math.PI)).tanh().add(1.0));
-            case "relu" -> x.maximum(0f);
+            case "gelu_new", "gelu_pytorch_tanh" -> Scalars.mul(x, 0.5).mul(
+                    Scalars.mul(Scalars.mul(Scalars.pow(x, 3), 0.044715).add(x), Math.sqrt(2.0 / Math.PI)).tanh().add(1.0));
+            case "relu" -> Scalars.maximum(x, 0);
             case "silu", "swish" -> x.mul(ai.djl.nn.Activation.sigmoid(x));
             case "tanh" -> x.tanh();
             default -> throw new IllegalArgumentException(name);

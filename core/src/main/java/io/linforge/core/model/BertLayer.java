@@ -76,7 +76,7 @@ public final class BertLayer implements HiddenBlock {
         if (dt != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
-        scores = scores.div((float) Math.sqrt(d));
+        scores = Scalars.div(scores, (float) Math.sqrt(d));
         if (bias != null) {
             scores = scores.add(bias);
         }

@@ -8,6 +8,7 @@ import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Linear;
 import io.linforge.core.model.LinearAdapter;
 import io.linforge.core.model.Parameter;
+import io.linforge.core.model.Scalars;
 import java.util.SplittableRandom;
 
 /**
@@ -102,6 +103,6 @@ public final class LoraLinear implements LinearAdapter {
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDArray h = ctx.training() && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray y = ai.djl.nn.core.Linear.linear(h, a.array()).singletonOrThrow();
-        return ai.djl.nn.core.Linear.linear(y, b.array()).singletonOrThrow().mul((float) scaling);
+        return Scalars.mul(ai.djl.nn.core.Linear.linear(y, b.array()).singletonOrThrow(), (float) scaling);
     }
 }
