@@ -36,6 +36,38 @@ public interface Adapter {
         String describe();
     }
 
+    /**
+     * A {@link Delta} from its parts: the module, the base shape, the fold, the two refusals and the
+     * description.
+     */
+    record Change(String module, long[] shape, java.util.function.UnaryOperator<float[]> folder,
+            java.util.function.Function<String, LinforgeException> missing,
+            java.util.function.Function<long[], LinforgeException> mismatch, String describe) implements Delta {
+        @Override
+        public float[] fold(float[] weight) {
+            return folder.apply(weight);
+        }
+
+        @Override
+        public LinforgeException missingBase(String key) {
+            return missing.apply(key);
+        }
+
+        @Override
+        public LinforgeException shapeMismatch(long[] baseShape) {
+            return mismatch.apply(baseShape);
+        }
+    }
+
+    /** {@code weight + delta}, element by element, as a new array. */
+    static float[] add(float[] weight, float[] delta) {
+        float[] v = weight.clone();
+        for (int i = 0; i < v.length; i++) {
+            v[i] += delta[i];
+        }
+        return v;
+    }
+
     List<? extends Delta> deltas();
 
     /** Tensors stored whole (classification heads, biases), by their name in the model. */

@@ -56,14 +56,7 @@ public final class LoraAdapter implements Adapter {
          */
         public float[] fold(float[] weight, Path file) {
             float[] d = delta(this);
-            if (variant == null) {
-                float[] v = weight.clone();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] += d[i];
-                }
-                return v;
-            }
-            return variant.fold(weight, d, out(), in(), extra, file, ROOT + name);
+            return variant == null ? Adapter.add(weight, d) : variant.fold(weight, d, out(), in(), extra, file, ROOT + name);
         }
     }
 
@@ -359,45 +352,19 @@ public final class LoraAdapter implements Adapter {
     public List<Adapter.Delta> deltas() {
         List<Adapter.Delta> d = new ArrayList<>();
         for (Module m : modules.values()) {
-            d.add(new Adapter.Delta() {
-                @Override
-                public String module() {
-                    return m.name();
+            long[] shape = fanInFanOut ? new long[] {m.in(), m.out()} : new long[] {m.out(), m.in()};
+            d.add(new Adapter.Change(m.name(), shape, w -> {
+                if (!fanInFanOut) {
+                    return m.fold(w, weightsFile());
                 }
-
-                @Override
-                public long[] shape() {
-                    return fanInFanOut ? new long[] {m.in(), m.out()} : new long[] {m.out(), m.in()};
-                }
-
-                @Override
-                public float[] fold(float[] weight) {
-                    if (!fanInFanOut) {
-                        return m.fold(weight, weightsFile());
-                    }
-                    float[] w = TensorData.ofFloats(shape(), weight).transpose2d().toFloats();
-                    float[] r = m.fold(w, weightsFile());
-                    return TensorData.ofFloats(new long[] {m.out(), m.in()}, r).transpose2d().toFloats();
-                }
-
-                @Override
-                public LinforgeException missingBase(String key) {
-                    return LinforgeException.badInput(weightsFile(), ROOT + m.name() + ".lora_A.weight",
-                            "the base checkpoint has no '" + key + "'");
-                }
-
-                @Override
-                public LinforgeException shapeMismatch(long[] baseShape) {
-                    return LinforgeException.badInput(weightsFile(), ROOT + m.name(), "adapter shape "
-                            + java.util.Arrays.toString(shape()) + " does not match the base weight "
-                            + java.util.Arrays.toString(baseShape));
-                }
-
-                @Override
-                public String describe() {
-                    return ROOT + m.name() + " (scaling " + m.scaling() + ")";
-                }
-            });
+                float[] r = m.fold(TensorData.ofFloats(shape, w).transpose2d().toFloats(), weightsFile());
+                return TensorData.ofFloats(new long[] {m.out(), m.in()}, r).transpose2d().toFloats();
+            }, key -> LinforgeException.badInput(weightsFile(), ROOT + m.name() + ".lora_A.weight",
+                    "the base checkpoint has no '" + key + "'"),
+                    base -> LinforgeException.badInput(weightsFile(), ROOT + m.name(), "adapter shape "
+                            + java.util.Arrays.toString(shape) + " does not match the base weight "
+                            + java.util.Arrays.toString(base)),
+                    ROOT + m.name() + " (scaling " + m.scaling() + ")"));
         }
         return d;
     }

@@ -98,44 +98,12 @@ public final class SparseGradDelta implements Adapter {
     public List<Adapter.Delta> deltas() {
         List<Adapter.Delta> d = new ArrayList<>();
         for (Module m : modules.values()) {
-            d.add(new Adapter.Delta() {
-                @Override
-                public String module() {
-                    return m.name();
-                }
-
-                @Override
-                public long[] shape() {
-                    return new long[] {m.out(), m.in()};
-                }
-
-                @Override
-                public float[] fold(float[] weight) {
-                    float[] delta = denseDelta(m);
-                    float[] v = weight.clone();
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] += delta[i];
-                    }
-                    return v;
-                }
-
-                @Override
-                public LinforgeException missingBase(String key) {
-                    return LinforgeException.badInput(weightsFile(), m.name() + ".delta.values",
-                            "the base checkpoint has no '" + key + "'");
-                }
-
-                @Override
-                public LinforgeException shapeMismatch(long[] baseShape) {
-                    return LinforgeException.badInput(dir.resolve(CONFIG), "modules." + m.name() + ".shape",
-                            "[" + m.out() + ", " + m.in() + "] does not match the base weight " + Arrays.toString(baseShape));
-                }
-
-                @Override
-                public String describe() {
-                    return m.name() + ".delta";
-                }
-            });
+            d.add(new Adapter.Change(m.name(), new long[] {m.out(), m.in()}, w -> Adapter.add(w, denseDelta(m)),
+                    key -> LinforgeException.badInput(weightsFile(), m.name() + ".delta.values",
+                            "the base checkpoint has no '" + key + "'"),
+                    base -> LinforgeException.badInput(dir.resolve(CONFIG), "modules." + m.name() + ".shape",
+                            "[" + m.out() + ", " + m.in() + "] does not match the base weight " + Arrays.toString(base)),
+                    m.name() + ".delta"));
         }
         return d;
     }
