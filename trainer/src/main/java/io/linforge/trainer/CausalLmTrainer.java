@@ -34,7 +34,7 @@ import java.util.Set;
 
 /**
  * Causal language modelling on plain text (next-token cross-entropy over packed blocks) for the
- * LLaMA decoder, with any method: full, LoRA, ReLoRA, SparseGrad, BitFit. The low-rank and sparse
+ * LLaMA decoder, with any method of the registry ({@link Methods}). The low-rank and sparse
  * methods also train what is not a linear layer of a block (token embeddings, norms, LM head) in
  * full, as ReLoRA does for pre-training. The output is always a plain checkpoint with adapters
  * and sparse changes folded into the weights; the metric is held-out perplexity.

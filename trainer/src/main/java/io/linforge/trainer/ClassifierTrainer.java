@@ -31,10 +31,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Fine-tunes an encoder for sequence classification with LoRA, BitFit or all parameters: AdamW,
- * linear warm-up and decay, global-norm clipping, evaluation every N steps, seeded and
- * deterministic. LoRA writes a PEFT adapter folder; BitFit and full fine-tuning write a
- * checkpoint folder.
+ * Fine-tunes an encoder for sequence classification with any method of the registry
+ * ({@link Methods}): AdamW, linear warm-up and decay (or the method's schedule), global-norm
+ * clipping, evaluation every N steps, seeded and deterministic. A method with an adapter format
+ * (LoRA, DoRA: PEFT; SparseGrad) writes its adapter folder; the others write a checkpoint folder.
  */
 public final class ClassifierTrainer {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
