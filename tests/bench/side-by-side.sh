@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fine-tuning methods side by side on a classification set, in parallel: full fine-tuning, LoRA
 # (r=8 on query/value), SparseGrad (keep chosen so its per-update count equals LoRA's adapter
-# count: 6,144 entries × 12 MLP weights = 73,728 = 2·6·8·(384+384)) and BitFit; each also trains
+# count: 6,144 entries × 12 MLP weights = 73,728 = 2·6·8·(384+384)), BitFit and DoRA (LoRA's adapters
+# plus a magnitude per output feature: 12 × 384 more); each also trains
 # the classification head. Prints accuracy, trainable parameters, peak RSS, optimizer state and
 # median step time.
 # usage: tests/bench/side-by-side.sh MODEL DATA OUTDIR [STEPS] [THREADS_PER_RUN]
@@ -21,9 +22,10 @@ run full --method full --lr 5e-5 &
 run lora --method lora --rank 8 --alpha 16 --lr 5e-4 &
 run sparsegrad --method sparsegrad --keep 6144 --collect-steps 10 --lr 2e-4 &
 run bitfit --method bitfit --lr 1e-3 &
+run dora --method dora --rank 8 --alpha 16 --lr 5e-4 &
 wait
 printf '%-11s %9s %12s %9s %11s %8s\n' method accuracy trainable rss_MB optstate_MB step_s
-for m in full lora sparsegrad bitfit; do
+for m in full lora sparsegrad bitfit dora; do
   python3 - "$OUT/$m.json" "$m" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

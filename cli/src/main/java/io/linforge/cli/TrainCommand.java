@@ -11,7 +11,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 /**
- * {@code linforge train --model DIR --data FILE --method lora|relora|sparsegrad|bitfit|full --out ADIR}:
+ * {@code linforge train --model DIR --data FILE --method lora|relora|sparsegrad|bitfit|full|dora --out ADIR}:
  * sequence classification for encoders (JSON lines), causal language modelling for decoders
  * (plain text).
  */
@@ -37,7 +37,7 @@ public final class TrainCommand implements Command {
                         + " classifier, a decoder as a causal language model")))
                 .addOption(CliSupport.required(opt("data", "FILE", Path.class, "classification: JSON lines with text, label and optional split (test rows"
                         + " are held out); language modelling: UTF-8 plain text")))
-                .addOption(opt("method", "M", String.class, "lora (default), relora, sparsegrad, bitfit or full"))
+                .addOption(opt("method", "M", String.class, "one of " + String.join(", ", io.linforge.trainer.Methods.names()) + " (default lora)"))
                 .addOption(CliSupport.required(opt("out", "ADIR", String.class, "output: a PEFT adapter folder (lora, classification), a SparseGrad adapter"
                         + " folder (sparsegrad, classification) or a checkpoint folder")))
                 .addOption(opt("steps", "N", Integer.class, "optimizer updates (default 200)"))

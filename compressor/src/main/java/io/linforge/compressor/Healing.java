@@ -42,8 +42,8 @@ public final class Healing {
      * 10 % warm-up then cosine decay, evaluated on every held-out block.
      */
     public static TrainConfig causalLmConfig(int steps, int batch, double lr, int seq, long seed) {
-        return new TrainConfig("lora", steps, batch, lr, seq, 8, 16, 0.0, false, DECODER_TARGETS, seed, 0,
-                Math.max(1, steps / 10), 0.0, 1.0, 0, 0, 0, false);
+        return TrainConfig.builder("lora", DECODER_TARGETS).steps(steps).batch(batch).lr(lr).seq(seq).loraDropout(0)
+                .seed(seed).weightDecay(0).saveEvery(0).build();
     }
 
     /**

@@ -34,7 +34,7 @@ public class TrainMojo extends LinforgeMojo {
     @Parameter(defaultValue = "false")
     boolean overwrite;
 
-    /** Lora (default), relora, sparsegrad, bitfit or full. */
+    /** Lora (default), relora, sparsegrad, bitfit, full or dora. */
     @Parameter
     String method;
 

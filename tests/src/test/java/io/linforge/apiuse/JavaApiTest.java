@@ -118,9 +118,9 @@ class JavaApiTest {
         assertEquals("[\"query\",\"value\"]", cfg.get("target_modules").toString(), "an encoder's default targets");
 
         LinforgeException bad = assertThrows(LinforgeException.class, () -> Training.train(TrainOptions.builder(base, data,
-                dir.resolve("never")).method("dora").build()));
+                dir.resolve("never")).method("qlora").build()));
         assertEquals(LinforgeException.BAD_INPUT, bad.exitCode());
-        assertEquals("--method: 'dora' is not one of lora, relora, sparsegrad, bitfit, full", bad.getMessage());
+        assertEquals("--method: 'qlora' is not one of lora, relora, sparsegrad, bitfit, full, dora", bad.getMessage());
         LinforgeException nan = assertThrows(LinforgeException.class, () -> Training.train(TrainOptions.builder(base, data,
                 dir.resolve("never")).lr(Double.NaN).build()));
         assertEquals("--lr: expected a finite number, got 'NaN'", nan.getMessage());

@@ -22,7 +22,6 @@ import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.DataOrder;
 import io.linforge.trainer.data.TextBlocks;
-import io.linforge.trainer.lora.LoraLinear;
 import io.linforge.trainer.optim.Schedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,11 +31,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * Causal language modelling on plain text (next-token cross-entropy over packed blocks) for the
- * LLaMA decoder, with any method: full, LoRA, ReLoRA, SparseGrad, BitFit. The low-rank and sparse
+ * LLaMA decoder, with any method of the registry ({@link Methods}). The low-rank and sparse
  * methods also train what is not a linear layer of a block (token embeddings, norms, LM head) in
  * full, as ReLoRA does for pre-training. The output is always a plain checkpoint with adapters
  * and sparse changes folded into the weights; the metric is held-out perplexity.
@@ -93,7 +91,7 @@ public final class CausalLmTrainer {
             ObjectNode result = JSON.createObjectNode();
             try (TrainingMethod method = Methods.create(model, c, others(model), noAdapters)) {
                 Schedule.Kind kind = c.schedule() != null ? c.schedule()
-                        : c.method().equals("relora") ? Schedule.Kind.JAGGED : Schedule.Kind.COSINE;
+                        : Methods.get(c.method()).defaultSchedule(Schedule.Kind.COSINE);
                 TrainLoop.run(c, task, method, model.manager(), out, kind, result);
                 result.put("eval_perplexity", perplexity(model, test));
                 if (teacherModel != null) {
@@ -108,7 +106,7 @@ public final class CausalLmTrainer {
                 result.put("trainable_fraction", (double) result.get("trainable_parameters").asLong() / model.parameterCount());
                 result.put("peak_rss_bytes", TrainLoop.peakRss());
                 result.put("seconds", (System.nanoTime() - t0) / 1e9);
-                fold(method, c.seed());
+                method.fold();
                 write(out, ckpt, model, result);
                 TrainingCheckpoint.delete(TrainingCheckpoint.dirFor(out));
             }
@@ -166,15 +164,6 @@ public final class CausalLmTrainer {
                 return "eval_perplexity";
             }
         };
-    }
-
-    /** Folds LoRA factors into the weights and removes the adapters (SparseGrad updates W in place). */
-    static void fold(TrainingMethod method, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (LoraLinear l : method.adapters().values()) {
-            l.mergeAndReinit(rng);
-            l.base().adapters().remove(l);
-        }
     }
 
     /** Mean next-token cross-entropy: logits [B, S, V] at positions 0..S−2 against ids 1..S−1. */

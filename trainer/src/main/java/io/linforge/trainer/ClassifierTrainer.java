@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.checkpoint.Safetensors;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.ForwardContext;
@@ -20,8 +19,7 @@ import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.ClassificationData;
 import io.linforge.trainer.data.DataOrder;
-import io.linforge.trainer.lora.LoraLinear;
-import io.linforge.trainer.sparsegrad.SparseGrad;
+import io.linforge.core.adapter.Adapter;
 import io.linforge.trainer.optim.Schedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,10 +31,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Fine-tunes an encoder for sequence classification with LoRA, BitFit or all parameters: AdamW,
- * linear warm-up and decay, global-norm clipping, evaluation every N steps, seeded and
- * deterministic. LoRA writes a PEFT adapter folder; BitFit and full fine-tuning write a
- * checkpoint folder.
+ * Fine-tunes an encoder for sequence classification with any method of the registry
+ * ({@link Methods}): AdamW, linear warm-up and decay (or the method's schedule), global-norm
+ * clipping, evaluation every N steps, seeded and deterministic. A method with an adapter format
+ * (LoRA, DoRA: PEFT; SparseGrad) writes its adapter folder; the others write a checkpoint folder.
  */
 public final class ClassifierTrainer {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -100,9 +98,9 @@ public final class ClassifierTrainer {
             ObjectNode result = JSON.createObjectNode();
             try (TrainingMethod method = Methods.create(model, c, headParams, head)) {
                 long total = model.parameterCount() + method.adapters().values().stream()
-                        .mapToLong(l -> l.a().array().getShape().size() + l.b().array().getShape().size()).sum();
+                        .flatMap(l -> l.parameters().stream()).mapToLong(p -> p.array().getShape().size()).sum();
                 Schedule.Kind kind = c.schedule() != null ? c.schedule()
-                        : c.method().equals("relora") ? Schedule.Kind.JAGGED : Schedule.Kind.LINEAR;
+                        : Methods.get(c.method()).defaultSchedule(Schedule.Kind.LINEAR);
                 TrainLoop.run(c, task, method, model.manager(), out, kind, result);
                 double acc = evaluate(model, tok, data.test(), c.seq());
                 result.put("eval_accuracy", acc);
@@ -113,11 +111,6 @@ public final class ClassifierTrainer {
                 result.put("peak_rss_bytes", TrainLoop.peakRss());
                 result.put("seconds", (System.nanoTime() - t0) / 1e9);
                 result.set("labels", JSON.valueToTree(data.labels()));
-                if (c.method().equals("relora")) {
-                    // the last adapters join the weights; the output is a plain checkpoint
-                    method.adapters().values().forEach(l -> l.mergeAndReinit(new java.util.SplittableRandom(c.seed())));
-                    method.adapters().values().forEach(l -> l.base().adapters().remove(l));
-                }
                 write(out, ckpt, model, method, head, c, result);
                 TrainingCheckpoint.delete(TrainingCheckpoint.dirFor(out));
             }
@@ -160,54 +153,34 @@ public final class ClassifierTrainer {
         return model.config().modelType() + "." + name;
     }
 
+    /**
+     * Writes the method's adapter folder (with the trained model's {@code config.json}: labels), or, for a
+     * method without one, the checkpoint with what it trained folded in; {@code training.json} in both.
+     */
     static void write(Path out, Checkpoint base, EncoderModel model, TrainingMethod method, List<Linear> head,
             TrainConfig c, ObjectNode result) {
-        Map<String, LoraLinear> lora = method.adapters();
+        Map<String, TensorData> whole = new LinkedHashMap<>();
+        List<String> modulesToSave = new ArrayList<>();
+        for (Linear l : head) {
+            modulesToSave.add(l.name().startsWith("classifier") ? "classifier" : "pooler");
+            for (Parameter p : l.parameters()) {
+                whole.put(hfModule(model, l.name()) + p.name().substring(l.name().length()),
+                        TransformerModel.toTensorData(p.array()));
+            }
+        }
+        Adapter adapter = Methods.get(c.method()).adapter(method, new Method.Output(c,
+                base.dir().toAbsolutePath().toString(), n -> hfModule(model, n), whole,
+                modulesToSave.stream().distinct().toList(), "SEQ_CLS"));
+        if (adapter == null) {
+            method.fold();
+        }
         try {
             AtomicFiles.writeDir(out, tmp -> {
-                if (method instanceof SparseGrad sg) {
-                    ObjectNode extra = JSON.createObjectNode();
-                    extra.put("base_model_name_or_path", base.dir().toAbsolutePath().toString());
-                    sg.toDelta(n -> hfModule(model, n)).writeTo(tmp, extra);
-                    model.config().write(tmp.resolve(Checkpoint.CONFIG));
-                } else if (c.method().equals("lora")) {
-                    Map<String, TensorData> t = new LinkedHashMap<>();
-                    for (Map.Entry<String, LoraLinear> e : lora.entrySet()) {
-                        String mod = "base_model.model." + hfModule(model, e.getKey());
-                        t.put(mod + ".lora_A.weight", TransformerModel.toTensorData(e.getValue().a().array()));
-                        t.put(mod + ".lora_B.weight", TransformerModel.toTensorData(e.getValue().b().array()));
-                    }
-                    List<String> modulesToSave = new ArrayList<>();
-                    for (Linear l : head) {
-                        String mod = hfModule(model, l.name());
-                        modulesToSave.add(l.name().startsWith("classifier") ? "classifier" : "pooler");
-                        for (Parameter p : l.parameters()) {
-                            String leaf = p.name().substring(l.name().length());
-                            t.put("base_model.model." + mod + leaf, TransformerModel.toTensorData(p.array()));
-                        }
-                    }
-                    Safetensors.write(tmp.resolve("adapter_model.safetensors"), t, Map.of("format", "pt"));
-                    ObjectNode cfg = JSON.createObjectNode();
-                    cfg.putObject("alpha_pattern");
-                    cfg.put("base_model_name_or_path", base.dir().toAbsolutePath().toString());
-                    cfg.put("bias", "none");
-                    cfg.put("fan_in_fan_out", false);
-                    cfg.put("inference_mode", true);
-                    cfg.put("init_lora_weights", true);
-                    cfg.put("lora_alpha", c.alpha());
-                    cfg.put("lora_dropout", c.loraDropout());
-                    cfg.set("modules_to_save", JSON.valueToTree(modulesToSave.stream().distinct().toList()));
-                    cfg.put("peft_type", "LORA");
-                    cfg.put("r", c.rank());
-                    cfg.putObject("rank_pattern");
-                    cfg.set("target_modules", JSON.valueToTree(c.targets()));
-                    cfg.put("task_type", "SEQ_CLS");
-                    cfg.put("use_rslora", c.rslora());
-                    AtomicFiles.writeString(tmp.resolve("adapter_config.json"), JSON.writeValueAsString(sorted(cfg)) + "\n");
+                if (adapter != null) {
+                    adapter.save(tmp);
                     model.config().write(tmp.resolve(Checkpoint.CONFIG));
                 } else {
-                    Map<String, TensorData> all = model.stateDict();
-                    Checkpoint.writeFolder(tmp, model.config(), all, base.tokenizerJson().orElse(null),
+                    Checkpoint.writeFolder(tmp, model.config(), model.stateDict(), base.tokenizerJson().orElse(null),
                             Checkpoint.DEFAULT_SHARD_BYTES);
                 }
                 AtomicFiles.writeString(tmp.resolve("training.json"), JSON.writeValueAsString(result) + "\n");
@@ -215,13 +188,5 @@ public final class ClassifierTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static ObjectNode sorted(ObjectNode n) {
-        ObjectNode s = JSON.createObjectNode();
-        List<String> keys = new ArrayList<>();
-        n.fieldNames().forEachRemaining(keys::add);
-        keys.stream().sorted().forEach(k -> s.set(k, n.get(k)));
-        return s;
     }
 }

@@ -277,21 +277,7 @@ public final class Distiller {
     /** Folds each adapter into its layer's weight ({@code W ← W + scaling·B·A}) and removes it. */
     static void fold(Map<String, LoraLinear> lora) {
         for (LoraLinear l : lora.values()) {
-            Parameter w = l.base().weight();
-            NDManager owner = w.array().getManager();
-            try (NDManager m = owner.newSubManager()) {
-                NDArray a = l.a().array().stopGradient();
-                NDArray b = l.b().array().stopGradient();
-                NDArray base = w.array().stopGradient();
-                a.attach(m);
-                b.attach(m);
-                base.attach(m);
-                NDArray delta = b.matMul(a).mul((float) l.scaling()).toType(base.getDataType(), false);
-                NDArray merged = base.add(delta);
-                merged.attach(owner);
-                w.set(merged);
-            }
-            l.base().adapters().remove(l);
+            l.foldAndRemove();
             l.a().array().close();
             l.b().array().close();
         }

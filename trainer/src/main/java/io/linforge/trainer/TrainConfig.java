@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Training settings shared by the classification and causal-LM trainers.
  *
- * @param method lora, relora, sparsegrad, bitfit or full
+ * @param method a name in the registry ({@link Methods}): lora, relora, sparsegrad, bitfit, full, dora
  * @param steps optimizer updates
  * @param batch sequences per micro-batch
  * @param accumulate micro-batches per update (gradient accumulation)
@@ -21,7 +21,8 @@ public record TrainConfig(String method, int steps, int batch, double lr, int se
         int accumulate, Schedule.Kind schedule, ReLoraOptions relora, SparseGradOptions sparseGrad,
         double linearityWeight) {
 
-    public static final List<String> METHODS = List.of("lora", "relora", "sparsegrad", "bitfit", "full");
+    /** The names {@code --method} accepts (the registry's, {@link Methods}). */
+    public static final List<String> METHODS = Methods.names();
 
     /**
      * ReLoRA: merge-and-reinit every {@code every} updates, prune the adapters' optimizer state
@@ -67,40 +68,176 @@ public record TrainConfig(String method, int steps, int batch, double lr, int se
 
     /** Exit 2 naming the option when a setting is out of range. */
     public void validate() {
-        if (!METHODS.contains(method)) {
-            throw LinforgeException.badInput("--method: '" + method + "' is not one of " + String.join(", ", METHODS));
-        }
+        Method m = Methods.get(method);
         if (steps < 1 || batch < 1 || seq < 8 || lr <= 0 || accumulate < 1) {
             throw LinforgeException.badInput("--steps >= 1, --batch >= 1, --accumulate >= 1, --seq >= 8 and --lr > 0 needed");
         }
-        if (method.equals("relora")) {
-            if (relora.every() < 1 || relora.restartWarmup() < 1 || relora.restartWarmup() >= relora.every()) {
-                throw LinforgeException.badInput("--relora-every must be >= 1 and --restart-warmup in [1, relora-every)");
-            }
-            if (!List.of("random", "magnitude").contains(relora.reset())) {
-                throw LinforgeException.badInput("--optimizer-reset: '" + relora.reset() + "' is not random or magnitude");
-            }
-            if (relora.prune() < 0 || relora.prune() > 1) {
-                throw LinforgeException.badInput("--reset-fraction must be in [0, 1]");
-            }
-            if (relora.warmStart() < 0 || relora.warmStart() >= steps) {
-                throw LinforgeException.badInput("--warm-start must be in [0, steps)");
-            }
-            if (!ReLoraOptions.INIT_A.contains(relora.initA())) {
-                throw LinforgeException.badInput("--relora-init-a: '" + relora.initA() + "' is not "
-                        + String.join(" or ", ReLoraOptions.INIT_A));
-            }
+        m.validate(this);
+    }
+
+    /**
+     * A builder with the defaults of {@code linforge train}: 200 steps of 16, the method's learning rate,
+     * 128 tokens, r 8, α 16, dropout 0.1, seed 42, 10 % warm-up, weight decay 0.01, clipping at 1, a
+     * training checkpoint every 50 steps, the method's schedule, ReLoRA's and SparseGrad's defaults.
+     *
+     * @param targets the modules adapters go on (PEFT matching)
+     */
+    public static Builder builder(String method, List<String> targets) {
+        return new Builder(method, targets);
+    }
+
+    /** Builds a {@link TrainConfig} by field name; see {@link #builder}. */
+    public static final class Builder {
+        private final String method;
+        private final List<String> targets;
+        private int steps = 200;
+        private int batch = 16;
+        private Double lr;
+        private int seq = 128;
+        private int rank = 8;
+        private double alpha = 16;
+        private double loraDropout = 0.1;
+        private boolean rslora;
+        private long seed = 42;
+        private int evalEvery;
+        private Integer warmup;
+        private double weightDecay = 0.01;
+        private double maxGradNorm = 1.0;
+        private int limitTrain;
+        private int limitTest;
+        private int saveEvery = 50;
+        private boolean resume;
+        private int accumulate = 1;
+        private Schedule.Kind schedule;
+        private ReLoraOptions relora;
+        private SparseGradOptions sparseGrad = SparseGradOptions.defaults();
+        private double linearityWeight;
+
+        private Builder(String method, List<String> targets) {
+            this.method = method;
+            this.targets = targets;
         }
-        if (method.equals("sparsegrad")) {
-            if (sparseGrad.collectSteps() < 1 || sparseGrad.collectSteps() >= steps) {
-                throw LinforgeException.badInput("--collect-steps must be in [1, steps)");
-            }
-            if (!List.of("paper", "hosvd").contains(sparseGrad.variant())) {
-                throw LinforgeException.badInput("--sparse-variant: '" + sparseGrad.variant() + "' is not paper or hosvd");
-            }
-            if (sparseGrad.keep() < 0) {
-                throw LinforgeException.badInput("--keep must be >= 0 (0: 1% of each layer)");
-            }
+
+        public Builder steps(int v) {
+            steps = v;
+            return this;
+        }
+
+        public Builder batch(int v) {
+            batch = v;
+            return this;
+        }
+
+        /** The peak learning rate (default: the method's, {@link Method#defaultLr()}). */
+        public Builder lr(double v) {
+            lr = v;
+            return this;
+        }
+
+        public Builder seq(int v) {
+            seq = v;
+            return this;
+        }
+
+        public Builder rank(int v) {
+            rank = v;
+            return this;
+        }
+
+        public Builder alpha(double v) {
+            alpha = v;
+            return this;
+        }
+
+        public Builder loraDropout(double v) {
+            loraDropout = v;
+            return this;
+        }
+
+        public Builder rslora(boolean v) {
+            rslora = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder evalEvery(int v) {
+            evalEvery = v;
+            return this;
+        }
+
+        /** Warm-up updates (default: a tenth of the steps, at least 1). */
+        public Builder warmup(int v) {
+            warmup = v;
+            return this;
+        }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder maxGradNorm(double v) {
+            maxGradNorm = v;
+            return this;
+        }
+
+        public Builder limitTrain(int v) {
+            limitTrain = v;
+            return this;
+        }
+
+        public Builder limitTest(int v) {
+            limitTest = v;
+            return this;
+        }
+
+        public Builder saveEvery(int v) {
+            saveEvery = v;
+            return this;
+        }
+
+        public Builder resume(boolean v) {
+            resume = v;
+            return this;
+        }
+
+        public Builder accumulate(int v) {
+            accumulate = v;
+            return this;
+        }
+
+        /** The schedule (null: the method's default for the task). */
+        public Builder schedule(Schedule.Kind v) {
+            schedule = v;
+            return this;
+        }
+
+        /** ReLoRA's settings (default: {@link ReLoraOptions#defaults} of the steps). */
+        public Builder relora(ReLoraOptions v) {
+            relora = v;
+            return this;
+        }
+
+        public Builder sparseGrad(SparseGradOptions v) {
+            sparseGrad = v;
+            return this;
+        }
+
+        public Builder linearityWeight(double v) {
+            linearityWeight = v;
+            return this;
+        }
+
+        /** The config; an unknown method is exit 2 naming {@code --method}. */
+        public TrainConfig build() {
+            return new TrainConfig(method, steps, batch, lr != null ? lr : Methods.get(method).defaultLr(), seq, rank,
+                    alpha, loraDropout, rslora, targets, seed, evalEvery, warmup != null ? warmup : Math.max(1, steps / 10),
+                    weightDecay, maxGradNorm, limitTrain, limitTest, saveEvery, resume, accumulate, schedule,
+                    relora != null ? relora : ReLoraOptions.defaults(steps), sparseGrad, linearityWeight);
         }
     }
 }

@@ -193,11 +193,7 @@ public final class TrainLoop {
     }
 
     static double learningRate(TrainConfig c, Schedule.Kind kind, int step) {
-        if (kind == Schedule.Kind.JAGGED && c.method().equals("relora")) {
-            TrainConfig.ReLoraOptions r = c.relora();
-            return Schedule.jagged(c.lr(), step, c.steps(), c.warmup(), r.every(), r.restartWarmup(), r.minLrRatio(), r.warmStart());
-        }
-        return Schedule.lr(kind, c.lr(), step, c.warmup(), c.steps());
+        return Methods.get(c.method()).learningRate(c, kind, step);
     }
 
     /** The median of the step times after the first three (warm-up), NaN when there are none. */

@@ -24,8 +24,14 @@ public class TrainingMethod implements AutoCloseable {
         this.dense = new ArrayList<>(dense);
         this.adapters = new LinkedHashMap<>(adapters);
         for (LoraLinear l : adapters.values()) {
-            this.dense.add(l.a());
-            this.dense.add(l.b());
+            this.dense.addAll(l.parameters());
+        }
+    }
+
+    /** Folds the adapters into their base weights and takes them off the layers (before a checkpoint is written). */
+    public void fold() {
+        for (LoraLinear l : adapters.values()) {
+            l.foldAndRemove();
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.List;
  * @param out output folder: a PEFT adapter folder (lora, classification), a SparseGrad adapter folder
  *     (sparsegrad, classification) or a checkpoint folder
  * @param overwrite replace linforge's files in an existing non-empty {@code out}
- * @param method lora (default), relora, sparsegrad, bitfit or full
+ * @param method lora (default), relora, sparsegrad, bitfit, full or dora (the trainer's registry, {@code Methods})
  * @param steps optimizer updates (default 200)
  * @param batch sequences per micro-batch (default 16)
  * @param accumulate micro-batches per update (default 1)

@@ -23,6 +23,7 @@ import io.linforge.trainer.CausalLmTrainer;
 import io.linforge.trainer.ClassifierTrainer;
 import io.linforge.trainer.Distiller;
 import io.linforge.trainer.Progress;
+import io.linforge.trainer.Methods;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.optim.Schedule;
 import java.io.IOException;
@@ -88,12 +89,7 @@ public final class Training {
         required(o.reloraInitA(), "relora-init-a");
         required(o.sparseVariant(), "sparse-variant");
         int steps = o.steps();
-        double lr = o.lr() != null ? finite("lr", o.lr()) : switch (method) {
-            case "full" -> 5e-5;
-            case "bitfit" -> 1e-3;
-            case "sparsegrad" -> 1e-4;
-            default -> 5e-4;
-        };
+        double lr = o.lr() != null ? finite("lr", o.lr()) : Methods.get(method).defaultLr();
         Schedule.Kind schedule = null;
         if (o.schedule() != null) {
             schedule = Schedule.parse(o.schedule());
@@ -110,11 +106,17 @@ public final class Training {
         TrainConfig.SparseGradOptions sparse = new TrainConfig.SparseGradOptions(o.collectSteps(), o.keep(),
                 o.sparseVariant());
         List<String> targets = o.targetModules() != null ? o.targetModules() : lm ? DECODER_TARGETS : ENCODER_TARGETS;
-        return new TrainConfig(method, steps, o.batch(), lr, o.seq(), o.rank(), finite("alpha", o.alpha()),
-                finite("lora-dropout", o.loraDropout()), o.rslora(), targets, o.seed(), o.evalEvery(),
-                o.warmup() != null ? o.warmup() : Math.max(1, steps / 10), finite("weight-decay", o.weightDecay()),
-                finite("max-grad-norm", o.maxGradNorm()), o.limitTrain(), o.limitTest(), o.saveEvery(), o.resume(),
-                o.accumulate(), schedule, relora, sparse, finite("linearity-weight", o.linearityWeight()));
+        TrainConfig.Builder b = TrainConfig.builder(method, targets).steps(steps).batch(o.batch()).lr(lr).seq(o.seq())
+                .rank(o.rank()).alpha(finite("alpha", o.alpha())).loraDropout(finite("lora-dropout", o.loraDropout()))
+                .rslora(o.rslora()).seed(o.seed()).evalEvery(o.evalEvery()).weightDecay(finite("weight-decay",
+                        o.weightDecay())).maxGradNorm(finite("max-grad-norm", o.maxGradNorm())).limitTrain(o.limitTrain())
+                .limitTest(o.limitTest()).saveEvery(o.saveEvery()).resume(o.resume()).accumulate(o.accumulate())
+                .schedule(schedule).relora(relora).sparseGrad(sparse).linearityWeight(finite("linearity-weight",
+                        o.linearityWeight()));
+        if (o.warmup() != null) {
+            b.warmup(o.warmup());
+        }
+        return b.build();
     }
 
     /**
@@ -280,8 +282,8 @@ public final class Training {
                     Path adapter = out.toAbsolutePath().resolveSibling(out.getFileName() + ".heal");
                     try {
                         ObjectNode h = ClassifierTrainer.train(compressed, data, adapter,
-                                new TrainConfig("lora", healSteps, HEAL_BATCH, healLr, c.seq(), 8, 16, 0.1, false,
-                                        ENCODER_TARGETS, c.seed() + 1, 0, 2, 0.01, 1.0, 0, 0, 0, false));
+                                TrainConfig.builder("lora", ENCODER_TARGETS).steps(healSteps).batch(HEAL_BATCH).lr(healLr)
+                                        .seq(c.seq()).seed(c.seed() + 1).warmup(2).saveEvery(0).build());
                         try (Checkpoint ck = Checkpoint.open(compressed)) {
                             Checkpoint.save(out, OnnxExporter.mergedConfig(ck, List.of(adapter)),
                                     OnnxExporter.mergedTensors(ck, List.of(adapter)), ck.tokenizerJson().orElse(null));

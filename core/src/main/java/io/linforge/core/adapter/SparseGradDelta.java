@@ -11,7 +11,10 @@ import io.linforge.core.tensor.TensorData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,7 +34,7 @@ import java.util.Map;
  * computed {@code y = (x·Qᵀ)·W̃ᵀ·Pᵀ + b}) and {@code ΔW = P·D·Qᵀ} for the HOSVD-consistent one
  * ({@code y = (x·Q)·W̃ᵀ·Pᵀ + b}).
  */
-public final class SparseGradDelta {
+public final class SparseGradDelta implements Adapter {
     public static final String CONFIG = "sparsegrad_config.json";
     public static final String WEIGHTS = "sparsegrad_model.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -44,13 +47,23 @@ public final class SparseGradDelta {
     private final Map<String, float[][]> bases;
     private final Map<String, Module> modules;
     private final Map<String, TensorData> fullTensors;
+    private final Path dir;
+    private final ObjectNode extraConfig;
 
+    /** A trained change to {@link #save}; {@code extraConfig} adds fields to the config (null: none). */
     public SparseGradDelta(String variant, Map<String, float[][]> bases, Map<String, Module> modules,
-            Map<String, TensorData> fullTensors) {
+            Map<String, TensorData> fullTensors, ObjectNode extraConfig) {
+        this(variant, bases, modules, fullTensors, null, extraConfig);
+    }
+
+    private SparseGradDelta(String variant, Map<String, float[][]> bases, Map<String, Module> modules,
+            Map<String, TensorData> fullTensors, Path dir, ObjectNode extraConfig) {
         this.variant = variant;
         this.bases = bases;
         this.modules = modules;
         this.fullTensors = fullTensors;
+        this.dir = dir;
+        this.extraConfig = extraConfig;
     }
 
     public static boolean isSparseGrad(Path dir) {
@@ -65,8 +78,39 @@ public final class SparseGradDelta {
         return modules;
     }
 
+    @Override
     public Map<String, TensorData> fullTensors() {
         return fullTensors;
+    }
+
+    @Override
+    public Path weightsFile() {
+        return dir == null ? null : dir.resolve(WEIGHTS);
+    }
+
+    @Override
+    public String fileKey(String tensorName) {
+        return tensorName;
+    }
+
+    /** Each module's weight gains its dense change (P·D·Q or P·D·Qᵀ). */
+    @Override
+    public List<Adapter.Delta> deltas() {
+        List<Adapter.Delta> d = new ArrayList<>();
+        for (Module m : modules.values()) {
+            d.add(new Adapter.Change(m.name(), new long[] {m.out(), m.in()}, w -> Adapter.add(w, denseDelta(m)),
+                    key -> LinforgeException.badInput(weightsFile(), m.name() + ".delta.values",
+                            "the base checkpoint has no '" + key + "'"),
+                    base -> LinforgeException.badInput(dir.resolve(CONFIG), "modules." + m.name() + ".shape",
+                            "[" + m.out() + ", " + m.in() + "] does not match the base weight " + Arrays.toString(base)),
+                    m.name() + ".delta"));
+        }
+        return d;
+    }
+
+    @Override
+    public void save(Path dir) throws IOException {
+        writeTo(dir, extraConfig);
     }
 
     /** Bases of a layer type: {P [out·out], Q [in·in]} row-major. */
@@ -156,7 +200,7 @@ public final class SparseGradDelta {
             modules.put(name, new Module(name, type, out, in, ix, val.toFloats()));
         }
         t.keySet().removeIf(k -> k.startsWith("bases."));
-        return new SparseGradDelta(variant, bases, modules, t);
+        return new SparseGradDelta(variant, bases, modules, t, dir, null);
     }
 
     private static TensorData take(Map<String, TensorData> t, Path file, String key, long numel) {

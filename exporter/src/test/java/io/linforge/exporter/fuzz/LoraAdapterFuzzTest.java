@@ -2,7 +2,7 @@ package io.linforge.exporter.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.linforge.core.fuzz.ParserContract;
-import io.linforge.exporter.merge.LoraAdapter;
+import io.linforge.core.adapter.LoraAdapter;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;

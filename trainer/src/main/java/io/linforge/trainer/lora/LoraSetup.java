@@ -24,6 +24,12 @@ public final class LoraSetup {
 
     public static Map<String, LoraLinear> inject(TransformerModel model, List<String> targets, List<Linear> exclude,
             int r, double alpha, boolean rslora, double dropout, long seed) {
+        return inject(model, targets, exclude, r, alpha, rslora, dropout, seed, null);
+    }
+
+    /** As above, each adapter with the variant {@code variant} makes (null: plain LoRA). */
+    public static Map<String, LoraLinear> inject(TransformerModel model, List<String> targets, List<Linear> exclude,
+            int r, double alpha, boolean rslora, double dropout, long seed, LoraLinear.VariantFactory variant) {
         List<Linear> chosen = model.linears().values().stream()
                 .filter(l -> !exclude.contains(l) && matches(l.name(), targets)).toList();
         for (Linear l : chosen) {
@@ -37,7 +43,7 @@ public final class LoraSetup {
         SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         Map<String, LoraLinear> out = new LinkedHashMap<>();
         for (Linear l : chosen) {
-            LoraLinear a = new LoraLinear(l, l.name(), r, alpha, rslora, dropout, model.manager(), rng);
+            LoraLinear a = new LoraLinear(l, l.name(), r, alpha, rslora, dropout, model.manager(), rng, variant);
             l.adapters().add(a);
             out.put(l.name(), a);
         }

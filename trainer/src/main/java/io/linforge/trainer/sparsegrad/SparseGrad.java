@@ -349,6 +349,12 @@ public final class SparseGrad extends TrainingMethod {
 
     /** The adapter: bases, the sparse rotated change of each layer, and the densely trained tensors. */
     public SparseGradDelta toDelta(java.util.function.Function<String, String> hfName) {
+        return toDelta(hfName, null);
+    }
+
+    /** As {@link #toDelta(java.util.function.Function)}, with fields added to the saved config (null: none). */
+    public SparseGradDelta toDelta(java.util.function.Function<String, String> hfName,
+            com.fasterxml.jackson.databind.node.ObjectNode extraConfig) {
         Map<String, float[][]> b = new LinkedHashMap<>();
         bases.forEach((k, v) -> b.put(k, new float[][] {v[0].toFloatArray(), v[1].toFloatArray()}));
         Map<String, SparseGradDelta.Module> mods = new LinkedHashMap<>();
@@ -375,7 +381,7 @@ public final class SparseGrad extends TrainingMethod {
         for (Parameter p : dense) {
             full.put(hfName.apply(p.name()), io.linforge.core.model.TransformerModel.toTensorData(p.array()));
         }
-        return new SparseGradDelta(o.variant(), b, mods, full);
+        return new SparseGradDelta(o.variant(), b, mods, full, extraConfig);
     }
 
     @Override
