@@ -21,7 +21,8 @@ import java.util.Map;
 /**
  * Healing of a compressed model. A classifier is distilled: the original (uncompressed) model is
  * the teacher, the compressed one the student ({@link Distiller}); the healed student is written
- * as a checkpoint with the compressed architecture, and the test split is reported (accuracy, and
+ * as a checkpoint with the compressed architecture (the distillation runs in the trainer's one loop,
+ * so it accumulates gradients, keeps training checkpoints and resumes as training does), and the test split is reported (accuracy, and
  * the mean KL divergence of its predictions from the original's). A decoder is trained as a causal
  * language model ({@link CausalLmTrainer}) with LoRA on every linear layer of its blocks, the
  * fitted maps included, on its next-token labels or towards the original model's next-token
@@ -80,12 +81,14 @@ public final class Healing {
                 throw LinforgeException.badInput(originalDir.resolve(Checkpoint.CONFIG), "architectures",
                         "distillation needs a sequence classifier as the original model");
             }
-            ObjectNode r = Distiller.distill(student, teacher, tok, data.train(), data.labels().size(), c);
+            ObjectNode r = Distiller.distill(student, teacher, tok, data.train(), data.test(), data.labels().size(), c,
+                    out);
             float[][] original = Distiller.logits(teacher, tok, data.test(), c.seq());
             float[][] healed = Distiller.logits(student, tok, data.test(), c.seq());
             r.put("test_accuracy_after_healing", Distiller.accuracy(healed, data.test()));
             r.put("test_kl_to_original_after_healing", Distiller.meanKl(original, healed));
             Checkpoint.save(out, student.config(), student.stateDict(), ck.tokenizerJson().orElse(null));
+            Distiller.deleteCheckpoint(out);
             return r;
         }
     }

@@ -9,7 +9,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.tensor.TensorData;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.linforge.core.model.EncoderModel;
+import io.linforge.core.model.TransformerModel;
+import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.Distiller;
+import io.linforge.trainer.data.ClassificationData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -174,5 +180,65 @@ class DistillationTest {
             assertTrue(differs, "another seed gives other weights");
             assertFalse(a.tensorNames().isEmpty());
         }
+    }
+
+    /**
+     * Distils the compressed fixture towards the original in process and returns the student's
+     * weights; the loop's training checkpoint next to {@code out} is left in place.
+     */
+    static Map<String, float[]> distilledWeights(Path out, Distiller.Config c) {
+        ClassificationData d = ClassificationData.read(data, 42, 0, 0);
+        try (Checkpoint ck = Checkpoint.open(compressed); Tokenizer tok = Tokenizer.forCheckpoint(ck);
+                NDManager root = NDManager.newBaseManager();
+                TransformerModel s = TransformerModel.load(ck, root, DataType.FLOAT32);
+                TransformerModel t = TransformerModel.load(config, tensors, original, root, DataType.FLOAT32)) {
+            Distiller.distill((EncoderModel) s, (EncoderModel) t, tok, d.train(), d.test(), d.labels().size(), c, out);
+            Map<String, float[]> w = new LinkedHashMap<>();
+            s.stateDict().forEach((n, v) -> w.put(n, v.toFloats()));
+            return w;
+        }
+    }
+
+    /** Largest absolute difference between two sets of weights with the same names. */
+    static double maxDiff(Map<String, float[]> a, Map<String, float[]> b) {
+        assertEquals(a.keySet(), b.keySet());
+        double most = 0;
+        for (String n : a.keySet()) {
+            float[] x = a.get(n);
+            float[] y = b.get(n);
+            for (int i = 0; i < x.length; i++) {
+                most = Math.max(most, Math.abs(x[i] - y[i]));
+            }
+        }
+        return most;
+    }
+
+    /** Without dropout, two accumulated micro-batches of 16 rows are one update over the same 32 rows. */
+    @Test
+    void accumulatedMicroBatchesEqualOneBatchOfTheirSize() {
+        // steps, batch, lr, seq, rank, lora alpha, dropout, temperature, alpha, seed, warm-up, decay, clip, accumulate
+        Distiller.Config twice = new Distiller.Config(6, 32, 2e-3, 24, 8, 16, 0, 2.0, 0.5, 9, 1, 0.01, 1.0, 1, 0, false);
+        Map<String, float[]> whole = distilledWeights(tmp.resolve("acc-whole"), twice);
+        Map<String, float[]> halves = distilledWeights(tmp.resolve("acc-halves"),
+                new Distiller.Config(6, 16, 2e-3, 24, 8, 16, 0, 2.0, 0.5, 9, 1, 0.01, 1.0, 1, 0, false).accumulating(2));
+        Map<String, float[]> half = distilledWeights(tmp.resolve("acc-half"),
+                new Distiller.Config(6, 16, 2e-3, 24, 8, 16, 0, 2.0, 0.5, 9, 1, 0.01, 1.0, 1, 0, false));
+        double same = maxDiff(whole, halves);
+        double other = maxDiff(whole, half);
+        assertTrue(same < 1e-5, "accumulate 2 x 16 vs batch 32: max weight difference " + same);
+        assertTrue(other > 100 * same && other > 1e-4, "batch 16 alone differs from batch 32 (" + other + ")");
+    }
+
+    /** A distillation resumed from its training checkpoint ends with the uninterrupted run's weights. */
+    @Test
+    void resumedDistillationEqualsTheUninterruptedRun() throws Exception {
+        Distiller.Config c = Distiller.Config.of(8, 16, 2e-3, 24, 2.0, 0.5, 12).checkpointing(4, false);
+        Path out = tmp.resolve("resumed");
+        Map<String, float[]> straight = distilledWeights(out, c);
+        Path ckpt = io.linforge.trainer.TrainingCheckpoint.dirFor(out);
+        assertEquals(4, new com.fasterxml.jackson.databind.ObjectMapper().readTree(ckpt.resolve("state.json").toFile())
+                .path("step").asInt(), "the run kept its checkpoint of step 4");
+        Map<String, float[]> resumed = distilledWeights(out, c.checkpointing(4, true));
+        assertEquals(0, maxDiff(straight, resumed), "resumed from step 4");
     }
 }

@@ -4,9 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.model.DecoderModel;
@@ -19,14 +17,10 @@ import io.linforge.core.model.Scalars;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.data.ClassificationData;
 import io.linforge.trainer.data.DataOrder;
-import io.linforge.trainer.lora.LoraLinear;
-import io.linforge.trainer.lora.LoraSetup;
-import io.linforge.trainer.optim.AdamW;
 import io.linforge.trainer.optim.Schedule;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Knowledge distillation of a classifier into a modified copy of itself (e.g. one whose layers
@@ -42,21 +36,48 @@ import java.util.Map;
  * y the labels, T the temperature. The T² keeps the gradient scale of the soft term independent
  * of T (its gradient with respect to z_s is T·(softmax(z_s/T) − softmax(z_t/T)) per row). After
  * training the adapters are folded into the student's weights ({@code W ← W + s·B·A}), so the
- * student keeps its architecture. Seeded: LoRA initialisation, data order and dropout masks
- * follow from the seed.
+ * student keeps its architecture. The training is a task of the shared loop ({@link TrainLoop}),
+ * with the registry's LoRA method: gradient accumulation, training checkpoints and bit-identical
+ * resume, the non-finite guard and progress are the loop's. Seeded: LoRA initialisation, data
+ * order and dropout masks follow from the seed.
  *
  * <p>For decoders the same KL term ({@link #kl}) is taken over every position's next-token
  * distribution ({@link #causalLmLoss}), and the training runs in the shared loop as a
  * {@link TrainLoop.Task} ({@link #causalLmTask}, used by {@link CausalLmTrainer} with a teacher).
  */
 public final class Distiller {
-    /** Settings; {@code alpha} weighs the distillation term against the label cross-entropy. */
+    /**
+     * Settings; {@code alpha} weighs the distillation term against the label cross-entropy;
+     * {@code accumulate} micro-batches of {@code batch} rows make an update, a training checkpoint is
+     * kept every {@code saveEvery} updates (0: none), and {@code resume} continues from it.
+     */
     public record Config(int steps, int batch, double lr, int seq, int rank, double loraAlpha, double loraDropout,
-            double temperature, double alpha, long seed, int warmup, double weightDecay, double maxGradNorm) {
-        /** Rank 8, scaling 2, dropout 0.1, 10 % warm-up, weight decay 0.01, clipping at 1. */
+            double temperature, double alpha, long seed, int warmup, double weightDecay, double maxGradNorm,
+            int accumulate, int saveEvery, boolean resume) {
+        /** Rank 8, scaling 2, dropout 0.1, 10 % warm-up, weight decay 0.01, clipping at 1, no accumulation or checkpoints. */
         public static Config of(int steps, int batch, double lr, int seq, double temperature, double alpha, long seed) {
             return new Config(steps, batch, lr, seq, 8, 16, 0.1, temperature, alpha, seed, Math.max(1, steps / 10), 0.01,
-                    1.0);
+                    1.0, 1, 0, false);
+        }
+
+        /** These settings with {@code n} micro-batches of {@code batch} rows per update. */
+        public Config accumulating(int n) {
+            return new Config(steps, batch, lr, seq, rank, loraAlpha, loraDropout, temperature, alpha, seed, warmup,
+                    weightDecay, maxGradNorm, n, saveEvery, resume);
+        }
+
+        /** These settings with a training checkpoint every {@code every} updates, continued from it when {@code again}. */
+        public Config checkpointing(int every, boolean again) {
+            return new Config(steps, batch, lr, seq, rank, loraAlpha, loraDropout, temperature, alpha, seed, warmup,
+                    weightDecay, maxGradNorm, accumulate, every, again);
+        }
+
+        /** The loop's settings: the registry's LoRA on {@code targets}, a linear schedule. */
+        TrainConfig trainConfig(List<String> targets) {
+            return TrainConfig.builder("lora", targets).steps(steps).batch(batch).lr(lr).seq(seq).rank(rank)
+                    .alpha(loraAlpha).loraDropout(loraDropout).seed(seed).warmup(warmup).weightDecay(weightDecay)
+                    .maxGradNorm(maxGradNorm).accumulate(accumulate).saveEvery(saveEvery).resume(resume)
+                    .schedule(Schedule.Kind.LINEAR).build();
         }
     }
 
@@ -67,8 +88,9 @@ public final class Distiller {
 
     /** Checks the settings; bad values are bad input (exit 2) naming the flag. */
     public static void check(Config c) {
-        if (c.steps() < 1 || c.batch() < 1 || c.seq() < 8 || !(c.lr() > 0) || c.rank() < 1) {
-            throw LinforgeException.badInput("--heal-steps >= 1, batch >= 1, seq >= 8, lr > 0 and rank >= 1 needed for distillation");
+        if (c.steps() < 1 || c.batch() < 1 || c.seq() < 8 || !(c.lr() > 0) || c.rank() < 1 || c.accumulate() < 1) {
+            throw LinforgeException.badInput(
+                    "--heal-steps >= 1, batch >= 1, accumulate >= 1, seq >= 8, lr > 0 and rank >= 1 needed for distillation");
         }
         if (!(c.temperature() > 0) || Double.isInfinite(c.temperature())) {
             throw LinforgeException.badInput("--distill-temperature: must be a positive number, got " + c.temperature());
@@ -159,10 +181,15 @@ public final class Distiller {
 
     /**
      * Distils {@code teacher} into {@code student} in place (adapters folded in at the end) on
-     * {@code train}; returns a summary (steps, losses, trainable parameters, time).
+     * {@code train} as a task of the shared loop ({@link TrainLoop}: accumulation, a training
+     * checkpoint every {@code saveEvery} updates next to {@code out} and resume from it, the
+     * non-finite guard, progress); {@code test} is what {@code eval_kl_to_teacher} is measured on
+     * during training. Returns the loop's result (curve, losses, skipped updates, trainable
+     * parameters) with the distillation settings.
      */
     public static ObjectNode distill(EncoderModel student, EncoderModel teacher, Tokenizer tok,
-            List<ClassificationData.Example> train, int numLabels, Config c) {
+            List<ClassificationData.Example> train, List<ClassificationData.Example> test, int numLabels, Config c,
+            Path out) {
         check(c);
         if (!student.hasClassifier() || !teacher.hasClassifier()) {
             throw LinforgeException.badInput("distillation needs a classifier as teacher and as student");
@@ -177,110 +204,70 @@ public final class Distiller {
         for (Parameter p : teacher.parameters().values()) {
             p.setTrainable(false);
         }
-        for (Parameter p : student.parameters().values()) {
-            p.setTrainable(false);
-        }
         List<Linear> head = new ArrayList<>();
         for (Linear l : new Linear[] {student.pooler(), student.classifierDense(), student.classifier()}) {
             if (l != null) {
                 head.add(l);
             }
         }
+        List<Parameter> headParams = new ArrayList<>();
+        head.forEach(l -> headParams.addAll(l.parameters()));
         List<String> targets = new ArrayList<>();
         for (HiddenBlock b : student.layers()) {
             b.linears().forEach(l -> targets.add(l.name()));
         }
-        Map<String, LoraLinear> lora = LoraSetup.inject(student, targets, head, c.rank(), c.loraAlpha(), false,
-                c.loraDropout(), c.seed());
-        List<Parameter> trainable = new ArrayList<>();
-        for (LoraLinear l : lora.values()) {
-            trainable.add(l.a());
-            trainable.add(l.b());
-        }
-        head.forEach(l -> trainable.addAll(l.parameters()));
-        trainable.forEach(p -> p.setTrainable(true));
-        long trainableCount = trainable.stream().mapToLong(p -> p.array().getShape().size()).sum();
-        ObjectNode r = JSON.createObjectNode();
-        ArrayNode curve = r.putArray("curve");
-        double lastLoss = Double.NaN;
-        int skipped = 0;
-        try (AdamW opt = new AdamW(student.manager(), 0.9, 0.999, 1e-8, c.weightDecay())) {
-            DataOrder<ClassificationData.Example> order = new DataOrder<>(train, c.seed());
-            Progress progress = new Progress("distill", c.steps());
-            for (int step = 0; step < c.steps(); step++) {
-                Engine.getInstance().setRandomSeed((int) (c.seed() * 1_000_003L + step));
+        TrainConfig tc = c.trainConfig(targets);
+        DataOrder<ClassificationData.Example> order = new DataOrder<>(train, c.seed());
+        TrainLoop.Task task = new TrainLoop.Task() {
+            @Override
+            public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
                 List<String> texts = new ArrayList<>();
                 long[] labels = new long[c.batch()];
                 for (int i = 0; i < c.batch(); i++) {
-                    ClassificationData.Example e = order.get((long) step * c.batch() + i);
+                    ClassificationData.Example e = order.get(first + i);
                     texts.add(e.text());
                     labels[i] = e.label();
                 }
                 Tokenizer.Batch b = tok.encode(texts, c.seq());
-                double lr = Schedule.lr(Schedule.Kind.LINEAR, c.lr(), step, c.warmup(), c.steps());
-                try (NDManager sm = student.manager().newSubManager()) {
-                    NDArray target = teacher.forward(b.inputIds(), b.attentionMask(),
-                            teacher.usesTokenTypes() ? b.typeIds() : null, new ForwardContext(sm, false, DataType.FLOAT32),
-                            false).logits().stopGradient();
-                    double loss;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        ForwardContext ctx = new ForwardContext(sm, true, DataType.FLOAT32);
-                        NDArray z = student.forward(b.inputIds(), b.attentionMask(),
-                                student.usesTokenTypes() ? b.typeIds() : null, ctx, false).logits();
-                        NDArray l = loss(z, target, sm.create(labels), numLabels, c.temperature(), c.alpha());
-                        gc.backward(l);
-                        loss = l.getFloat();
-                    }
-                    Map<String, NDArray> grads = new LinkedHashMap<>();
-                    double sq = 0;
-                    for (Parameter p : trainable) {
-                        NDArray g = p.array().getGradient();
-                        g.attach(sm);
-                        grads.put(p.name(), g);
-                        sq += g.square().sum().getFloat();
-                    }
-                    if (!Double.isFinite(loss) || !Double.isFinite(sq)) {
-                        grads.values().forEach(AdamW::zero);
-                        skipped++;
-                    } else {
-                        opt.step(trainable, grads, lr, Schedule.clipScale(Math.sqrt(sq), c.maxGradNorm()));
-                        lastLoss = loss;
-                    }
-                }
-                ObjectNode pt = curve.addObject();
-                pt.put("step", step + 1);
-                pt.put("loss", lastLoss);
-                pt.put("lr", lr);
-                progress.update(step + 1, String.format("loss %.4f lr %.2e", lastLoss, lr));
+                NDArray target = teacher.forward(b.inputIds(), b.attentionMask(),
+                        teacher.usesTokenTypes() ? b.typeIds() : null,
+                        new ForwardContext(ctx.manager(), false, DataType.FLOAT32), false).logits().stopGradient();
+                EncoderModel.Output o = student.forward(b.inputIds(), b.attentionMask(),
+                        student.usesTokenTypes() ? b.typeIds() : null, ctx, wantHidden);
+                NDArray l = loss(o.logits(), target, ctx.manager().create(labels), numLabels, c.temperature(), c.alpha());
+                return new TrainLoop.MicroBatch(l, o.hiddenStates(), ctx.manager().create(b.attentionMask()),
+                        (long) b.size() * b.seqLen());
             }
-            progress.done();
+
+            @Override
+            public double evaluate() {
+                return meanKl(logits(teacher, tok, test, c.seq()), logits(student, tok, test, c.seq()));
+            }
+
+            @Override
+            public String metric() {
+                return "eval_kl_to_teacher";
+            }
+        };
+        ObjectNode r = JSON.createObjectNode();
+        try (TrainingMethod method = Methods.create(student, tc, headParams, head)) {
+            TrainLoop.run(tc, task, method, student.manager(), out, Schedule.Kind.LINEAR, r);
+            r.put("rank", c.rank());
+            r.put("temperature", c.temperature());
+            r.put("alpha", c.alpha());
+            r.put("adapted_layers", method.adapters().size());
+            method.fold();
         }
-        fold(lora);
         for (Parameter p : student.parameters().values()) {
             p.setTrainable(false);
         }
-        r.put("steps", c.steps());
-        r.put("batch", c.batch());
-        r.put("lr", c.lr());
-        r.put("rank", c.rank());
-        r.put("temperature", c.temperature());
-        r.put("alpha", c.alpha());
-        r.put("seed", c.seed());
-        r.put("final_loss", lastLoss);
-        r.put("skipped_steps", skipped);
-        r.put("adapted_layers", lora.size());
-        r.put("trainable_parameters", trainableCount);
         r.put("seconds", (System.nanoTime() - t0) / 1e9);
         return r;
     }
 
-    /** Folds each adapter into its layer's weight ({@code W ← W + scaling·B·A}) and removes it. */
-    static void fold(Map<String, LoraLinear> lora) {
-        for (LoraLinear l : lora.values()) {
-            l.foldAndRemove();
-            l.a().array().close();
-            l.b().array().close();
-        }
+    /** Removes the training checkpoint {@link #distill} kept next to {@code out} (once the output is written). */
+    public static void deleteCheckpoint(Path out) {
+        TrainingCheckpoint.delete(TrainingCheckpoint.dirFor(out));
     }
 
     /** Logits [rows][labels] of {@code model} in eval mode, batches of 32. */
