@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
+import io.linforge.core.metric.Logits;
 import io.linforge.core.model.DecoderModel;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.HiddenBlock;
@@ -108,13 +109,13 @@ public final class Compressor {
         Budget budget = new Budget("accuracy", () -> ClassifierTrainer.evaluate(model, tok, validation, c.seq()),
                 (original, value) -> original - value <= c.maxDrop());
         double baseVal = budget.validate();
-        float[][] originalTest = Distiller.logits(model, tok, data.test(), c.seq());
-        double baseTest = Distiller.accuracy(originalTest, data.test());
+        float[][] originalTest = ClassifierTrainer.logits(model, tok, data.test(), c.seq());
+        double baseTest = ClassifierTrainer.accuracy(originalTest, data.test());
         long paramsBefore = model.parameterCount();
         List<LayerStatistics> stats = Capture.layers(model, tok, calib, c.seq(), 16, true, null);
         Outcome o = replace(model, stats, c.maxBlocks(), budget, baseVal, r.putArray("tried"));
-        float[][] compressedTest = Distiller.logits(model, tok, data.test(), c.seq());
-        double test = Distiller.accuracy(compressedTest, data.test());
+        float[][] compressedTest = ClassifierTrainer.logits(model, tok, data.test(), c.seq());
+        double test = ClassifierTrainer.accuracy(compressedTest, data.test());
         Checkpoint.save(out, model.config(), model.stateDict(), modelDir.resolve(Checkpoint.TOKENIZER));
         r.put("validation_rows", validation.size());
         r.put("validation_accuracy_before", baseVal);
@@ -122,7 +123,7 @@ public final class Compressor {
         r.put("test_accuracy_before", baseTest);
         r.put("test_accuracy_after", test);
         r.put("test_rows", data.test().size());
-        r.put("test_kl_to_original", Distiller.meanKl(originalTest, compressedTest));
+        r.put("test_kl_to_original", Logits.meanKl(originalTest, compressedTest));
         report(r, model, o, stats.size(), paramsBefore);
         r.put("max_accuracy_drop", c.maxDrop());
         return r;

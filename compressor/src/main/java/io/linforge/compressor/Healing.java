@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
+import io.linforge.core.metric.Logits;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.trainer.CausalLmTrainer;
+import io.linforge.trainer.ClassifierTrainer;
 import io.linforge.trainer.Distiller;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.data.ClassificationData;
@@ -83,10 +85,10 @@ public final class Healing {
             }
             ObjectNode r = Distiller.distill(student, teacher, tok, data.train(), data.test(), data.labels().size(), c,
                     out);
-            float[][] original = Distiller.logits(teacher, tok, data.test(), c.seq());
-            float[][] healed = Distiller.logits(student, tok, data.test(), c.seq());
-            r.put("test_accuracy_after_healing", Distiller.accuracy(healed, data.test()));
-            r.put("test_kl_to_original_after_healing", Distiller.meanKl(original, healed));
+            float[][] original = ClassifierTrainer.logits(teacher, tok, data.test(), c.seq());
+            float[][] healed = ClassifierTrainer.logits(student, tok, data.test(), c.seq());
+            r.put("test_accuracy_after_healing", ClassifierTrainer.accuracy(healed, data.test()));
+            r.put("test_kl_to_original_after_healing", Logits.meanKl(original, healed));
             Checkpoint.save(out, student.config(), student.stateDict(), ck.tokenizerJson().orElse(null));
             Distiller.deleteCheckpoint(out);
             return r;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.io.AtomicFiles;
+import io.linforge.core.metric.Logits;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.Linear;
@@ -124,25 +125,33 @@ public final class ClassifierTrainer {
         return logp.mul(labels.oneHot(numLabels)).sum(new int[] {1}).mean().neg();
     }
 
-    /** Accuracy on {@code rows} in eval mode, batches of 32. */
+    /** Accuracy on {@code rows} in eval mode, batches of 32 ({@link Logits#accuracy} of {@link #logits}). */
     public static double evaluate(EncoderModel model, Tokenizer tok, List<ClassificationData.Example> rows, int seq) {
-        if (rows.isEmpty()) {
-            return Double.NaN;
-        }
-        int correct = 0;
+        return accuracy(logits(model, tok, rows, seq), rows);
+    }
+
+    /** Fraction of rows whose arg-max logit is the label; NaN when there are none. */
+    public static double accuracy(float[][] logits, List<ClassificationData.Example> rows) {
+        return Logits.accuracy(logits, rows.stream().mapToInt(ClassificationData.Example::label).toArray());
+    }
+
+    /** Logits [rows][labels] of {@code model} in eval mode, batches of 32. */
+    public static float[][] logits(EncoderModel model, Tokenizer tok, List<ClassificationData.Example> rows, int seq) {
+        float[][] out = new float[rows.size()][];
         for (int i = 0; i < rows.size(); i += 32) {
             List<ClassificationData.Example> part = rows.subList(i, Math.min(rows.size(), i + 32));
             Tokenizer.Batch b = tok.encode(part.stream().map(ClassificationData.Example::text).toList(), seq);
             try (NDManager m = model.manager().newSubManager()) {
-                EncoderModel.Output o = model.forward(b.inputIds(), b.attentionMask(),
-                        model.usesTokenTypes() ? b.typeIds() : null, new ForwardContext(m, false, DataType.FLOAT32), false);
-                long[] pred = o.logits().argMax(1).toLongArray();
-                for (int k = 0; k < pred.length; k++) {
-                    correct += pred[k] == part.get(k).label() ? 1 : 0;
+                NDArray z = model.forward(b.inputIds(), b.attentionMask(), model.usesTokenTypes() ? b.typeIds() : null,
+                        new ForwardContext(m, false, DataType.FLOAT32), false).logits();
+                int k = (int) z.getShape().get(1);
+                float[] flat = z.toType(DataType.FLOAT32, false).toFloatArray();
+                for (int r = 0; r < part.size(); r++) {
+                    out[i + r] = java.util.Arrays.copyOfRange(flat, r * k, (r + 1) * k);
                 }
             }
         }
-        return (double) correct / rows.size();
+        return out;
     }
 
     /** The name of a module in the Hugging Face class a PEFT user would load (e.g. bert. prefix added). */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.metric.Logits;
 import io.linforge.core.model.DecoderModel;
 import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.ForwardContext;
@@ -241,7 +242,8 @@ public final class Distiller {
 
             @Override
             public double evaluate() {
-                return meanKl(logits(teacher, tok, test, c.seq()), logits(student, tok, test, c.seq()));
+                return Logits.meanKl(ClassifierTrainer.logits(teacher, tok, test, c.seq()),
+                        ClassifierTrainer.logits(student, tok, test, c.seq()));
             }
 
             @Override
@@ -268,72 +270,5 @@ public final class Distiller {
     /** Removes the training checkpoint {@link #distill} kept next to {@code out} (once the output is written). */
     public static void deleteCheckpoint(Path out) {
         TrainingCheckpoint.delete(TrainingCheckpoint.dirFor(out));
-    }
-
-    /** Logits [rows][labels] of {@code model} in eval mode, batches of 32. */
-    public static float[][] logits(EncoderModel model, Tokenizer tok, List<ClassificationData.Example> rows, int seq) {
-        float[][] out = new float[rows.size()][];
-        for (int i = 0; i < rows.size(); i += 32) {
-            List<ClassificationData.Example> part = rows.subList(i, Math.min(rows.size(), i + 32));
-            Tokenizer.Batch b = tok.encode(part.stream().map(ClassificationData.Example::text).toList(), seq);
-            try (NDManager m = model.manager().newSubManager()) {
-                NDArray z = model.forward(b.inputIds(), b.attentionMask(), model.usesTokenTypes() ? b.typeIds() : null,
-                        new ForwardContext(m, false, DataType.FLOAT32), false).logits();
-                int k = (int) z.getShape().get(1);
-                float[] flat = z.toType(DataType.FLOAT32, false).toFloatArray();
-                for (int r = 0; r < part.size(); r++) {
-                    out[i + r] = java.util.Arrays.copyOfRange(flat, r * k, (r + 1) * k);
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Fraction of rows whose arg-max logit is the label. */
-    public static double accuracy(float[][] logits, List<ClassificationData.Example> rows) {
-        int correct = 0;
-        for (int i = 0; i < rows.size(); i++) {
-            int best = 0;
-            for (int j = 1; j < logits[i].length; j++) {
-                if (logits[i][j] > logits[i][best]) {
-                    best = j;
-                }
-            }
-            correct += best == rows.get(i).label() ? 1 : 0;
-        }
-        return rows.isEmpty() ? Double.NaN : (double) correct / rows.size();
-    }
-
-    /** Mean over rows of KL(softmax(reference) ‖ softmax(candidate)) in nats (temperature 1), in float64. */
-    public static double meanKl(float[][] reference, float[][] candidate) {
-        if (reference.length != candidate.length) {
-            throw new IllegalArgumentException(reference.length + " reference rows, " + candidate.length + " candidate rows");
-        }
-        double sum = 0;
-        for (int i = 0; i < reference.length; i++) {
-            double[] lp = logSoftmax(reference[i]);
-            double[] lq = logSoftmax(candidate[i]);
-            for (int j = 0; j < lp.length; j++) {
-                sum += Math.exp(lp[j]) * (lp[j] - lq[j]);
-            }
-        }
-        return reference.length == 0 ? Double.NaN : sum / reference.length;
-    }
-
-    static double[] logSoftmax(float[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : z) {
-            max = Math.max(max, v);
-        }
-        double s = 0;
-        for (float v : z) {
-            s += Math.exp(v - max);
-        }
-        double lse = max + Math.log(s);
-        double[] out = new double[z.length];
-        for (int j = 0; j < z.length; j++) {
-            out[j] = z[j] - lse;
-        }
-        return out;
     }
 }

@@ -1,6 +1,7 @@
 package io.linforge.runtime.validate;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.metric.Logits;
 import io.linforge.runtime.Generator;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.runtime.FloatTensor;
@@ -183,13 +184,13 @@ public final class Validator {
                 boolean fc = finite(lc, 0, k);
                 nonFinite[0] += fr ? 0 : 1;
                 nonFinite[1] += fc ? 0 : 1;
-                counts[0] += fr && argmax(lr) == gold[off + i] ? 1 : 0;
-                counts[1] += fc && argmax(lc) == gold[off + i] ? 1 : 0;
+                counts[0] += fr && Logits.argmax(lr) == gold[off + i] ? 1 : 0;
+                counts[1] += fc && Logits.argmax(lc) == gold[off + i] ? 1 : 0;
                 for (int j = 0; j < k; j++) {
                     agg[0] = Math.max(agg[0], Math.abs(lr[j] - lc[j]));
                 }
                 agg[1] += TextEncoder.cosine(lr, lc);
-                agg[2] += kl(TextEncoder.softmax(lr), TextEncoder.softmax(lc));
+                agg[2] += Logits.kl(lr, lc);
             }
         });
         int n = gold.length;
@@ -349,29 +350,5 @@ public final class Validator {
             }
         }
         return total;
-    }
-
-    static int argmax(float[] a) {
-        int best = 0;
-        for (int i = 1; i < a.length; i++) {
-            if (a[i] > a[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** KL(p || q) in nats. */
-    static double kl(double[] p, double[] q) {
-        double s = 0;
-        for (int i = 0; i < p.length; i++) {
-            if (Double.isNaN(p[i]) || Double.isNaN(q[i])) {
-                return Double.NaN;
-            }
-            if (p[i] > 0) {
-                s += p[i] * (Math.log(p[i]) - Math.log(Math.max(q[i], 1e-300)));
-            }
-        }
-        return s;
     }
 }
