@@ -1,12 +1,12 @@
 package io.linforge.api;
 
+import io.linforge.core.onnx.Pooling;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Outputs;
-import io.linforge.core.model.EncoderModel;
 import io.linforge.core.model.ModelInit;
 import io.linforge.core.onnx.OnnxImporter;
 import io.linforge.core.text.ByteLevelTokenizer;
@@ -197,10 +197,8 @@ public final class Linforge {
             // fail before any work when no engine can be built here
             TensorRtBuilder.requireAvailable();
         }
-        EncoderModel.Pooling pooling = pooling(o.pooling());
-        if (o.normalize() && pooling == EncoderModel.Pooling.NONE) {
-            throw LinforgeException.badInput("--normalize needs --pooling mean or cls");
-        }
+        Pooling pooling = Pooling.parse(o.pooling());
+        pooling.check(o.normalize(), false);
         OnnxExporter.Options eo = new OnnxExporter.Options(o.fp16(), o.opset(), o.kvCache(), o.externalData(), pooling,
                 o.normalize(), o.tensorrt(), o.fp16Softmax());
         Outputs.checkFolder(o.out(), "--out", o.overwrite(), false);
@@ -293,16 +291,6 @@ public final class Linforge {
         return e.resolveSibling(e.getFileName() + "_tensorrt");
     }
 
-    private static EncoderModel.Pooling pooling(String v) {
-        if (v == null) {
-            return EncoderModel.Pooling.NONE;
-        }
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "mean" -> EncoderModel.Pooling.MEAN;
-            case "cls" -> EncoderModel.Pooling.CLS;
-            default -> throw LinforgeException.badInput("--pooling: '" + v + "' (expected mean or cls)");
-        };
-    }
 
     /**
      * Runs a reference and a candidate model on a data set and compares them (task metric, logit

@@ -1,5 +1,6 @@
 package io.linforge.exporter;
 
+import io.linforge.core.onnx.Pooling;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -43,29 +44,29 @@ public final class OnnxExporter {
      * (encoders) or [batch, sequence, hidden] (decoders); the layout of exports meant for TensorRT
      * (see {@code OnnxEmitter.flatTokens}).
      */
-    public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
+    public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, Pooling pooling,
             boolean normalize, boolean flatTokens, boolean halfSoftmax) {
         public Options {
             if (pooling == null) {
-                pooling = EncoderModel.Pooling.NONE;
+                pooling = Pooling.NONE;
             }
             if (halfSoftmax && !fp16) {
                 throw LinforgeException.badInput("--fp16-softmax needs --fp16 (an fp32 export computes its softmax in fp32)");
             }
         }
 
-        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
+        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, Pooling pooling,
                 boolean normalize, boolean flatTokens) {
             this(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, false);
         }
 
-        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, EncoderModel.Pooling pooling,
+        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, Pooling pooling,
                 boolean normalize) {
             this(fp16, opset, kvCache, externalData, pooling, normalize, false);
         }
 
         public Options(boolean fp16, int opset, boolean kvCache, boolean externalData) {
-            this(fp16, opset, kvCache, externalData, EncoderModel.Pooling.NONE, false);
+            this(fp16, opset, kvCache, externalData, Pooling.NONE, false);
         }
 
         public Options withFlatTokens(boolean flat) {
@@ -82,7 +83,7 @@ public final class OnnxExporter {
         }
 
         public boolean pooled() {
-            return pooling != EncoderModel.Pooling.NONE;
+            return pooling != Pooling.NONE;
         }
     }
 

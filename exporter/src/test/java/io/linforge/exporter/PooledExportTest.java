@@ -12,7 +12,7 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.EncoderModel.Pooling;
+import io.linforge.core.onnx.Pooling;
 import io.linforge.core.model.ForwardContext;
 import io.linforge.core.model.TransformerModel;
 import io.linforge.core.onnx.proto.Onnx;

@@ -1,5 +1,6 @@
 package io.linforge.runtime;
 
+import io.linforge.core.onnx.Pooling;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.text.Tokenizer;
 import java.util.ArrayList;
@@ -17,7 +18,6 @@ import java.util.Set;
  */
 public final class TextEncoder {
     /** How token vectors become one vector per text. */
-    public enum Pooling { MEAN, CLS }
 
     public static final String LOGITS = "logits";
     public static final String HIDDEN = "last_hidden_state";
@@ -84,7 +84,7 @@ public final class TextEncoder {
      * metadata; mean when the export does not say), so that a plain model can be pooled alike.
      */
     public static Pooling exportedPooling(InferenceSession s) {
-        return "cls".equals(s.metadata().get("linforge.pooling")) ? Pooling.CLS : Pooling.MEAN;
+        return Pooling.ofMetadata(s.metadata().get(Pooling.METADATA_KEY));
     }
 
     /** True when {@code s} has a {@code sentence_embedding} output and no {@code last_hidden_state}. */
@@ -160,6 +160,9 @@ public final class TextEncoder {
 
     /** Pools {@code hidden [b, s, h]} (not normalized). */
     public static float[][] pool(FloatTensor hidden, long[][] mask, Pooling pooling) {
+        if (pooling == Pooling.NONE) {
+            throw new IllegalArgumentException("pooling NONE gives no vector per sequence");
+        }
         if (hidden.rank() != 3) {
             throw new LinforgeException(LinforgeException.FAILURE, "expected a [batch, seq, hidden] output, got "
                     + java.util.Arrays.toString(hidden.shape()));

@@ -1,5 +1,6 @@
 package io.linforge.runtime;
 
+import io.linforge.core.onnx.Pooling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +51,7 @@ class TextEncoderTest {
     void meanPooledEmbeddingMatchesManualPoolingAndRegressionValue() {
         String text = "Hello world, this is a test of offline tokenization.";
         TextEncoder enc = new TextEncoder(session, tokenizer, 128, 8);
-        float[] v = enc.embed(List.of(text), TextEncoder.Pooling.MEAN)[0];
+        float[] v = enc.embed(List.of(text), Pooling.MEAN)[0];
 
         // Independent path: raw last_hidden_state, averaged by hand over the 15 tokens.
         Tokenizer.Batch b = tokenizer.encode(List.of(text), 128);
@@ -86,8 +87,8 @@ class TextEncoderTest {
                 "A man is riding a horse.");
         TextEncoder batched = new TextEncoder(session, tokenizer, 128, 8);
         TextEncoder single = new TextEncoder(session, tokenizer, 128, 1);
-        float[][] e = batched.embed(texts, TextEncoder.Pooling.MEAN);
-        float[][] e1 = single.embed(texts, TextEncoder.Pooling.MEAN);
+        float[][] e = batched.embed(texts, Pooling.MEAN);
+        float[][] e1 = single.embed(texts, Pooling.MEAN);
         for (int i = 0; i < 3; i++) {
             for (int k = 0; k < 384; k++) {
                 assertEquals(e1[i][k], e[i][k], 1e-4, "padding changed text " + i);
@@ -96,7 +97,7 @@ class TextEncoderTest {
         double food = TextEncoder.cosine(e[0], e[1]);
         double horse = TextEncoder.cosine(e[0], e[2]);
         assertTrue(food > horse + 0.2, "cos(food, bread)=" + food + " cos(food, horse)=" + horse);
-        float[][] cls = batched.embed(texts, TextEncoder.Pooling.CLS);
+        float[][] cls = batched.embed(texts, Pooling.CLS);
         assertTrue(TextEncoder.cosine(cls[0], e[0]) < 0.999, "CLS pooling must differ from mean pooling");
         assertEquals(1.0, Math.sqrt(TextEncoder.cosine(cls[1], cls[1])), 1e-9);
     }

@@ -1,5 +1,6 @@
 package io.linforge.tests;
 
+import io.linforge.core.onnx.Pooling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,12 +60,12 @@ class MiniLmPooledExportTest {
                 InferenceSession a = OrtInferenceSession.open(plain.resolve("model.onnx"), CFG);
                 InferenceSession b = OrtInferenceSession.open(pooled.resolve("model.onnx"), CFG);
                 InferenceSession c = OrtInferenceSession.open(cls.resolve("model.onnx"), CFG)) {
-            float[][] ref = new TextEncoder(a, tok, 64, 2).embed(texts, TextEncoder.Pooling.MEAN);
+            float[][] ref = new TextEncoder(a, tok, 64, 2).embed(texts, Pooling.MEAN);
             TextEncoder pe = new TextEncoder(b, tok, 64, 2);
             assertTrue(pe.isPooled());
-            float[][] got = pe.embed(texts, TextEncoder.Pooling.MEAN);
-            float[][] refCls = new TextEncoder(a, tok, 64, 2).embed(texts, TextEncoder.Pooling.CLS);
-            float[][] gotCls = new TextEncoder(c, tok, 64, 2).embed(texts, TextEncoder.Pooling.CLS);
+            float[][] got = pe.embed(texts, Pooling.MEAN);
+            float[][] refCls = new TextEncoder(a, tok, 64, 2).embed(texts, Pooling.CLS);
+            float[][] gotCls = new TextEncoder(c, tok, 64, 2).embed(texts, Pooling.CLS);
             for (int i = 0; i < texts.size(); i++) {
                 for (int k = 0; k < ref[i].length; k++) {
                     assertEquals(ref[i][k], got[i][k], 1e-5);

@@ -1,5 +1,6 @@
 package io.linforge.core.model;
 
+import io.linforge.core.onnx.Pooling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
@@ -238,20 +239,6 @@ public final class EncoderModel extends TransformerModel {
     }
 
 
-    /** How an export turns token states into one vector per sequence. */
-    public enum Pooling {
-        /** No pooling: the export gives {@code last_hidden_state}. */
-        NONE,
-        /** Attention-mask weighted mean of the token states (sentence-transformers' mean pooling). */
-        MEAN,
-        /** The first token's state. */
-        CLS;
-
-        public String id() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
     /** The name of a pooled export's only output, [batch, hidden] fp32. */
     public static final String SENTENCE_EMBEDDING = "sentence_embedding";
 
@@ -294,13 +281,7 @@ public final class EncoderModel extends TransformerModel {
      */
     public io.linforge.core.onnx.GraphBuilder toGraph(boolean fp16, int opset, Pooling pooling, boolean normalize,
             boolean flatTokens, boolean halfSoftmax) {
-        if (pooling != Pooling.NONE && classifier != null) {
-            throw io.linforge.core.LinforgeException.badInput("--pooling: the model has a classification head "
-                    + "(its output is logits); pooling applies to encoders without one");
-        }
-        if (normalize && pooling == Pooling.NONE) {
-            throw io.linforge.core.LinforgeException.badInput("--normalize needs --pooling mean or cls");
-        }
+        pooling.check(normalize, classifier != null);
         var g = new io.linforge.core.onnx.GraphBuilder(config.modelType(), opset);
         var e = new io.linforge.core.onnx.OnnxEmitter(g, fp16);
         var I64 = io.linforge.core.tensor.DType.I64;
@@ -388,7 +369,7 @@ public final class EncoderModel extends TransformerModel {
         }
         if (pooling != Pooling.NONE) {
             emitPooling(e, x, mask, pooling, normalize);
-            g.metadata("linforge.pooling", pooling.id());
+            g.metadata(Pooling.METADATA_KEY, pooling.id());
             g.metadata("linforge.normalize", Boolean.toString(normalize));
             g.metadata("linforge.model_type", config.modelType());
             g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");

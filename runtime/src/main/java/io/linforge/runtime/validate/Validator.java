@@ -1,5 +1,6 @@
 package io.linforge.runtime.validate;
 
+import io.linforge.core.onnx.Pooling;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.metric.Logits;
 import io.linforge.runtime.Generator;
@@ -211,8 +212,8 @@ public final class Validator {
         boolean candPooled = TextEncoder.isPooled(candidate);
         boolean hidden = !refPooled && !candPooled;
         // a plain side is pooled the way the pooled side was exported (mean when neither is pooled)
-        TextEncoder.Pooling plainPooling = refPooled ? TextEncoder.exportedPooling(reference)
-                : candPooled ? TextEncoder.exportedPooling(candidate) : TextEncoder.Pooling.MEAN;
+        Pooling plainPooling = refPooled ? TextEncoder.exportedPooling(reference)
+                : candPooled ? TextEncoder.exportedPooling(candidate) : Pooling.MEAN;
         double[] agg = {0, Double.POSITIVE_INFINITY, 0, 0}; // sum cos, min cos, max abs hidden, max abs pooled
         forEachBatch(data.texts(), refPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN,
                 candPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN, (b, r, c, off) -> {
