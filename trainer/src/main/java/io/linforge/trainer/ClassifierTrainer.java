@@ -57,31 +57,18 @@ public final class ClassifierTrainer {
                         "sequence classification needs an encoder (bert, roberta)");
             }
             model.attachClassifier(data.labels(), c.seed());
-            List<Linear> head = new ArrayList<>();
-            if (model.pooler() != null) {
-                head.add(model.pooler());
-            }
-            if (model.classifierDense() != null) {
-                head.add(model.classifierDense());
-            }
-            head.add(model.classifier());
+            List<Linear> head = head(model);
             List<Parameter> headParams = new ArrayList<>();
             head.forEach(l -> headParams.addAll(l.parameters()));
             DataOrder<ClassificationData.Example> order = new DataOrder<>(data.train(), c.seed());
             TrainLoop.Task task = new TrainLoop.Task() {
                 @Override
                 public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
-                    List<String> texts = new ArrayList<>();
-                    long[] labels = new long[c.batch()];
-                    for (int i = 0; i < c.batch(); i++) {
-                        ClassificationData.Example e = order.get(first + i);
-                        texts.add(e.text());
-                        labels[i] = e.label();
-                    }
-                    Tokenizer.Batch b = tok.encode(texts, c.seq());
+                    Rows rows = rows(order, first, c.batch(), tok, c.seq());
+                    Tokenizer.Batch b = rows.tokens();
                     EncoderModel.Output o = model.forward(b.inputIds(), b.attentionMask(),
                             model.usesTokenTypes() ? b.typeIds() : null, ctx, wantHidden);
-                    NDArray loss = crossEntropy(o.logits(), ctx.manager().create(labels), data.labels().size());
+                    NDArray loss = crossEntropy(o.logits(), ctx.manager().create(rows.labels()), data.labels().size());
                     return new TrainLoop.MicroBatch(loss, o.hiddenStates(), ctx.manager().create(b.attentionMask()),
                             (long) b.size() * b.seqLen());
                 }
@@ -117,6 +104,33 @@ public final class ClassifierTrainer {
             }
             return result;
         }
+    }
+
+    /** The linears of the classification head the model has: pooler, dense (RoBERTa's), classifier. */
+    static List<Linear> head(EncoderModel model) {
+        List<Linear> head = new ArrayList<>();
+        for (Linear l : new Linear[] {model.pooler(), model.classifierDense(), model.classifier()}) {
+            if (l != null) {
+                head.add(l);
+            }
+        }
+        return head;
+    }
+
+    /** A micro-batch of labelled rows, tokenized. */
+    record Rows(Tokenizer.Batch tokens, long[] labels) {
+    }
+
+    /** The {@code batch} rows at positions {@code first ..} of the shuffled order, tokenized to {@code seq}. */
+    static Rows rows(DataOrder<ClassificationData.Example> order, long first, int batch, Tokenizer tok, int seq) {
+        List<String> texts = new ArrayList<>();
+        long[] labels = new long[batch];
+        for (int i = 0; i < batch; i++) {
+            ClassificationData.Example e = order.get(first + i);
+            texts.add(e.text());
+            labels[i] = e.label();
+        }
+        return new Rows(tok.encode(texts, seq), labels);
     }
 
     /** Mean cross-entropy of logits [B, L] against integer labels [B]. */

@@ -205,12 +205,7 @@ public final class Distiller {
         for (Parameter p : teacher.parameters().values()) {
             p.setTrainable(false);
         }
-        List<Linear> head = new ArrayList<>();
-        for (Linear l : new Linear[] {student.pooler(), student.classifierDense(), student.classifier()}) {
-            if (l != null) {
-                head.add(l);
-            }
-        }
+        List<Linear> head = ClassifierTrainer.head(student);
         List<Parameter> headParams = new ArrayList<>();
         head.forEach(l -> headParams.addAll(l.parameters()));
         List<String> targets = new ArrayList<>();
@@ -222,20 +217,15 @@ public final class Distiller {
         TrainLoop.Task task = new TrainLoop.Task() {
             @Override
             public TrainLoop.MicroBatch forward(long first, ForwardContext ctx, boolean wantHidden) {
-                List<String> texts = new ArrayList<>();
-                long[] labels = new long[c.batch()];
-                for (int i = 0; i < c.batch(); i++) {
-                    ClassificationData.Example e = order.get(first + i);
-                    texts.add(e.text());
-                    labels[i] = e.label();
-                }
-                Tokenizer.Batch b = tok.encode(texts, c.seq());
+                ClassifierTrainer.Rows rows = ClassifierTrainer.rows(order, first, c.batch(), tok, c.seq());
+                Tokenizer.Batch b = rows.tokens();
                 NDArray target = teacher.forward(b.inputIds(), b.attentionMask(),
                         teacher.usesTokenTypes() ? b.typeIds() : null,
                         new ForwardContext(ctx.manager(), false, DataType.FLOAT32), false).logits().stopGradient();
                 EncoderModel.Output o = student.forward(b.inputIds(), b.attentionMask(),
                         student.usesTokenTypes() ? b.typeIds() : null, ctx, wantHidden);
-                NDArray l = loss(o.logits(), target, ctx.manager().create(labels), numLabels, c.temperature(), c.alpha());
+                NDArray l = loss(o.logits(), target, ctx.manager().create(rows.labels()), numLabels, c.temperature(),
+                        c.alpha());
                 return new TrainLoop.MicroBatch(l, o.hiddenStates(), ctx.manager().create(b.attentionMask()),
                         (long) b.size() * b.seqLen());
             }
