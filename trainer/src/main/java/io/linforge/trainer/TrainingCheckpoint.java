@@ -26,12 +26,22 @@ import java.util.Map;
  * A training checkpoint next to the output folder ({@code <out>.ckpt}): the parameters training
  * changes, the AdamW moments and step counts, the method's own state (SparseGrad bases and moments), the step reached and the curve so far; written atomically,
  * removed when the run completes. With the data order and dropout seeds derived from the step,
- * resuming from it gives the same final weights as an uninterrupted run.
+ * resuming from it gives the same final weights as an uninterrupted run. libtorch splits its reductions
+ * and matrix products by the number of intra-op threads, so the last bits of every update depend
+ * on it: the checkpoint records it, and a resume with another thread count is refused.
  */
 public final class TrainingCheckpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The field of {@code state.json} that records the intra-op thread count of the run that wrote it. */
+    static final String THREADS = "intra_op_threads";
+
     private TrainingCheckpoint() {
+    }
+
+    /** libtorch's intra-op thread count in this process. */
+    static int intraOpThreads() {
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
     }
 
     public static Path dirFor(Path out) {
@@ -44,6 +54,7 @@ public final class TrainingCheckpoint {
         Map<String, TensorData> t = new LinkedHashMap<>();
         ObjectNode state = JSON.createObjectNode();
         state.put("step", step);
+        state.put(THREADS, intraOpThreads());
         ObjectNode steps = state.putObject("optimizer_steps");
         for (Parameter p : params) {
             t.put("param." + p.name(), TransformerModel.toTensorData(p.array()));
@@ -80,6 +91,12 @@ public final class TrainingCheckpoint {
             state = JSON.readTree(json.toFile());
         } catch (IOException e) {
             throw LinforgeException.badInput(json, "json", "unreadable checkpoint: " + e.getMessage());
+        }
+        int threads = state.path(THREADS).asInt(intraOpThreads());
+        if (threads != intraOpThreads()) {
+            throw LinforgeException.badInput(json, THREADS, "the checkpoint was written with " + threads
+                    + " intra-op threads, this run has " + intraOpThreads() + "; the updates would differ in the last"
+                    + " bits; resume with -Dai.djl.pytorch.num_threads=" + threads + " (LINFORGE_JAVA_OPTS)");
         }
         Map<String, TensorData> t = Safetensors.readAll(dir.resolve("state.safetensors"));
         for (Parameter p : params) {
