@@ -15,7 +15,6 @@ import io.linforge.core.tensor.TensorData;
 import io.linforge.trainer.optim.AdamW;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -126,7 +125,11 @@ public final class TrainingCheckpoint {
     static void copyInto(NDArray target, TensorData v) {
         boolean grad = target.hasGradient();
         target.setRequiresGradient(false);
-        target.set(FloatBuffer.wrap(v.toFloats()));
+        // copied into the parameter's own libtorch storage: NDArray.set(Buffer) would give the parameter
+        // a buffer of Java memory instead, which a garbage collection may free while training still uses it
+        try (NDArray src = target.getManager().create(v.toFloats(), target.getShape())) {
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), src);
+        }
         target.setRequiresGradient(grad);
     }
 
