@@ -505,25 +505,26 @@ final class TensorRtEngine implements AutoCloseable {
      * what an enqueue would. Engines whose enqueue cannot be captured run plainly from then on.
      */
     private void enqueue() {
-        StringBuilder sig = new StringBuilder(inputShapes.toString());
-        for (Tensor t : tensors) {
-            sig.append(' ').append(slots.get(t.name()).device.address());
-        }
-        String signature = sig.toString();
-        boolean useGraph = graphs && profiler == null;
-        if (useGraph && graphExec != null && signature.equals(graphSignature)) {
-            check(cudart.cudaGraphLaunch(graphExec, stream), "cudaGraphLaunch");
-            replays++;
+        if (graphs && profiler == null) {
+            StringBuilder sig = new StringBuilder(inputShapes.toString());
+            for (Tensor t : tensors) {
+                sig.append(' ').append(slots.get(t.name()).device.address());
+            }
+            String signature = sig.toString();
+            boolean replay = graphExec != null && signature.equals(graphSignature);
+            if (!replay && signature.equals(lastSignature) && capture()) {
+                graphSignature = signature;
+                replay = true;
+            }
             lastSignature = signature;
-            return;
+            if (replay) {
+                check(cudart.cudaGraphLaunch(graphExec, stream), "cudaGraphLaunch");
+                replays++;
+                return;
+            }
+        } else {
+            lastSignature = "";
         }
-        if (useGraph && signature.equals(lastSignature) && capture()) {
-            graphSignature = signature;
-            check(cudart.cudaGraphLaunch(graphExec, stream), "cudaGraphLaunch");
-            replays++;
-            return;
-        }
-        lastSignature = signature;
         if (!context.enqueueV3(stream)) {
             String why = errors();
             cudart.cudaStreamSynchronize(stream);
