@@ -16,16 +16,17 @@
 # devdecode: the fp16 LLaMA engine decoding with its cache on the GPU (generate, bench --outputs device).
 # profile: TensorRT's per-layer profile of the fp16 engines built before (bench --profile).
 # tune (TUNE_MODELS, TUNE_VARIANTS select): MiniLM and BERT-base fp16 engines at the default profile (batch opt 8), built for the timed shape
-#       (--trt-batch 1,32,32) and at builder optimization level 5, each timed with and without CUDA graphs
+#       (--trt-batch 1,32,32) and at builder optimization level 5 (variants d8 o32 o32l5, each with -pooled), each timed with and without CUDA graphs
 #       (plain: outputs on the GPU and hidden states to host; pooled: embedding to host); validated; then the
 #       per-kernel times of the fastest BERT-base engine under ncu (kernels.csv, summarised by ncu_kernels.py).
+# tunebuild: the engines of tune built at once (tune then skips them); TRT_WORK sets the work folder (default /tmp/linforge-gpu/work).
 # torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
 # Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(mkdir -p "$1" && cd "$1" && pwd); shift
 STEPS=${*:-build bench}
-G=/tmp/linforge-gpu; W=$G/work; mkdir -p $W
+G=/tmp/linforge-gpu; W=${TRT_WORK:-$G/work}; mkdir -p $W
 MINILM=$G/minilm16; COMP=$G/compressed16
 step() { local name=$1; shift; local t0=$EPOCHREALTIME; "$@" > "$OUT/$name.log" 2>&1; local rc=$?
   awk -v n="$name" -v rc=$rc -v a=$t0 -v b=$EPOCHREALTIME 'BEGIN { printf "%s rc=%d %.1fs\n", n, rc, b - a }' >> "$OUT/steps.txt"; }
@@ -263,24 +264,43 @@ bench() {
   done
 }
 
+# the export flags of a tune variant: d8 (default profile), o32 (built for batch 32), l5 (builder level 5), -pooled
+tune_flags() {
+  local f=
+  case $1 in o32*) f="--trt-batch 1,32,32" ;; esac
+  case $1 in *l5*) f="$f --trt-level 5" ;; esac
+  case $1 in *-pooled) f="$f --pooling mean --normalize" ;; esac
+  echo $f
+}
+
+tune_export() {   # model variant: the engine, unless built before
+  local m=$1 v=$2 src=$MINILM e=$1-fp16-$2
+  [ $m = bert-base ] && src=$W/bert-base
+  [ -s $W/$e/model.plan ] && return 0
+  rm -rf $W/$e
+  step export-$e L export --model $src --out $W/$e --fp16 $(tune_flags $v) --tensorrt --json "$OUT/export-$e.json"
+}
+
+# tunebuild: every engine of tune at once (builds overlap; tune then times them one after another)
+tunebuild() {
+  java_env
+  bert_base
+  for m in ${TUNE_MODELS:-minilm bert-base}; do
+    for v in ${TUNE_VARIANTS:-d8 o32 o32l5 o32l5-pooled}; do tune_export $m $v & done
+  done
+  wait
+}
+
 tune() {
   java_env
   bert_base
   for m in ${TUNE_MODELS:-minilm bert-base}; do
-    src=$MINILM; [ $m = bert-base ] && src=$W/bert-base
     for v in ${TUNE_VARIANTS:-d8 o32 o32l5 o32l5-pooled}; do
-      case $v in
-        d8) flags= ;;
-        o32) flags="--trt-batch 1,32,32" ;;
-        o32l5) flags="--trt-batch 1,32,32 --trt-level 5" ;;
-        o32l5-pooled) flags="--trt-batch 1,32,32 --trt-level 5 --pooling mean --normalize" ;;
-      esac
       e=$m-fp16-$v
-      rm -rf $W/$e
-      step export-$e L export --model $src --out $W/$e --fp16 $flags --tensorrt --json "$OUT/export-$e.json"
-      case $v in o32l5*) step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu \
+      tune_export $m $v
+      [ $v != d8 ] && step validate-$e L validate --reference $W/$e/model.onnx --reference-provider cpu \
         --candidate $W/$e/model.plan --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 \
-        --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json" ;; esac
+        --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json"
       ways="device host"; [ "${v%-pooled}" != "$v" ] && ways=host
       for w in $ways; do
         for g in graphs plain; do
@@ -292,7 +312,7 @@ tune() {
     done
   done
   # every kernel of two runs of the level-5 BERT-base engine (graphs off, so ncu sees each launch)
-  if command -v ncu > /dev/null; then
+  if command -v ncu > /dev/null && [ -s $W/bert-base-fp16-o32l5/model.plan ]; then
     step ncu-bert-base ncu --target-processes all --metrics gpu__time_duration.sum --csv --log-file "$OUT/kernels.csv" \
       $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main bench --model $W/bert-base-fp16-o32l5/model.plan \
       --provider tensorrt-plan --batch 32 --seq 128 --warmup 0 --iterations 2 --outputs device --no-cuda-graphs
