@@ -60,6 +60,8 @@ public final class TrainCommand implements Command {
                         + " at each restart (default magnitude)"))
                 .addOption(opt("reset-fraction", "P", Double.class, "ReLoRA: fraction of the state zeroed (default 0.9)"))
                 .addOption(opt("warm-start", "N", Integer.class, "ReLoRA: full-rank updates before the low-rank phase (default 0)"))
+                .addOption(opt("warm-start-lr", "LR", Double.class, "ReLoRA: peak rate of the warm start, the full-rank rate"
+                        + " of the run the low-rank phase continues from (default --lr)"))
                 .addOption(opt("min-lr-ratio", "X", Double.class, "ReLoRA: floor of the cosine envelope (default 0.1)"))
                 .addOption(opt("relora-init-a", "M", String.class, "ReLoRA: the factor A when the low-rank phase starts,"
                         + " random or zero (zero: the factors learn nothing until the first merge, as in the authors' code;"
@@ -139,6 +141,7 @@ public final class TrainCommand implements Command {
                 .warmStart(CliSupport.intOption(cmd, "warm-start", d.warmStart()))
                 .minLrRatio(CliSupport.doubleOption(cmd, "min-lr-ratio", d.minLrRatio()))
                 .reloraInitA(cmd.getOptionValue("relora-init-a", d.reloraInitA()))
+                .warmStartLr(CliSupport.doubleOption(cmd, "warm-start-lr", d.warmStartLr()))
                 .collectSteps(CliSupport.intOption(cmd, "collect-steps", d.collectSteps()))
                 .keep(CliSupport.intOption(cmd, "keep", d.keep()))
                 .sparseVariant(cmd.getOptionValue("sparse-variant", d.sparseVariant()))

@@ -110,6 +110,10 @@ public class TrainMojo extends LinforgeMojo {
     @Parameter
     String reloraInitA;
 
+    /** ReLoRA: peak rate of the warm start (default: lr). */
+    @Parameter
+    Double warmStartLr;
+
     /** SparseGrad: updates whose gradients define the bases (default 10). */
     @Parameter
     Integer collectSteps;
@@ -196,6 +200,7 @@ public class TrainMojo extends LinforgeMojo {
                 .warmStart(warmStart != null ? warmStart : d.warmStart())
                 .minLrRatio(minLrRatio != null ? minLrRatio : d.minLrRatio())
                 .reloraInitA(reloraInitA != null ? reloraInitA : d.reloraInitA())
+                .warmStartLr(warmStartLr != null ? warmStartLr : d.warmStartLr())
                 .collectSteps(collectSteps != null ? collectSteps : d.collectSteps())
                 .keep(keep != null ? keep : d.keep())
                 .sparseVariant(sparseVariant != null ? sparseVariant : d.sparseVariant())

@@ -30,15 +30,16 @@ public record TrainConfig(String method, int steps, int batch, double lr, int se
      * {@code restartWarmup} updates, train full-rank for the first {@code warmStart} updates, and
      * let the cosine envelope fall to {@code minLrRatio}; {@code initA} is the factor A of the low-rank
      * phase's start: random (Kaiming-uniform, the factors train at once) or zero (the authors' code: the
-     * factors stay zero until the first merge draws A).
+     * factors stay zero until the first merge draws A); {@code warmStartLr} is the peak rate of the warm
+     * start (0: the run's rate), the full-rank rate of the run the low-rank phase continues from.
      */
     public record ReLoraOptions(int every, int restartWarmup, String reset, double prune, int warmStart,
-            double minLrRatio, String initA) {
+            double minLrRatio, String initA, double warmStartLr) {
         public static final List<String> INIT_A = List.of("random", "zero");
 
         /** With A drawn at the start of the low-rank phase. */
         public ReLoraOptions(int every, int restartWarmup, String reset, double prune, int warmStart, double minLrRatio) {
-            this(every, restartWarmup, reset, prune, warmStart, minLrRatio, "random");
+            this(every, restartWarmup, reset, prune, warmStart, minLrRatio, "random", 0);
         }
 
         public static ReLoraOptions defaults(int steps) {

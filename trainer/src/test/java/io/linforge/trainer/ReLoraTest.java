@@ -99,7 +99,7 @@ class ReLoraTest {
             String q = lora.keySet().iterator().next();
             LoraLinear l = lora.get(q);
             ReLora method = new ReLora(List.of(), Map.of(q, l), List.of(),
-                    new TrainConfig.ReLoraOptions(4, 1, "magnitude", 0.9, 0, 0.1, "zero"), 5);
+                    new TrainConfig.ReLoraOptions(4, 1, "magnitude", 0.9, 0, 0.1, "zero", 0), 5);
             assertEquals(0, l.a().array().abs().sum().getFloat(), "A starts at zero");
             NDArray x = m.randomNormal(new Shape(5, 32));
             NDArray target = m.randomNormal(new Shape(5, l.base().outFeatures()));
@@ -149,10 +149,23 @@ class ReLoraTest {
         TrainConfig t = TinyLlama.config("relora", 8, 2, 1, 1e-3, 1);
         TrainConfig c = new TrainConfig(t.method(), t.steps(), t.batch(), t.lr(), t.seq(), t.rank(), t.alpha(),
                 t.loraDropout(), t.rslora(), t.targets(), t.seed(), 0, t.warmup(), 0, 1.0, 0, 16, 0, false, 1, null,
-                new TrainConfig.ReLoraOptions(2, 1, "magnitude", 0.9, 0, 0.1, "gaussian"), t.sparseGrad(), 0);
+                new TrainConfig.ReLoraOptions(2, 1, "magnitude", 0.9, 0, 0.1, "gaussian", 0), t.sparseGrad(), 0);
         LinforgeException e = assertThrows(LinforgeException.class, c::validate);
         assertEquals(LinforgeException.BAD_INPUT, e.exitCode());
         assertEquals("--relora-init-a: 'gaussian' is not random or zero", e.getMessage());
+    }
+
+    @Test
+    void aWarmStartRateWithoutAWarmStartOrNotFiniteIsBadInput() {
+        TrainConfig t = TinyLlama.config("relora", 8, 2, 1, 1e-3, 1);
+        for (double[] bad : new double[][] {{0, 5e-4}, {2, Double.NaN}, {2, -1e-3}}) {
+            TrainConfig c = new TrainConfig(t.method(), t.steps(), t.batch(), t.lr(), t.seq(), t.rank(), t.alpha(),
+                    t.loraDropout(), t.rslora(), t.targets(), t.seed(), 0, t.warmup(), 0, 1.0, 0, 16, 0, false, 1, null,
+                    new TrainConfig.ReLoraOptions(2, 1, "magnitude", 0.9, (int) bad[0], 0.1, "random", bad[1]), t.sparseGrad(), 0);
+            LinforgeException e = assertThrows(LinforgeException.class, c::validate);
+            assertEquals(LinforgeException.BAD_INPUT, e.exitCode());
+            assertTrue(e.getMessage().startsWith("--warm-start-lr "), e.getMessage());
+        }
     }
 
     @Test

@@ -45,6 +45,26 @@ class ScheduleTest {
         }
     }
 
+    /**
+     * The rates the ReLoRA reference harness logged (tests/reference/results/relora/lr2B/ref-relora-s1.json:
+     * 600 updates, warm-up 40, warm start 150 at the full-rank rate 5e-4, then the low-rank phase at 1e-3,
+     * restarts every 150 with 10-update ramps, floor 1e-6), at its 1-based updates; linforge runs that
+     * procedure in one run with {@code --lr 1e-3 --warm-start 150 --warm-start-lr 5e-4}.
+     */
+    @Test
+    void warmStartAtTheFullRankRateFollowsTheReferenceRun() {
+        TrainConfig c = TrainConfig.builder("relora", java.util.List.of("q_proj")).steps(600).lr(1e-3).warmup(40)
+                .relora(new TrainConfig.ReLoraOptions(150, 10, "magnitude", 0.9, 150, 1e-6, "zero", 5e-4)).build();
+        int[] update = {1, 2, 39, 40, 100, 149, 150, 151, 160, 161, 300, 301, 311, 450, 451, 599};
+        double[] ref = {0.0, 1.25e-05, 0.000475, 0.0004875, 0.0004864303457965266, 0.0004555005633614587,
+            0.00045469863447602854, 0.0, 0.00022500000000000002, 0.00025, 0.000835513423443558, 0.0,
+            0.0008031129023706135, 0.0002989683460735381, 0.0, 5.971148944768113e-08};
+        io.linforge.trainer.Method relora = io.linforge.trainer.Methods.get("relora");
+        for (int i = 0; i < update.length; i++) {
+            assertEquals(ref[i], relora.learningRate(c, Schedule.Kind.JAGGED, update[i] - 1), 1e-15, "update " + update[i]);
+        }
+    }
+
     @Test
     void jaggedWithoutRestartsIsCosineToTheFloor() {
         for (int t = 10; t < 100; t += 7) {

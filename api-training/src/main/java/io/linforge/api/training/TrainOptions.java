@@ -38,6 +38,8 @@ import java.util.List;
  * @param minLrRatio ReLoRA: floor of the cosine envelope (default 0.1)
  * @param reloraInitA ReLoRA: the factor A when the low-rank phase starts, random (default) or zero (the factors
  *     learn nothing until the first merge draws A, as in the ReLoRA authors' code)
+ * @param warmStartLr ReLoRA: peak rate of the warm start (0, the default: {@code lr}), the full-rank rate of the
+ *     run the low-rank phase continues from
  * @param collectSteps SparseGrad: updates whose gradients define the bases (default 10)
  * @param keep SparseGrad: rotated-gradient entries kept per layer and update (0, the default: 1 % of the layer)
  * @param sparseVariant SparseGrad: paper (default) or hosvd
@@ -57,7 +59,7 @@ import java.util.List;
 public record TrainOptions(Path model, Path data, Path out, boolean overwrite, String method, int steps, int batch,
         int accumulate, Double lr, String schedule, int seq, int rank, double alpha, double loraDropout, boolean rslora,
         List<String> targetModules, Integer reloraEvery, Integer restartWarmup, String optimizerReset,
-        double resetFraction, int warmStart, double minLrRatio, String reloraInitA, int collectSteps, int keep, String sparseVariant,
+        double resetFraction, int warmStart, double minLrRatio, String reloraInitA, double warmStartLr, int collectSteps, int keep, String sparseVariant,
         double linearityWeight, double heldOut, int seed, int evalEvery, Integer warmup, double weightDecay,
         double maxGradNorm, int limitTrain, int limitTest, int saveEvery, boolean resume) {
     public TrainOptions {
@@ -97,6 +99,7 @@ public record TrainOptions(Path model, Path data, Path out, boolean overwrite, S
         private int warmStart = RELORA.warmStart();
         private double minLrRatio = RELORA.minLrRatio();
         private String reloraInitA = RELORA.initA();
+        private double warmStartLr = RELORA.warmStartLr();
         private int collectSteps = SPARSE_GRAD.collectSteps();
         private int keep = SPARSE_GRAD.keep();
         private String sparseVariant = SPARSE_GRAD.variant();
@@ -218,6 +221,11 @@ public record TrainOptions(Path model, Path data, Path out, boolean overwrite, S
             return this;
         }
 
+        public Builder warmStartLr(double v) {
+            warmStartLr = v;
+            return this;
+        }
+
         public Builder collectSteps(int v) {
             collectSteps = v;
             return this;
@@ -291,7 +299,7 @@ public record TrainOptions(Path model, Path data, Path out, boolean overwrite, S
         public TrainOptions build() {
             return new TrainOptions(model, data, out, overwrite, method, steps, batch, accumulate, lr, schedule, seq, rank,
                     alpha, loraDropout, rslora, targetModules, reloraEvery, restartWarmup, optimizerReset, resetFraction,
-                    warmStart, minLrRatio, reloraInitA, collectSteps, keep, sparseVariant, linearityWeight, heldOut, seed, evalEvery,
+                    warmStart, minLrRatio, reloraInitA, warmStartLr, collectSteps, keep, sparseVariant, linearityWeight, heldOut, seed, evalEvery,
                     warmup, weightDecay, maxGradNorm, limitTrain, limitTest, saveEvery, resume);
         }
     }

@@ -102,7 +102,7 @@ public final class Training {
                 o.reloraEvery() != null ? o.reloraEvery() : rd.every(),
                 o.restartWarmup() != null ? o.restartWarmup() : rd.restartWarmup(),
                 o.optimizerReset(), finite("reset-fraction", o.resetFraction()), o.warmStart(),
-                finite("min-lr-ratio", o.minLrRatio()), o.reloraInitA());
+                finite("min-lr-ratio", o.minLrRatio()), o.reloraInitA(), finite("warm-start-lr", o.warmStartLr()));
         TrainConfig.SparseGradOptions sparse = new TrainConfig.SparseGradOptions(o.collectSteps(), o.keep(),
                 o.sparseVariant());
         List<String> targets = o.targetModules() != null ? o.targetModules() : lm ? DECODER_TARGETS : ENCODER_TARGETS;

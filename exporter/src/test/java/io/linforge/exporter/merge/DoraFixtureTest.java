@@ -23,8 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Merging DoRA adapters made by Hugging Face PEFT against PEFT's own outputs (the adapter live and
  * {@code merge_and_unload}). The fixtures are written by {@code tests/reference/make_dora_fixture.py},
- * which needs torch, transformers and peft (the GPU test host); until they are committed these
- * tests are skipped.
+ * which needs torch, transformers and peft (the GPU test host; versions in bert_dora/versions.json).
  */
 class DoraFixtureTest {
     static final Path HF = MergerTest.HF;
@@ -45,9 +44,13 @@ class DoraFixtureTest {
     static void check(NDArray logits, Map<String, TensorData> in, Map<String, TensorData> exp) {
         double d = MergerTest.maxAbs(logits, exp.get("logits"));
         double dm = MergerTest.maxAbs(logits, exp.get("merged_logits"));
+        double change = MergerTest.maxAbs(logits, in.get("logits"));
+        System.out.printf("DoRA vs PEFT live %.3g, vs merge_and_unload %.3g; the adapter moves the logits by %.3g%n", d, dm, change);
         assertTrue(d <= 1e-4, "vs PEFT with the adapter live: " + d);
         assertTrue(dm <= 1e-4, "vs PEFT merge_and_unload: " + dm);
-        assertTrue(MergerTest.maxAbs(logits, in.get("logits")) > 1e-2, "the adapter changes the logits");
+        // the tiny BERT's logits are ~0.02, so the adapter's effect is small in absolute terms: it must be
+        // reproduced to 2 % of itself, not only to the absolute tolerance
+        assertTrue(change > 5e-4 && Math.max(d, dm) <= 0.02 * change, "the adapter changes the logits by " + change);
     }
 
     @Test

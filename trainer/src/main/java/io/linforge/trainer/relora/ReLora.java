@@ -168,6 +168,9 @@ public final class ReLora extends TrainingMethod {
         r.put("optimizer_reset", o.reset());
         r.put("reset_fraction", o.prune());
         r.put("warm_start", o.warmStart());
+        if (o.warmStartLr() > 0) {
+            r.put("warm_start_lr", o.warmStartLr());
+        }
         r.put("init_a", o.initA());
         r.put("merges", merges);
     }

@@ -35,7 +35,8 @@ public final class ReLoraMethod implements Method {
             return Method.super.learningRate(c, kind, step);
         }
         TrainConfig.ReLoraOptions r = c.relora();
-        return Schedule.jagged(c.lr(), step, c.steps(), c.warmup(), r.every(), r.restartWarmup(), r.minLrRatio(),
+        double peak = step < r.warmStart() && r.warmStartLr() > 0 ? r.warmStartLr() : c.lr();
+        return Schedule.jagged(peak, step, c.steps(), c.warmup(), r.every(), r.restartWarmup(), r.minLrRatio(),
                 r.warmStart());
     }
 
@@ -53,6 +54,12 @@ public final class ReLoraMethod implements Method {
         }
         if (relora.warmStart() < 0 || relora.warmStart() >= c.steps()) {
             throw LinforgeException.badInput("--warm-start must be in [0, steps)");
+        }
+        if (!(relora.warmStartLr() >= 0) || Double.isInfinite(relora.warmStartLr())) {
+            throw LinforgeException.badInput("--warm-start-lr must be a finite rate >= 0");
+        }
+        if (relora.warmStartLr() > 0 && relora.warmStart() == 0) {
+            throw LinforgeException.badInput("--warm-start-lr needs --warm-start > 0 (there is no warm start to run at it)");
         }
         if (!TrainConfig.ReLoraOptions.INIT_A.contains(relora.initA())) {
             throw LinforgeException.badInput("--relora-init-a: '" + relora.initA() + "' is not "
