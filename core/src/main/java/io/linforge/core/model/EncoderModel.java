@@ -424,6 +424,14 @@ public final class EncoderModel extends TransformerModel {
         if (pooling == Pooling.CLS) {
             v = e.toF32(e.node("Gather", "/pooling/Gather", java.util.List.of(x, g.constScalar(0)), java.util.Map.of("axis", 1)),
                     "/pooling/Cast");
+        } else if (e.flatTokens) {
+            // TensorRT exports: the masked sum as one batched product, mask [B, 1, S] × hidden [B, S, h]
+            // (the mask's 0/1 are exact in fp16), divided by the count in fp32
+            String m = e.cast(e.unsqueeze(mask, "/pooling/Unsqueeze", 1), F32, "/pooling/Cast_1");
+            String sum = e.node("MatMul", "/pooling/MatMul", e.toAct(m, "/pooling/Cast_2"), x);
+            sum = e.toF32(e.node("Reshape", "/pooling/Reshape", sum, g.constInts(-1, config.hiddenSize())), "/pooling/Cast");
+            String count = reduceSum(e, m, "/pooling/ReduceSum_1", 2, false);
+            v = e.node("Div", "/pooling/Div", sum, e.node("Max", "/pooling/Max", count, e.constF32(1e-9f)));
         } else {
             String h32 = e.toF32(x, "/pooling/Cast");
             String m = e.cast(e.unsqueeze(mask, "/pooling/Unsqueeze", 2), F32, "/pooling/Cast_1");
