@@ -37,6 +37,10 @@ class FlatTokenExportTest {
                 OnnxChecker.check(flat);
                 assertEquals(2, weightMatMulRanks(flat).stream().mapToInt(Integer::intValue).max().orElseThrow(), name);
                 assertEquals(3, weightMatMulRanks(plain).stream().mapToInt(Integer::intValue).min().orElseThrow(), name);
+                // flat tokens are batch-major, split per head as [batch, heads, sequence, head size]; the
+                // plain export's are sequence-major ([sequence, batch·heads, head size])
+                assertEquals(java.util.Set.of("0,2,1,3", "0,2,3,1"), transposePerms(flat), name);
+                assertEquals(java.util.Set.of("1,0", "1,0,2", "1,2,0"), transposePerms(plain), name);
                 Map<String, float[]> a = OnnxExporterTest.run(flat, in);
                 Map<String, float[]> b = OnnxExporterTest.run(plain, in);
                 double hidden = OnnxExporterTest.maxAbs(a.get("last_hidden_state"), b.get("last_hidden_state"));
@@ -196,6 +200,21 @@ class FlatTokenExportTest {
     }
 
     /** The declared rank (value_info) of the activation input of every MatMul whose other input is a weight. */
+    /** The distinct {@code perm} attributes of the graph's Transpose nodes, as "0,2,1,3". */
+    static java.util.Set<String> transposePerms(Path onnx) throws Exception {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Onnx.NodeProto n : OnnxExporterTest.read(onnx).getGraph().getNodeList()) {
+            if (n.getOpType().equals("Transpose")) {
+                for (Onnx.AttributeProto at : n.getAttributeList()) {
+                    if (at.getName().equals("perm")) {
+                        out.add(at.getIntsList().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     static List<Integer> weightMatMulRanks(Path onnx) throws Exception {
         Onnx.GraphProto g = OnnxExporterTest.read(onnx).getGraph();
         java.util.Set<String> inits = new java.util.HashSet<>();

@@ -113,6 +113,29 @@ class PooledExportTest {
         }
     }
 
+    /** TensorRT exports ([tokens, hidden]) pool with one batched product of the mask and the hidden states. */
+    @Test
+    void flatTokenMeanPoolingMatchesDjl() throws Exception {
+        for (boolean fp16 : new boolean[] {false, true}) {
+            for (boolean normalize : new boolean[] {false, true}) {
+                Path out = tmp.resolve("flat" + fp16 + normalize);
+                OnnxExporter.export(BERT, List.of(), out, new OnnxExporter.Options(fp16, 17, true, false, Pooling.MEAN,
+                        normalize, true));
+                Path onnx = out.resolve("model.onnx");
+                onlyPooledOutput(onnx);
+                OnnxChecker.check(onnx);
+                assertTrue(OnnxExporterTest.read(onnx).getGraph().getNodeList().stream()
+                        .anyMatch(n -> n.getName().equals("/pooling/MatMul")), "pooling as a product");
+                float[] ort = OnnxExporterTest.run(onnx, in).get("sentence_embedding");
+                float[] want = normalize ? meanNormalized : mean;
+                double d = fp16 ? OnnxExporterTest.maxRel(ort, want) : OnnxExporterTest.maxAbs(ort, want);
+                System.out.printf("flat mean pooling (%s%s): ORT vs DJL %.2e%n", fp16 ? "fp16" : "fp32",
+                        normalize ? ", normalized" : "", d);
+                assertTrue(d <= (fp16 ? 1e-2 : 1e-5), (fp16 ? "fp16 relative " : "fp32 max abs ") + d);
+            }
+        }
+    }
+
     @Test
     void clsPoolingIsTheFirstTokenState() throws Exception {
         for (int opset : new int[] {12, 23}) {

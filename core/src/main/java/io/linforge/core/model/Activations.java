@@ -18,8 +18,8 @@ public final class Activations {
 
     public static NDArray apply(String name, NDArray x) {
         return switch (name) {
-            // exact erf form: x * 0.5 * (1 + erf(x / sqrt 2))
-            case "gelu" -> Scalars.mul(x, 0.5).mul(Scalars.div(x, Math.sqrt(2.0)).erf().add(1.0));
+            // exact erf form, in the order PyTorch writes it to ONNX: (x * (1 + erf(x / sqrt 2))) * 0.5
+            case "gelu" -> Scalars.mul(x.mul(Scalars.div(x, Math.sqrt(2.0)).erf().add(1.0)), 0.5);
             // tanh approximation
             case "gelu_new", "gelu_pytorch_tanh" -> Scalars.mul(x, 0.5).mul(
                     Scalars.mul(Scalars.mul(Scalars.pow(x, 3), 0.044715).add(x), Math.sqrt(2.0 / Math.PI)).tanh().add(1.0));
@@ -30,13 +30,16 @@ public final class Activations {
         };
     }
 
-    /** The activation as ONNX nodes (opset 17: GELU written out with Erf). */
+    /**
+     * The activation as ONNX nodes (opset 17: GELU written out with Erf, node for node as PyTorch
+     * exports it, the form ONNX Runtime's and TensorRT's fusions look for).
+     */
     public static String emit(io.linforge.core.onnx.OnnxEmitter e, String name, String x, String scope) {
         return switch (name) {
             case "gelu" -> {
                 String erf = e.node("Erf", scope + "/Erf", e.node("Div", scope + "/Div", x, e.constF((float) Math.sqrt(2.0))));
                 String t = e.node("Add", scope + "/Add", erf, e.constF(1f));
-                yield e.node("Mul", scope + "/Mul_1", e.node("Mul", scope + "/Mul", x, e.constF(0.5f)), t);
+                yield e.node("Mul", scope + "/Mul_1", e.node("Mul", scope + "/Mul", x, t), e.constF(0.5f));
             }
             case "gelu_new", "gelu_pytorch_tanh" -> {
                 String x3 = e.node("Mul", scope + "/Mul", e.node("Mul", scope + "/Mul_1", x, x), x);

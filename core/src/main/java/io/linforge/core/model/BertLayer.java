@@ -203,6 +203,14 @@ public final class BertLayer implements HiddenBlock {
                     e.node("Reshape", s + "/v/Reshape", v, e.sequenceShape), e.attentionBias),
                     java.util.Map.of("q_num_heads", heads, "kv_num_heads", heads, "scale", 1f, "softmax_precision",
                             (e.halfSoftmax ? e.act() : io.linforge.core.tensor.DType.F32).onnxType()));
+        } else if (e.tokenGrid != null) {
+            // batch-major [B·S, heads·d] → [B, heads, S, d] (keys: [B, heads, d, S]), the pattern TensorRT
+            // fuses into its attention kernel; back to [B, S, heads, d]
+            String qh = emitSplit(e, q, heads, headDim, new long[] {0, 2, 1, 3}, s + "/q");
+            String kT = emitSplit(e, k, heads, headDim, new long[] {0, 2, 3, 1}, s + "/k");
+            String vh = emitSplit(e, v, heads, headDim, new long[] {0, 2, 1, 3}, s + "/v");
+            ctx = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, qh, kT, vh, 1f, 3, s)),
+                    java.util.Map.of("perm", new long[] {0, 2, 1, 3}));
         } else {
             // [S·B, heads·d] → [S, B·heads, d] → [B·heads, S, d] (keys: [B·heads, d, S])
             var toHeads = java.util.Map.<String, Object>of("perm", new long[] {1, 0, 2});

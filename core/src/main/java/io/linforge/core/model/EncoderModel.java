@@ -294,12 +294,16 @@ public final class EncoderModel extends TransformerModel {
         int h = config.hiddenSize();
         int heads = config.numAttentionHeads();
         // hidden states flow as [tokens, 1, hidden] (see OnnxEmitter.tokenLayout): sequence-major
-        // before opset 23, batch-major from 23
+        // before opset 23, batch-major from 23; [tokens, hidden] (TensorRT) batch-major, with the
+        // attention split per head as [batch, heads, sequence, head size]
         e.tokenLayout = true;
         e.flatTokens = flatTokens;
         e.halfSoftmax = halfSoftmax && fp16;
-        boolean seqMajor = opset < 23;
+        boolean seqMajor = opset < 23 && !flatTokens;
         String shape = e.node("Shape", "/shape/Shape", ids);
+        if (flatTokens && opset < 23) {
+            e.tokenGrid = shape;
+        }
         String batch = e.node("Slice", "/shape/Slice", shape, g.constInts(0), g.constInts(1));
         String seq = e.node("Slice", "/shape/Slice_1", shape, g.constInts(1), g.constInts(2));
         e.sequenceShape = e.node("Concat", "/shape/Concat", seqMajor ? java.util.List.of(seq, batch, g.constInts(h))
@@ -353,6 +357,8 @@ public final class EncoderModel extends TransformerModel {
                     java.util.List.of(batch, g.constInts(heads, 1), seq), java.util.Map.of("axis", 0)));
             e.attentionBias = e.node("Reshape", "/attention_bias/Reshape", per, e.node("Concat", "/attention_bias/Concat_1",
                     java.util.List.of(g.constInts(-1, 1), seq), java.util.Map.of("axis", 0)));
+        } else if (opset < 23) {
+            // ... as [B, 1, 1, S] for the scores [B, heads, S, S] (batch-major [tokens, hidden])
         } else {
             // ... as [B, 1, S, S] in the activation type for the Attention op
             String full = e.node("Concat", "/attention_bias/Concat", java.util.List.of(batch, g.constInts(1), seq, seq),
@@ -418,6 +424,14 @@ public final class EncoderModel extends TransformerModel {
         if (pooling == Pooling.CLS) {
             v = e.toF32(e.node("Gather", "/pooling/Gather", java.util.List.of(x, g.constScalar(0)), java.util.Map.of("axis", 1)),
                     "/pooling/Cast");
+        } else if (e.flatTokens) {
+            // TensorRT exports: the masked sum as one batched product, mask [B, 1, S] × hidden [B, S, h]
+            // (the mask's 0/1 are exact in fp16), divided by the count in fp32
+            String m = e.cast(e.unsqueeze(mask, "/pooling/Unsqueeze", 1), F32, "/pooling/Cast_1");
+            String sum = e.node("MatMul", "/pooling/MatMul", e.toAct(m, "/pooling/Cast_2"), x);
+            sum = e.toF32(e.node("Reshape", "/pooling/Reshape", sum, g.constInts(-1, config.hiddenSize())), "/pooling/Cast");
+            String count = reduceSum(e, m, "/pooling/ReduceSum_1", 2, false);
+            v = e.node("Div", "/pooling/Div", sum, e.node("Max", "/pooling/Max", count, e.constF32(1e-9f)));
         } else {
             String h32 = e.toF32(x, "/pooling/Cast");
             String m = e.cast(e.unsqueeze(mask, "/pooling/Unsqueeze", 2), F32, "/pooling/Cast_1");
