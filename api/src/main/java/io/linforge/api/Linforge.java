@@ -8,6 +8,7 @@ import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Outputs;
 import io.linforge.core.onnx.OnnxImporter;
 import io.linforge.core.onnx.Pooling;
+import io.linforge.core.onnx.TensorNames;
 import io.linforge.core.tensor.DType;
 import io.linforge.core.text.ByteLevelTokenizer;
 import io.linforge.core.text.Tokenizer;
@@ -465,8 +466,8 @@ public final class Linforge {
             for (int bs : o.batch()) {
                 for (int s : o.seq()) {
                     Map<String, long[][]> in = new HashMap<>(gen.inputs(bs, s));
-                    in.putIfAbsent("token_type_ids", new long[bs][s]);
-                    in.putIfAbsent("attention_mask", ones(bs, s));
+                    in.putIfAbsent(TensorNames.TOKEN_TYPE_IDS, new long[bs][s]);
+                    in.putIfAbsent(TensorNames.ATTENTION_MASK, ones(bs, s));
                     Comparison.Result r = Comparison.run(a, b, in, bs, s, o.warmup(), o.iterations(), 5);
                     rows.add(r);
                     listener.compared(r);

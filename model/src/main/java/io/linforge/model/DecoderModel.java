@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import io.linforge.core.config.ModelConfig;
+import io.linforge.core.onnx.TensorNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -215,18 +216,18 @@ public final class DecoderModel extends TransformerModel {
         var I64 = io.linforge.core.tensor.DType.I64;
         var F32 = io.linforge.core.tensor.DType.F32;
         int kv = config.numKeyValueHeads();
-        String ids = g.input("input_ids", I64, "batch", "sequence");
-        String mask = g.input("attention_mask", I64, "batch", "total_sequence");
-        String pos = g.input("position_ids", I64, "batch", "sequence");
+        String ids = g.input(TensorNames.INPUT_IDS, I64, "batch", "sequence");
+        String mask = g.input(TensorNames.ATTENTION_MASK, I64, "batch", "total_sequence");
+        String pos = g.input(TensorNames.POSITION_IDS, I64, "batch", "sequence");
         if (withCache) {
             for (int i = 0; i < layers.size(); i++) {
                 if (!(layers.get(i) instanceof LlamaLayer)) {
                     continue;
                 }
                 e.past.put(i, new String[] {
-                    g.input("past_key_values." + i + ".key", e.act(), "batch", kv, "past_sequence", headDim),
-                    g.input("past_key_values." + i + ".value", e.act(), "batch", kv, "past_sequence", headDim)});
-                e.present.put(i, new String[] {"present." + i + ".key", "present." + i + ".value"});
+                    g.input(TensorNames.pastKey(i), e.act(), "batch", kv, "past_sequence", headDim),
+                    g.input(TensorNames.pastValue(i), e.act(), "batch", kv, "past_sequence", headDim)});
+                e.present.put(i, new String[] {TensorNames.presentKey(i), TensorNames.presentValue(i)});
             }
         }
         // rotary tables for every position, gathered by position_ids: [B, 1, S, D]
@@ -266,13 +267,13 @@ public final class DecoderModel extends TransformerModel {
         if (flatTokens) {
             logits = e.node("Reshape", "/lm_head/Reshape", logits, e.gridShape(config.vocabSize()));
         }
-        g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of("logits"),
+        g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of(TensorNames.LOGITS),
                 fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
-        g.output("logits", F32, "batch", "sequence", config.vocabSize());
+        g.output(TensorNames.LOGITS, F32, "batch", "sequence", config.vocabSize());
         if (withCache) {
             for (int i : e.present.keySet().stream().sorted().toList()) {
-                g.output("present." + i + ".key", e.act(), "batch", kv, "total_sequence", headDim);
-                g.output("present." + i + ".value", e.act(), "batch", kv, "total_sequence", headDim);
+                g.output(TensorNames.presentKey(i), e.act(), "batch", kv, "total_sequence", headDim);
+                g.output(TensorNames.presentValue(i), e.act(), "batch", kv, "total_sequence", headDim);
             }
         }
         g.metadata("linforge.model_type", config.modelType());

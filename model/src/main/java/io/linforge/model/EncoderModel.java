@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.onnx.Pooling;
+import io.linforge.core.onnx.TensorNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -239,9 +240,6 @@ public final class EncoderModel extends TransformerModel {
     }
 
 
-    /** The name of a pooled export's only output, [batch, hidden] fp32. */
-    public static final String SENTENCE_EMBEDDING = "sentence_embedding";
-
     /** {@link #toOnnx(boolean, int, Pooling, boolean)} without pooling. */
     public io.linforge.core.onnx.proto.Onnx.ModelProto toOnnx(boolean fp16, int opset) {
         return toOnnx(fp16, opset, Pooling.NONE, false);
@@ -286,9 +284,9 @@ public final class EncoderModel extends TransformerModel {
         var e = new io.linforge.model.OnnxEmitter(g, fp16);
         var I64 = io.linforge.core.tensor.DType.I64;
         var F32 = io.linforge.core.tensor.DType.F32;
-        String ids = g.input("input_ids", I64, "batch", "sequence");
-        String mask = g.input("attention_mask", I64, "batch", "sequence");
-        String types = usesTokenTypes() ? g.input("token_type_ids", I64, "batch", "sequence") : null;
+        String ids = g.input(TensorNames.INPUT_IDS, I64, "batch", "sequence");
+        String mask = g.input(TensorNames.ATTENTION_MASK, I64, "batch", "sequence");
+        String types = usesTokenTypes() ? g.input(TensorNames.TOKEN_TYPE_IDS, I64, "batch", "sequence") : null;
         String p = "/" + prefix.replace(".", "") + (prefix.isEmpty() ? "" : "/") + "embeddings";
         p = p.replace("//", "/");
         int h = config.hiddenSize();
@@ -376,8 +374,8 @@ public final class EncoderModel extends TransformerModel {
             return g;
         }
         g.nodeNamed(fp16 ? "Cast" : "Identity", "/last_hidden_state", java.util.List.of(x),
-                java.util.List.of("last_hidden_state"), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
-        g.output("last_hidden_state", F32, "batch", "sequence", h);
+                java.util.List.of(TensorNames.LAST_HIDDEN_STATE), fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
+        g.output(TensorNames.LAST_HIDDEN_STATE, F32, "batch", "sequence", h);
         if (classifier != null) {
             String first = e.node("Gather", "/head/Gather", java.util.List.of(x, g.constScalar(0)), java.util.Map.of("axis", 1));
             String logits;
@@ -386,9 +384,9 @@ public final class EncoderModel extends TransformerModel {
             } else {
                 logits = e.linear(classifier, e.node("Tanh", "/pooler/Tanh", e.linear(pooler, first)));
             }
-            g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of("logits"),
+            g.nodeNamed(fp16 ? "Cast" : "Identity", "/logits", java.util.List.of(logits), java.util.List.of(TensorNames.LOGITS),
                     fp16 ? java.util.Map.of("to", F32.onnxType()) : java.util.Map.of());
-            g.output("logits", F32, "batch", config.numLabels());
+            g.output(TensorNames.LOGITS, F32, "batch", config.numLabels());
         }
         g.metadata("linforge.model_type", config.modelType());
         g.metadata("linforge.precision", fp16 ? "fp16" : "fp32");
@@ -430,8 +428,8 @@ public final class EncoderModel extends TransformerModel {
             String norm = e.node("Max", "/normalize/Max", e.node("Sqrt", "/normalize/Sqrt", ss), e.constF32(1e-12f));
             v = e.node("Div", "/normalize/Div", v, norm);
         }
-        g.nodeNamed("Identity", "/" + SENTENCE_EMBEDDING, java.util.List.of(v), java.util.List.of(SENTENCE_EMBEDDING),
+        g.nodeNamed("Identity", "/" + TensorNames.SENTENCE_EMBEDDING, java.util.List.of(v), java.util.List.of(TensorNames.SENTENCE_EMBEDDING),
                 java.util.Map.of());
-        g.output(SENTENCE_EMBEDDING, F32, "batch", config.hiddenSize());
+        g.output(TensorNames.SENTENCE_EMBEDDING, F32, "batch", config.hiddenSize());
     }
 }
