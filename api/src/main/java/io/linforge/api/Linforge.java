@@ -1,19 +1,21 @@
 package io.linforge.api;
 
-import io.linforge.core.onnx.Pooling;
 import io.linforge.core.LinforgeException;
-import io.linforge.core.tensor.DType;
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.checkpoint.ModelInit;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Outputs;
-import io.linforge.core.model.ModelInit;
 import io.linforge.core.onnx.OnnxImporter;
+import io.linforge.core.onnx.Pooling;
+import io.linforge.core.onnx.TensorNames;
+import io.linforge.core.tensor.DType;
 import io.linforge.core.text.ByteLevelTokenizer;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.exporter.OnnxExporter;
 import io.linforge.exporter.TensorRtBuilder;
 import io.linforge.exporter.triton.TritonRepository;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.runtime.Generator;
 import io.linforge.runtime.InferenceSession;
 import io.linforge.runtime.IoInfo;
@@ -124,7 +126,7 @@ public final class Linforge {
                     if (!Files.isRegularFile(tok)) {
                         throw LinforgeException.badInput(tok, "file", "missing (--tokenizer)");
                     }
-                    int vocab = Tokenizer.vocabSize(tok);
+                    int vocab = HfTokenizer.vocabSize(tok);
                     if (vocab > c.vocabSize()) {
                         throw LinforgeException.badInput(o.config(), "vocab_size", c.vocabSize() + " is below the " + vocab
                                 + " token ids of " + tok + " (--tokenizer); set vocab_size to at least " + vocab);
@@ -164,7 +166,7 @@ public final class Linforge {
         if (o.threads() != null) {
             b.intraOpThreads(o.threads());
         }
-        try (Tokenizer tok = Tokenizer.load(tokFile); InferenceSession s = Sessions.open(onnx, b.build())) {
+        try (Tokenizer tok = HfTokenizer.load(tokFile); InferenceSession s = Sessions.open(onnx, b.build())) {
             long[] ids = tok.modelIds(o.prompt());
             long t0 = System.nanoTime();
             long[] all = new Generator(s).generate(ids, o.maxNewTokens(), o.topP(), o.temperature(), o.seed(),
@@ -323,7 +325,7 @@ public final class Linforge {
         }
         ValidationData data = ValidationData.read(o.data(), o.limit());
         Path tokPath = ModelFiles.tokenizer(ref, o.tokenizer() == null ? null : o.tokenizer().toString());
-        try (Tokenizer tok = Tokenizer.load(tokPath);
+        try (Tokenizer tok = HfTokenizer.load(tokPath);
                 InferenceSession a = Sessions.open(ref, refConfig);
                 InferenceSession b = Sessions.open(cand, config)) {
             Validator v = new Validator(a, b, tok, o.maxLength(), o.batch(), ref, cand);
@@ -377,7 +379,7 @@ public final class Linforge {
             vocabFrom = "--vocab";
         } else {
             Path tok = ModelFiles.tokenizer(onnx, o.tokenizer() == null ? null : o.tokenizer().toString());
-            vocab = Tokenizer.vocabSize(tok);
+            vocab = HfTokenizer.vocabSize(tok);
             vocabFrom = tok.toString();
         }
         if (!o.outputs().equals("host") && !o.outputs().equals("device")) {
@@ -464,8 +466,8 @@ public final class Linforge {
             for (int bs : o.batch()) {
                 for (int s : o.seq()) {
                     Map<String, long[][]> in = new HashMap<>(gen.inputs(bs, s));
-                    in.putIfAbsent("token_type_ids", new long[bs][s]);
-                    in.putIfAbsent("attention_mask", ones(bs, s));
+                    in.putIfAbsent(TensorNames.TOKEN_TYPE_IDS, new long[bs][s]);
+                    in.putIfAbsent(TensorNames.ATTENTION_MASK, ones(bs, s));
                     Comparison.Result r = Comparison.run(a, b, in, bs, s, o.warmup(), o.iterations(), 5);
                     rows.add(r);
                     listener.compared(r);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.checkpoint.ModelInit;
 import io.linforge.core.config.ModelConfig;
-import io.linforge.core.model.ModelInit;
 import io.linforge.core.text.ByteLevelTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;

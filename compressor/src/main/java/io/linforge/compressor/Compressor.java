@@ -9,13 +9,14 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.metric.Logits;
-import io.linforge.core.model.DecoderModel;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.HiddenBlock;
-import io.linforge.core.model.LinearMapBlock;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.DecoderModel;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.HiddenBlock;
+import io.linforge.model.LinearMapBlock;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.CausalLmTrainer;
 import io.linforge.trainer.ClassifierTrainer;
 import io.linforge.trainer.Distiller;
@@ -77,7 +78,7 @@ public final class Compressor {
 
     public static ObjectNode compress(Path modelDir, ModelConfig config, Map<String, TensorData> tensors, Path dataFile,
             Path out, Config c) throws Exception {
-        try (Tokenizer tok = Tokenizer.forModel(modelDir, config); NDManager root = NDManager.newBaseManager();
+        try (Tokenizer tok = HfTokenizer.forModel(modelDir, config); NDManager root = NDManager.newBaseManager();
                 TransformerModel tm = TransformerModel.load(config, tensors, modelDir, root, DataType.FLOAT32)) {
             if (tm instanceof DecoderModel model) {
                 if (!(c.maxPerplexityRatio() > 0) || Double.isInfinite(c.maxPerplexityRatio())) {

@@ -7,10 +7,11 @@ import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.metric.Logits;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.CausalLmTrainer;
 import io.linforge.trainer.ClassifierTrainer;
 import io.linforge.trainer.Distiller;
@@ -71,7 +72,7 @@ public final class Healing {
             Path originalDir, Path dataFile, long dataSeed, Path out, Distiller.Config c) {
         Distiller.check(c);
         ClassificationData data = ClassificationData.read(dataFile, dataSeed, 0, 0);
-        try (Checkpoint ck = Checkpoint.open(compressedDir); Tokenizer tok = Tokenizer.forCheckpoint(ck);
+        try (Checkpoint ck = Checkpoint.open(compressedDir); Tokenizer tok = HfTokenizer.forCheckpoint(ck);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel s = TransformerModel.load(ck, root, DataType.FLOAT32);
                 TransformerModel t = TransformerModel.load(originalConfig, originalTensors, originalDir, root, DataType.FLOAT32)) {

@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.tensor.TensorData;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.Distiller;
 import io.linforge.trainer.data.ClassificationData;
 import java.nio.file.Files;
@@ -188,7 +189,7 @@ class DistillationTest {
      */
     static Map<String, float[]> distilledWeights(Path out, Distiller.Config c) {
         ClassificationData d = ClassificationData.read(data, 42, 0, 0);
-        try (Checkpoint ck = Checkpoint.open(compressed); Tokenizer tok = Tokenizer.forCheckpoint(ck);
+        try (Checkpoint ck = Checkpoint.open(compressed); Tokenizer tok = HfTokenizer.forCheckpoint(ck);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel s = TransformerModel.load(ck, root, DataType.FLOAT32);
                 TransformerModel t = TransformerModel.load(config, tensors, original, root, DataType.FLOAT32)) {

@@ -1,6 +1,5 @@
 package io.linforge.exporter;
 
-import io.linforge.core.onnx.Pooling;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,14 +10,15 @@ import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Hashes;
-import io.linforge.core.model.DecoderModel;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.onnx.GraphBuilder;
+import io.linforge.core.onnx.Pooling;
 import io.linforge.core.onnx.proto.Onnx.ModelProto;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.tensor.TensorSource;
 import io.linforge.exporter.merge.Merger;
+import io.linforge.model.DecoderModel;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.TransformerModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

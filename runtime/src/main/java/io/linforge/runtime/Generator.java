@@ -1,6 +1,7 @@
 package io.linforge.runtime;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.TensorNames;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +22,7 @@ public final class Generator {
     public Generator(InferenceSession session) {
         this.session = session;
         this.layers = cachedLayers(session);
-        if (layers.length == 0 || !session.hasOutput("logits")) {
+        if (layers.length == 0 || !session.hasOutput(TensorNames.LOGITS)) {
             throw LinforgeException.badInput("generation needs a decoder exported with its key/value cache "
                     + "(inputs past_key_values.N.key/value, output logits)");
         }
@@ -34,8 +35,8 @@ public final class Generator {
     public static Map<String, String> cacheFeeds(InferenceSession session) {
         Map<String, String> fed = new HashMap<>();
         for (int i : cachedLayers(session)) {
-            fed.put("past_key_values." + i + ".key", "present." + i + ".key");
-            fed.put("past_key_values." + i + ".value", "present." + i + ".value");
+            fed.put(TensorNames.pastKey(i), TensorNames.presentKey(i));
+            fed.put(TensorNames.pastValue(i), TensorNames.presentValue(i));
         }
         return fed;
     }
@@ -48,20 +49,21 @@ public final class Generator {
         java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
         for (IoInfo in : session.inputs()) {
             String n = in.name();
-            if (n.startsWith("past_key_values.") && n.endsWith(".key")) {
-                try {
-                    int layer = Integer.parseInt(n.substring("past_key_values.".length(), n.length() - ".key".length()));
-                    if (!session.hasInput("past_key_values." + layer + ".value")
-                            || !session.hasOutput("present." + layer + ".key")
-                            || !session.hasOutput("present." + layer + ".value")) {
-                        throw LinforgeException.badInput("decoder export: " + n + " has no matching past value or"
-                                + " present.N.key/value output");
-                    }
-                    out.add(layer);
-                } catch (NumberFormatException e) {
-                    throw LinforgeException.badInput("decoder export: input " + n + " is not past_key_values.N.key");
-                }
+            int layer;
+            try {
+                layer = TensorNames.pastKeyLayer(n);
+            } catch (NumberFormatException e) {
+                throw LinforgeException.badInput("decoder export: input " + n + " is not past_key_values.N.key");
             }
+            if (layer < 0) {
+                continue;
+            }
+            if (!session.hasInput(TensorNames.pastValue(layer)) || !session.hasOutput(TensorNames.presentKey(layer))
+                    || !session.hasOutput(TensorNames.presentValue(layer))) {
+                throw LinforgeException.badInput("decoder export: " + n + " has no matching past value or"
+                        + " present.N.key/value output");
+            }
+            out.add(layer);
         }
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
@@ -73,7 +75,7 @@ public final class Generator {
     public static Map<String, FloatTensor> emptyCache(InferenceSession session, int batch) {
         Map<String, FloatTensor> past = new HashMap<>();
         for (IoInfo in : session.inputs()) {
-            if (in.name().startsWith("past_key_values.")) {
+            if (TensorNames.isPast(in.name())) {
                 past.put(in.name(), new FloatTensor(new long[] {batch, in.fixedDim(1), 0, in.fixedDim(3)}, new float[0]));
             }
         }
@@ -110,18 +112,19 @@ public final class Generator {
             }
             long[][] mask = new long[1][pastLen + n];
             Arrays.fill(mask[0], 1);
-            Map<String, long[][]> in = session.modelInputs(Map.of("input_ids", ids, "position_ids", pos, "attention_mask", mask));
+            Map<String, long[][]> in = session.modelInputs(
+                    Map.of(TensorNames.INPUT_IDS, ids, TensorNames.POSITION_IDS, pos, TensorNames.ATTENTION_MASK, mask));
             Map<String, FloatTensor> out = !onDevice ? session.run(in, past, Set.of())
-                    : session.runFed(in, step == 0 ? past : Map.of(), step == 0 ? Map.of() : fed, Set.of("logits"));
-            FloatTensor logits = out.get("logits");
+                    : session.runFed(in, step == 0 ? past : Map.of(), step == 0 ? Map.of() : fed, Set.of(TensorNames.LOGITS));
+            FloatTensor logits = out.get(TensorNames.LOGITS);
             int vocab = logits.dim(2);
             float[] last = Arrays.copyOfRange(logits.data(), (n - 1) * vocab, n * vocab);
             long next = topP <= 0 ? argMax(last) : sample(last, topP, temperature, rng);
             seq[len++] = next;
             pastLen += n;
             for (int i : onDevice ? new int[0] : layers) {
-                past.put("past_key_values." + i + ".key", out.get("present." + i + ".key"));
-                past.put("past_key_values." + i + ".value", out.get("present." + i + ".value"));
+                past.put(TensorNames.pastKey(i), out.get(TensorNames.presentKey(i)));
+                past.put(TensorNames.pastValue(i), out.get(TensorNames.presentValue(i)));
             }
             if (eos >= 0 && next == eos) {
                 break;

@@ -13,6 +13,7 @@ import ai.onnxruntime.ValueInfo;
 import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.TensorNames;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -160,8 +161,8 @@ public final class OrtInferenceSession implements InferenceSession {
     private Map<String, long[][]> probeInputs() {
         Map<String, long[][]> in = new LinkedHashMap<>();
         for (IoInfo i : inputs) {
-            if (!i.name().startsWith("past_key_values.")) {
-                in.put(i.name(), new long[][] {i.name().equals("attention_mask") ? new long[] {1, 1, 1, 1} : new long[4]});
+            if (!TensorNames.isPast(i.name())) {
+                in.put(i.name(), new long[][] {i.name().equals(TensorNames.ATTENTION_MASK) ? new long[] {1, 1, 1, 1} : new long[4]});
             }
         }
         return in;
@@ -357,7 +358,7 @@ public final class OrtInferenceSession implements InferenceSession {
                 continue;
             }
             long[][] values = given.get(in.name());
-            if (values == null && in.name().equals("position_ids")) {
+            if (values == null && in.name().equals(TensorNames.POSITION_IDS)) {
                 values = InferenceSession.defaultPositions(given);
             }
             if (values == null) {

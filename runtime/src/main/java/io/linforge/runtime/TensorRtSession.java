@@ -1,6 +1,7 @@
 package io.linforge.runtime;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.TensorNames;
 import io.linforge.core.tensor.Half;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -244,7 +245,7 @@ public final class TensorRtSession implements InferenceSession {
                 shape = f.shape();
             } else {
                 long[][] ids = given.get(t.name());
-                if (ids == null && t.name().equals("position_ids")) {
+                if (ids == null && t.name().equals(TensorNames.POSITION_IDS)) {
                     ids = InferenceSession.defaultPositions(given);
                 }
                 if (ids == null) {

@@ -2,6 +2,7 @@ package io.linforge.runtime;
 
 import io.linforge.core.onnx.Pooling;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.TensorNames;
 import io.linforge.core.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,12 +18,6 @@ import java.util.Set;
  * and probabilities. Neither the session nor the tokenizer is closed by this class.
  */
 public final class TextEncoder {
-    /** How token vectors become one vector per text. */
-
-    public static final String LOGITS = "logits";
-    public static final String HIDDEN = "last_hidden_state";
-    public static final String POOLED = "sentence_embedding";
-
     private final InferenceSession session;
     private final Tokenizer tokenizer;
     private final int maxLength;
@@ -44,15 +39,15 @@ public final class TextEncoder {
 
     /** True when the model has a rank-2 {@code logits} output (a sequence classifier). */
     public boolean isClassifier() {
-        return session.hasOutput(LOGITS) && session.output(LOGITS).rank() == 2;
+        return session.hasOutput(TensorNames.LOGITS) && session.output(TensorNames.LOGITS).rank() == 2;
     }
 
     /** The inputs of one tokenized batch, only those the model has (token_type_ids is optional). */
     public Map<String, long[][]> feed(Tokenizer.Batch b) {
         Map<String, long[][]> in = new HashMap<>();
-        in.put("input_ids", b.inputIds());
-        in.put("attention_mask", b.attentionMask());
-        in.put("token_type_ids", b.typeIds());
+        in.put(TensorNames.INPUT_IDS, b.inputIds());
+        in.put(TensorNames.ATTENTION_MASK, b.attentionMask());
+        in.put(TensorNames.TOKEN_TYPE_IDS, b.typeIds());
         return session.modelInputs(in);
     }
 
@@ -89,7 +84,7 @@ public final class TextEncoder {
 
     /** True when {@code s} has a {@code sentence_embedding} output and no {@code last_hidden_state}. */
     public static boolean isPooled(InferenceSession s) {
-        return s.hasOutput(POOLED) && !s.hasOutput(HIDDEN);
+        return s.hasOutput(TensorNames.SENTENCE_EMBEDDING) && !s.hasOutput(TensorNames.LAST_HIDDEN_STATE);
     }
 
     /**
@@ -101,7 +96,7 @@ public final class TextEncoder {
         float[][] out = new float[texts.size()][];
         int[] next = {0};
         boolean pooledExport = isPooled();
-        forEachBatch(texts, pooledExport ? POOLED : HIDDEN, bo -> {
+        forEachBatch(texts, pooledExport ? TensorNames.SENTENCE_EMBEDDING : TensorNames.LAST_HIDDEN_STATE, bo -> {
             float[][] pooled = pooledExport ? rows(bo.output()) : pool(bo.output(), bo.batch().attentionMask(), pooling);
             for (float[] v : pooled) {
                 out[next[0]++] = normalize(v);
@@ -116,7 +111,7 @@ public final class TextEncoder {
             throw LinforgeException.badInput("the model has no rank-2 'logits' output (outputs: " + session.outputs() + ")");
         }
         List<float[]> rows = new ArrayList<>();
-        forEachBatch(texts, LOGITS, bo -> {
+        forEachBatch(texts, TensorNames.LOGITS, bo -> {
             FloatTensor t = bo.output();
             int n = t.dim(0);
             int c = t.dim(1);

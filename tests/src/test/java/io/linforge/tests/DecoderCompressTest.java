@@ -12,11 +12,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.cli.Main;
 import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.model.DecoderModel;
-import io.linforge.core.model.Generation;
-import io.linforge.core.model.LinearMapBlock;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.DecoderModel;
+import io.linforge.model.Generation;
+import io.linforge.model.LinearMapBlock;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.runtime.Generator;
 import io.linforge.runtime.OrtInferenceSession;
 import io.linforge.runtime.SessionConfig;
@@ -86,7 +87,7 @@ class DecoderCompressTest {
 
     /** Test perplexity of a saved checkpoint, recomputed from scratch as the trainer measures it. */
     static double testPerplexity(Path ckpt) {
-        try (Checkpoint c = Checkpoint.open(ckpt); Tokenizer tok = Tokenizer.forCheckpoint(c);
+        try (Checkpoint c = Checkpoint.open(ckpt); Tokenizer tok = HfTokenizer.forCheckpoint(c);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32)) {
             TextBlocks blocks = TextBlocks.read(text, tok, SEQ, Double.parseDouble(HELD_OUT));
@@ -132,7 +133,7 @@ class DecoderCompressTest {
         assertEquals(0, Main.execute("export", "--model", out.toString(), "--out", onnx.toString()));
         long[] prompt;
         long[] djl;
-        try (Checkpoint c = Checkpoint.open(out); Tokenizer tok = Tokenizer.forCheckpoint(c);
+        try (Checkpoint c = Checkpoint.open(out); Tokenizer tok = HfTokenizer.forCheckpoint(c);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel tm = TransformerModel.load(c, root, DataType.FLOAT32)) {
             assertTrue(tm.layers().get(layer) instanceof LinearMapBlock);

@@ -8,11 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.cli.Main;
+import io.linforge.core.text.Tokenizer;
+import io.linforge.model.text.HfTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import io.linforge.core.text.Tokenizer;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +121,7 @@ class DecoderRecipeTest {
         assertEquals(6, fresh.length);
         long[] all = Arrays.copyOf(prompt, prompt.length + fresh.length);
         System.arraycopy(fresh, 0, all, prompt.length, fresh.length);
-        try (Tokenizer tok = Tokenizer.load(export.resolve("tokenizer.json"))) {
+        try (Tokenizer tok = HfTokenizer.load(export.resolve("tokenizer.json"))) {
             // the prompt decodes to itself, so prompt + completion is the whole sequence decoded
             assertEquals(ishmael.get("decoded_skip_special").asText(), tok.decode(prompt));
             assertEquals(tok.decode(all), "Call me Ishmael." + gen.get("completion").asText());

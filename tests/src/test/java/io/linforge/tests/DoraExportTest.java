@@ -14,13 +14,14 @@ import io.linforge.cli.Main;
 import io.linforge.core.adapter.DoraVariant;
 import io.linforge.core.adapter.LoraAdapter;
 import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.ForwardContext;
-import io.linforge.core.model.Parameter;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.exporter.OnnxExporter;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.ForwardContext;
+import io.linforge.model.Parameter;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.Methods;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.TrainingMethod;
@@ -80,7 +81,7 @@ class DoraExportTest {
         assertEquals(0, Main.execute("export", "--model", MiniLm.checkpoint().toString(), "--adapter", adapter.toString(),
                 "--out", onnx.toString()));
         Tokenizer.Batch batch;
-        try (Tokenizer tok = Tokenizer.forCheckpoint(MiniLm.checkpoint())) {
+        try (Tokenizer tok = HfTokenizer.forCheckpoint(MiniLm.checkpoint())) {
             batch = tok.encode(TEXTS, 64);
         }
         float[] ort;

@@ -11,13 +11,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.config.ModelConfig;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.ForwardContext;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.onnx.OnnxTensors;
 import io.linforge.core.onnx.proto.Onnx;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.ForwardContext;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,7 @@ class MiniLmParityTest {
     void djlForwardMatchesOnnxRuntimeOnTheOriginalExport() throws Exception {
         java.nio.file.Path ckptDir = MiniLm.checkpoint();
         Tokenizer.Batch batch;
-        try (Tokenizer tok = Tokenizer.forCheckpoint(ckptDir)) {
+        try (Tokenizer tok = HfTokenizer.forCheckpoint(ckptDir)) {
             batch = tok.encode(TEXTS, 128);
         }
         assertTrue(batch.attentionMask()[1][batch.seqLen() - 1] == 0, "the batch must contain padding");

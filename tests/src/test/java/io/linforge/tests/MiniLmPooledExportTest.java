@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.cli.Main;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.runtime.InferenceSession;
 import io.linforge.runtime.OrtInferenceSession;
 import io.linforge.runtime.SessionConfig;
@@ -56,7 +57,7 @@ class MiniLmPooledExportTest {
                 "--data", DATA.toString(), "--limit", "8", "--min-cosine", "0.99999", "--json", v2.toString()));
         // TextEncoder: the pooled export's vectors are the plain export's normalized mean pooling
         List<String> texts = List.of("a short one", "a somewhat longer sentence, so that the batch is padded");
-        try (Tokenizer tok = Tokenizer.load(ckpt.resolve("tokenizer.json"));
+        try (Tokenizer tok = HfTokenizer.load(ckpt.resolve("tokenizer.json"));
                 InferenceSession a = OrtInferenceSession.open(plain.resolve("model.onnx"), CFG);
                 InferenceSession b = OrtInferenceSession.open(pooled.resolve("model.onnx"), CFG);
                 InferenceSession c = OrtInferenceSession.open(cls.resolve("model.onnx"), CFG)) {

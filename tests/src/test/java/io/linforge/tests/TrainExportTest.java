@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linforge.cli.Main;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.text.HfTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class TrainExportTest {
         Path dir = tmp.resolve("no-tokenizer");
         Files.createDirectories(dir);
         try {
-            Tokenizer.forCheckpoint(dir);
+            HfTokenizer.forCheckpoint(dir);
         } catch (LinforgeException e) {
             assertEquals(2, e.exitCode());
             assertTrue(e.getMessage().contains(dir.resolve("tokenizer.json").toString()), e.getMessage());

@@ -8,19 +8,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
+import io.linforge.core.adapter.Adapter;
 import io.linforge.core.checkpoint.Checkpoint;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.metric.Logits;
-import io.linforge.core.model.EncoderModel;
-import io.linforge.core.model.ForwardContext;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.Parameter;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.EncoderModel;
+import io.linforge.model.ForwardContext;
+import io.linforge.model.Linear;
+import io.linforge.model.Parameter;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.data.ClassificationData;
 import io.linforge.trainer.data.DataOrder;
-import io.linforge.core.adapter.Adapter;
 import io.linforge.trainer.optim.Schedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,7 +50,7 @@ public final class ClassifierTrainer {
         Engine.getInstance().setRandomSeed((int) c.seed());
         ClassificationData data = ClassificationData.read(dataFile, c.seed(), c.limitTrain(), c.limitTest());
         long t0 = System.nanoTime();
-        try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
+        try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = HfTokenizer.forCheckpoint(ckpt);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel tm = TransformerModel.load(ckpt, root, DataType.FLOAT32)) {
             if (!(tm instanceof EncoderModel model)) {

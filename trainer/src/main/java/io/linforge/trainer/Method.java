@@ -1,10 +1,10 @@
 package io.linforge.trainer;
 
 import io.linforge.core.adapter.Adapter;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.Parameter;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.model.Linear;
+import io.linforge.model.Parameter;
+import io.linforge.model.TransformerModel;
 import io.linforge.trainer.optim.Schedule;
 import java.util.List;
 import java.util.Map;

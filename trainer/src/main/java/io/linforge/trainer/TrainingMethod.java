@@ -1,8 +1,8 @@
 package io.linforge.trainer;
 
 import ai.djl.ndarray.NDArray;
-import io.linforge.core.model.Parameter;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.model.Parameter;
 import io.linforge.trainer.lora.LoraLinear;
 import io.linforge.trainer.optim.AdamW;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.linforge.core.model.Parameter;
+import io.linforge.model.Parameter;
 import io.linforge.trainer.optim.AdamW;
 import io.linforge.trainer.optim.Schedule;
 import java.util.List;

@@ -12,12 +12,13 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.model.DecoderModel;
-import io.linforge.core.model.ForwardContext;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.Parameter;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.DecoderModel;
+import io.linforge.model.ForwardContext;
+import io.linforge.model.Linear;
+import io.linforge.model.Parameter;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.data.TextBlocks;
 import io.linforge.trainer.lora.LoraLinear;
 import io.linforge.trainer.optim.Schedule;
@@ -141,7 +142,7 @@ class DoraTest {
         Path text = TinyLlama.text(tmp, 30_000);
         TrainConfig c = TinyLlama.config("dora", 12, 4, 1, 5e-3, 3);
         try (NDManager root = NDManager.newBaseManager(); Checkpoint ck = Checkpoint.open(dir);
-                Tokenizer tok = Tokenizer.forCheckpoint(ck); TransformerModel tm = TransformerModel.load(ck, root, DataType.FLOAT32)) {
+                Tokenizer tok = HfTokenizer.forCheckpoint(ck); TransformerModel tm = TransformerModel.load(ck, root, DataType.FLOAT32)) {
             DecoderModel model = (DecoderModel) tm;
             TextBlocks data = TextBlocks.read(text, tok, 32, 0.1);
             try (TrainingMethod method = Methods.create(model, c, CausalLmTrainer.others(model), List.of(model.lmHead()))) {
@@ -170,7 +171,7 @@ class DoraTest {
         assertEquals("dora", r.get("method").asText());
         double ppl = r.get("eval_perplexity").asDouble();
         try (Checkpoint ck = Checkpoint.open(out); NDManager m = NDManager.newBaseManager();
-                TransformerModel tm = TransformerModel.load(ck, m, DataType.FLOAT32); Tokenizer tok = Tokenizer.forCheckpoint(ck)) {
+                TransformerModel tm = TransformerModel.load(ck, m, DataType.FLOAT32); Tokenizer tok = HfTokenizer.forCheckpoint(ck)) {
             assertTrue(ck.tensorNames().stream().noneMatch(n -> n.contains("lora")));
             TextBlocks data = TextBlocks.read(text, tok, 32, 0.1);
             double again = CausalLmTrainer.perplexity((DecoderModel) tm, data.test().subList(0, 16));

@@ -13,11 +13,12 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.model.DecoderModel;
-import io.linforge.core.model.ForwardContext;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.DecoderModel;
+import io.linforge.model.ForwardContext;
+import io.linforge.model.Linear;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.data.TextBlocks;
 import io.linforge.trainer.lora.LoraLinear;
 import io.linforge.trainer.lora.LoraSetup;
@@ -245,7 +246,7 @@ class ReLoraTest {
         assertTrue(ppl < 120, "perplexity " + ppl);
         // the written checkpoint is the trained model with the adapters folded in
         try (Checkpoint ck = Checkpoint.open(out); NDManager m = NDManager.newBaseManager();
-                TransformerModel tm = TransformerModel.load(ck, m, DataType.FLOAT32); Tokenizer tok = Tokenizer.forCheckpoint(ck)) {
+                TransformerModel tm = TransformerModel.load(ck, m, DataType.FLOAT32); Tokenizer tok = HfTokenizer.forCheckpoint(ck)) {
             assertTrue(ck.tensorNames().stream().noneMatch(n -> n.contains("lora")));
             TextBlocks data = TextBlocks.read(text, tok, 32, 0.1);
             double again = CausalLmTrainer.perplexity((DecoderModel) tm, data.test().subList(0, 16));

@@ -8,10 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.adapter.SparseGradDelta;
 import io.linforge.core.checkpoint.Checkpoint;
-import io.linforge.core.model.DecoderModel;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.text.Tokenizer;
+import io.linforge.model.DecoderModel;
+import io.linforge.model.Linear;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.data.TextBlocks;
 import io.linforge.trainer.optim.Schedule;
 import io.linforge.trainer.sparsegrad.SparseGrad;
@@ -20,9 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 class SparseGradTest {
     @TempDir
@@ -38,7 +39,7 @@ class SparseGradTest {
         TrainConfig c = new TrainConfig(b.method(), b.steps(), b.batch(), b.lr(), b.seq(), b.rank(), b.alpha(),
                 b.loraDropout(), b.rslora(), b.targets(), b.seed(), 0, b.warmup(), 0, 1.0, 0, 8, 0, false, 1, null,
                 b.relora(), new TrainConfig.SparseGradOptions(4, keep, variant), 0);
-        try (NDManager m = NDManager.newBaseManager(); Checkpoint ck = Checkpoint.open(dir); Tokenizer tok = Tokenizer.forCheckpoint(ck);
+        try (NDManager m = NDManager.newBaseManager(); Checkpoint ck = Checkpoint.open(dir); Tokenizer tok = HfTokenizer.forCheckpoint(ck);
                 TransformerModel tm = TransformerModel.load(ck, m, DataType.FLOAT32)) {
             DecoderModel model = (DecoderModel) tm;
             TextBlocks data = TextBlocks.read(text, tok, 32, 0.1);

@@ -1,8 +1,8 @@
 package io.linforge.trainer;
 
 import io.linforge.core.checkpoint.Checkpoint;
+import io.linforge.core.checkpoint.ModelInit;
 import io.linforge.core.config.ModelConfig;
-import io.linforge.core.model.ModelInit;
 import io.linforge.core.text.ByteLevelTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.LinforgeException;
-import io.linforge.core.model.Parameter;
+import io.linforge.model.Parameter;
 import io.linforge.trainer.optim.AdamW;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,15 +15,16 @@ import io.linforge.core.config.ModelConfig;
 import io.linforge.core.data.TextRows;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.io.Outputs;
-import io.linforge.core.model.TransformerModel;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.exporter.OnnxExporter;
+import io.linforge.model.TransformerModel;
+import io.linforge.model.text.HfTokenizer;
 import io.linforge.trainer.CausalLmTrainer;
 import io.linforge.trainer.ClassifierTrainer;
 import io.linforge.trainer.Distiller;
-import io.linforge.trainer.Progress;
 import io.linforge.trainer.Methods;
+import io.linforge.trainer.Progress;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.optim.Schedule;
 import java.io.IOException;
@@ -137,7 +138,7 @@ public final class Training {
         long t0 = System.nanoTime();
         ModelConfig.read(modelDir.resolve(Checkpoint.CONFIG)).checkSequence("--seq", 0, o.seq(),
                 modelDir.resolve(Checkpoint.CONFIG));
-        try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = Tokenizer.forCheckpoint(ckpt);
+        try (Checkpoint ckpt = Checkpoint.open(modelDir); Tokenizer tok = HfTokenizer.forCheckpoint(ckpt);
                 NDManager root = NDManager.newBaseManager();
                 TransformerModel model = TransformerModel.load(OnnxExporter.mergedConfig(ckpt, o.adapters()),
                         OnnxExporter.mergedTensors(ckpt, o.adapters()), modelDir, root, DataType.FLOAT32)) {

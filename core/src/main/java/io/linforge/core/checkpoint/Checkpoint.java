@@ -10,7 +10,6 @@ import io.linforge.core.config.ModelConfig;
 import io.linforge.core.io.AtomicFiles;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.core.tensor.TensorSource;
-import io.linforge.core.text.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,6 +32,8 @@ public final class Checkpoint implements AutoCloseable {
     public static final String WEIGHTS = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
     public static final String TOKENIZER = "tokenizer.json";
+    /** transformers' settings of a tokenizer, read beside {@code tokenizer.json} when present. */
+    public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
     /** Shard size used by {@link #save(Path, ModelConfig, Map, Path)}. */
     public static final long DEFAULT_SHARD_BYTES = 4L << 30;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -233,9 +234,9 @@ public final class Checkpoint implements AutoCloseable {
      */
     public static void copyTokenizer(Path tokenizerJson, Path dir) throws IOException {
         Files.copy(tokenizerJson, dir.resolve(TOKENIZER));
-        Path config = tokenizerJson.resolveSibling(Tokenizer.CONFIG);
+        Path config = tokenizerJson.resolveSibling(TOKENIZER_CONFIG);
         if (Files.isRegularFile(config)) {
-            Files.copy(config, dir.resolve(Tokenizer.CONFIG));
+            Files.copy(config, dir.resolve(TOKENIZER_CONFIG));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.linforge.runtime.bench;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.TensorNames;
 import io.linforge.runtime.FloatTensor;
 import io.linforge.runtime.Generator;
 import io.linforge.runtime.InferenceSession;
@@ -52,7 +53,7 @@ public final class Benchmark {
         if (decodePast < 0) {
             throw LinforgeException.badInput("--decode-past: must be >= 0");
         }
-        if (decodePast > 0 && session.inputs().stream().noneMatch(i -> i.name().startsWith("past_key_values."))) {
+        if (decodePast > 0 && session.inputs().stream().noneMatch(i -> TensorNames.isPast(i.name()))) {
             throw LinforgeException.badInput("--decode-past needs a decoder exported with its key/value cache");
         }
         this.session = session;
@@ -97,9 +98,9 @@ public final class Benchmark {
             }
         }
         Map<String, long[][]> in = new HashMap<>();
-        in.put("input_ids", ids);
-        in.put("attention_mask", mask);
-        in.put("token_type_ids", new long[batch][seq]);
+        in.put(TensorNames.INPUT_IDS, ids);
+        in.put(TensorNames.ATTENTION_MASK, mask);
+        in.put(TensorNames.TOKEN_TYPE_IDS, new long[batch][seq]);
         if (decodePast > 0) {
             long[][] pos = new long[batch][seq];
             long[][] full = new long[batch][decodePast + seq];
@@ -109,8 +110,8 @@ public final class Benchmark {
                     pos[i][j] = decodePast + j;
                 }
             }
-            in.put("attention_mask", full);
-            in.put("position_ids", pos);
+            in.put(TensorNames.ATTENTION_MASK, full);
+            in.put(TensorNames.POSITION_IDS, pos);
         }
         return session.modelInputs(in);
     }
@@ -134,7 +135,7 @@ public final class Benchmark {
         Map<String, String> fed = loop ? Generator.cacheFeeds(session) : Map.of();
         if (loop) {
             // the cache of decodePast positions goes to the GPU once
-            session.runFed(in, past, Map.of(), Set.of("logits"));
+            session.runFed(in, past, Map.of(), Set.of(TensorNames.LOGITS));
         }
         double[] ms = new double[iterations];
         long total = 0;
@@ -142,7 +143,7 @@ public final class Benchmark {
             Map<String, long[][]> step = loop ? decodeStep(batch, decodePast + 1 + warmup + i) : in;
             long t0 = System.nanoTime();
             if (loop) {
-                session.runFed(step, Map.of(), fed, Set.of("logits"));
+                session.runFed(step, Map.of(), fed, Set.of(TensorNames.LOGITS));
             } else {
                 runOnce(in, past);
             }
@@ -172,9 +173,9 @@ public final class Benchmark {
             Arrays.fill(mask[i], 1);
         }
         Map<String, long[][]> in = new HashMap<>();
-        in.put("input_ids", ids);
-        in.put("attention_mask", mask);
-        in.put("position_ids", pos);
+        in.put(TensorNames.INPUT_IDS, ids);
+        in.put(TensorNames.ATTENTION_MASK, mask);
+        in.put(TensorNames.POSITION_IDS, pos);
         return session.modelInputs(in);
     }
 

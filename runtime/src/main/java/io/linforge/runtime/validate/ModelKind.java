@@ -1,6 +1,7 @@
 package io.linforge.runtime.validate;
 
 import io.linforge.core.LinforgeException;
+import io.linforge.core.onnx.TensorNames;
 import io.linforge.runtime.InferenceSession;
 import io.linforge.runtime.IoInfo;
 
@@ -17,8 +18,8 @@ public enum ModelKind {
     EMBEDDING;
 
     public static ModelKind of(InferenceSession s, Object source) {
-        if (s.hasOutput("logits")) {
-            IoInfo l = s.output("logits");
+        if (s.hasOutput(TensorNames.LOGITS)) {
+            IoInfo l = s.output(TensorNames.LOGITS);
             if (l.rank() == 2) {
                 return CLASSIFIER;
             }
@@ -27,7 +28,7 @@ public enum ModelKind {
             }
             throw LinforgeException.badInput(source, "outputs", "'logits' has rank " + l.rank() + " (expected 2 or 3)");
         }
-        if (s.hasOutput("last_hidden_state") || s.hasOutput("sentence_embedding")) {
+        if (s.hasOutput(TensorNames.LAST_HIDDEN_STATE) || s.hasOutput(TensorNames.SENTENCE_EMBEDDING)) {
             return EMBEDDING;
         }
         throw LinforgeException.badInput(source, "outputs", "none of 'logits', 'last_hidden_state', 'sentence_embedding' (outputs: "

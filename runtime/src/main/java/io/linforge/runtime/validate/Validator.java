@@ -3,6 +3,7 @@ package io.linforge.runtime.validate;
 import io.linforge.core.onnx.Pooling;
 import io.linforge.core.LinforgeException;
 import io.linforge.core.metric.Logits;
+import io.linforge.core.onnx.TensorNames;
 import io.linforge.runtime.Generator;
 import io.linforge.core.text.Tokenizer;
 import io.linforge.runtime.FloatTensor;
@@ -166,7 +167,7 @@ public final class Validator {
         }
         int[] counts = new int[2];
         double[] agg = new double[3]; // max abs, sum cosine, sum KL
-        forEachBatch(data.texts(), "logits", (b, r, c, off) -> {
+        forEachBatch(data.texts(), TensorNames.LOGITS, (b, r, c, off) -> {
             int n = r.dim(0);
             int k = r.dim(1);
             if (k != c.dim(1)) {
@@ -215,8 +216,8 @@ public final class Validator {
         Pooling plainPooling = refPooled ? TextEncoder.exportedPooling(reference)
                 : candPooled ? TextEncoder.exportedPooling(candidate) : Pooling.MEAN;
         double[] agg = {0, Double.POSITIVE_INFINITY, 0, 0}; // sum cos, min cos, max abs hidden, max abs pooled
-        forEachBatch(data.texts(), refPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN,
-                candPooled ? TextEncoder.POOLED : TextEncoder.HIDDEN, (b, r, c, off) -> {
+        forEachBatch(data.texts(), refPooled ? TensorNames.SENTENCE_EMBEDDING : TensorNames.LAST_HIDDEN_STATE,
+                candPooled ? TensorNames.SENTENCE_EMBEDDING : TensorNames.LAST_HIDDEN_STATE, (b, r, c, off) -> {
             int hr = r.dim(r.rank() - 1);
             int hc = c.dim(c.rank() - 1);
             if (hr != hc) {
@@ -301,13 +302,13 @@ public final class Validator {
                 }
             }
             Map<String, long[][]> in = new LinkedHashMap<>();
-            in.put("input_ids", ids);
-            in.put("attention_mask", mask);
-            in.put("position_ids", pos);
+            in.put(TensorNames.INPUT_IDS, ids);
+            in.put(TensorNames.ATTENTION_MASK, mask);
+            in.put(TensorNames.POSITION_IDS, pos);
             FloatTensor lr = reference.run(reference.modelInputs(in), Generator.emptyCache(reference, chunk.size()),
-                    Set.of("logits")).get("logits");
+                    Set.of(TensorNames.LOGITS)).get(TensorNames.LOGITS);
             FloatTensor lc = candidate.run(candidate.modelInputs(in), Generator.emptyCache(candidate, chunk.size()),
-                    Set.of("logits")).get("logits");
+                    Set.of(TensorNames.LOGITS)).get(TensorNames.LOGITS);
             nll[0] += nll(lr, chunk);
             nll[1] += nll(lc, chunk);
             for (int i = 0; i < chunk.size(); i++) {

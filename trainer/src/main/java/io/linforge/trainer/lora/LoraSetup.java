@@ -1,7 +1,7 @@
 package io.linforge.trainer.lora;
 
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.TransformerModel;
+import io.linforge.model.Linear;
+import io.linforge.model.TransformerModel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

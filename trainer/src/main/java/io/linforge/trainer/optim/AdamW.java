@@ -3,7 +3,7 @@ package io.linforge.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import io.linforge.core.model.Parameter;
+import io.linforge.model.Parameter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.linforge.core.model.Parameter;
+import io.linforge.model.Parameter;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.TrainingMethod;
 import io.linforge.trainer.lora.LoraLinear;

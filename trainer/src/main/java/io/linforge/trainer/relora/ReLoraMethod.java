@@ -1,9 +1,9 @@
 package io.linforge.trainer.relora;
 
 import io.linforge.core.LinforgeException;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.Parameter;
-import io.linforge.core.model.TransformerModel;
+import io.linforge.model.Linear;
+import io.linforge.model.Parameter;
+import io.linforge.model.TransformerModel;
 import io.linforge.trainer.Method;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.TrainingMethod;

@@ -8,9 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.linforge.core.adapter.SparseGradDelta;
-import io.linforge.core.model.Linear;
-import io.linforge.core.model.Parameter;
 import io.linforge.core.tensor.TensorData;
+import io.linforge.model.Linear;
+import io.linforge.model.Parameter;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.TrainingMethod;
 import io.linforge.trainer.optim.AdamW;
@@ -379,7 +379,7 @@ public final class SparseGrad extends TrainingMethod {
         }
         Map<String, TensorData> full = new LinkedHashMap<>();
         for (Parameter p : dense) {
-            full.put(hfName.apply(p.name()), io.linforge.core.model.TransformerModel.toTensorData(p.array()));
+            full.put(hfName.apply(p.name()), io.linforge.model.TransformerModel.toTensorData(p.array()));
         }
         return new SparseGradDelta(o.variant(), b, mods, full, extraConfig);
     }
