@@ -5,7 +5,7 @@
 #               (relora-zero: ReLoRA with lora_A zero until the first merge, as the authors' torchrun_main runs it)
 #   sparsegrad: tests/reference/run-ours.sh sparsegrad OUTDIR [METHODS] [SEEDS] METHODS from full lora sparsegrad
 # Environment: MODEL (relora: .ref/init16, the checkpoint relora_ref.py reads; sparsegrad: .ref/minilm16),
-# STEPS, LR (full-rank, default 1e-3 / 5e-5), LR_LOW (LoRA and ReLoRA, default LR; sparsegrad: LoRA 5e-4,
+# STEPS, LR (full-rank and ReLoRA's warm start, default 1e-3 / 5e-5), LR_LOW (LoRA and ReLoRA, default LR; sparsegrad: LoRA 5e-4,
 # SparseGrad 2e-4), THREADS (libtorch threads per run, default 2), PAR (runs at once, default 1; PAR x THREADS
 # should not exceed the cores), LINFORGE (default ./linforge).
 # Curves go to OUTDIR/ours-METHOD-sSEED.json, linforge's results and logs beside them.
@@ -51,7 +51,7 @@ case $KIND in
           full) run full "$seed" "${COMMON[@]}" --method full --lr "$LR" ;;
           lora) run lora "$seed" "${COMMON[@]}" --method lora "${LOWRANK[@]}" ;;
           relora|relora-zero)
-            run "$m" "$seed" "${COMMON[@]}" --method relora "${LOWRANK[@]}" --warm-start "$W" \
+            run "$m" "$seed" "${COMMON[@]}" --method relora "${LOWRANK[@]}" --warm-start "$W" --warm-start-lr "$LR" \
               --relora-every "$R" --restart-warmup 10 --optimizer-reset magnitude --reset-fraction 0.9 --min-lr-ratio 0 \
               --relora-init-a "$([ "$m" = relora-zero ] && echo zero || echo random)" ;;
         esac
