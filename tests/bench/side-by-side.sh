@@ -6,7 +6,8 @@
 # the classification head. Prints accuracy, trainable parameters, peak RSS, optimizer state and
 # median step time.
 # usage: tests/bench/side-by-side.sh MODEL DATA OUTDIR [STEPS] [THREADS_PER_RUN]
-# LINFORGE overrides the command (default ./linforge).
+# LINFORGE overrides the command (default ./linforge); METHODS picks some of the five (default all);
+# PAR=0 runs them one after another instead of at once.
 set -euo pipefail
 MODEL=${1:?checkpoint}; DATA=${2:?data}; OUT=${3:?output folder}; STEPS=${4:-300}; THREADS=${5:-4}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,14 +19,21 @@ run() {
   LINFORGE_JAVA_OPTS="-Xmx6g -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1" \
     $LF train "${COMMON[@]}" "$@" --out "$OUT/$name" --json "$OUT/$name.json" > "$OUT/$name.log" 2>&1
 }
-run full --method full --lr 5e-5 &
-run lora --method lora --rank 8 --alpha 16 --lr 5e-4 &
-run sparsegrad --method sparsegrad --keep 6144 --collect-steps 10 --lr 2e-4 &
-run bitfit --method bitfit --lr 1e-3 &
-run dora --method dora --rank 8 --alpha 16 --lr 5e-4 &
+METHODS=${METHODS:-full lora sparsegrad bitfit dora}
+for m in $METHODS; do
+  case $m in
+    full) args=(--method full --lr 5e-5) ;;
+    lora) args=(--method lora --rank 8 --alpha 16 --lr 5e-4) ;;
+    sparsegrad) args=(--method sparsegrad --keep 6144 --collect-steps 10 --lr 2e-4) ;;
+    bitfit) args=(--method bitfit --lr 1e-3) ;;
+    dora) args=(--method dora --rank 8 --alpha 16 --lr 5e-4) ;;
+    *) echo "side-by-side.sh: unknown method $m" >&2; exit 2 ;;
+  esac
+  if [ "${PAR:-1}" = 0 ]; then run $m "${args[@]}"; else run $m "${args[@]}" & fi
+done
 wait
 printf '%-11s %9s %12s %9s %11s %8s\n' method accuracy trainable rss_MB optstate_MB step_s
-for m in full lora sparsegrad bitfit dora; do
+for m in $METHODS; do
   python3 - "$OUT/$m.json" "$m" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
