@@ -95,13 +95,25 @@ public final class AdamW implements AutoCloseable {
 
     /** Restores the moments and step count of one parameter (from a training checkpoint). */
     public void restore(String name, float[] m, float[] v, ai.djl.ndarray.types.Shape shape, long step) {
-        State s = new State(manager.create(m, shape), manager.create(v, shape));
+        State s = new State(owned(m, shape), owned(v, shape));
         s.step = step;
         State old = state.put(name, s);
         if (old != null) {
             old.m.close();
             old.v.close();
         }
+    }
+
+    /**
+     * The values in an array of libtorch's own memory, as the uninterrupted run's moments are
+     * ({@code manager.create(float[])} wraps a Java buffer, placed and aligned as the JVM chooses).
+     */
+    private NDArray owned(float[] values, ai.djl.ndarray.types.Shape shape) {
+        NDArray a = manager.zeros(shape);
+        try (NDArray src = manager.create(values, shape)) {
+            a.set(new ai.djl.ndarray.index.NDIndex("..."), src);
+        }
+        return a;
     }
 
     /** Zeroes the moments of one parameter (an optimizer reset). */
