@@ -20,6 +20,9 @@
 #       (plain: outputs on the GPU and hidden states to host; pooled: embedding to host); validated; then the
 #       per-kernel times of the fastest BERT-base engine under ncu (kernels.csv, summarised by ncu_kernels.py).
 # tunebuild: the engines of tune built at once (tune then skips them); TRT_WORK sets the work folder (default /tmp/linforge-gpu/work).
+# gelucost: the -tanh engines (bert-base-tanh, minilm-tanh) validated against the exact-GELU export (the cost of the tanh form).
+# TUNE_MODELS may name bert-base-tanh or minilm-tanh (the same weights with hidden_act gelu_new); TUNE_GRAPHS (default
+# "graphs plain") and NCU_ENGINE (default bert-base-fp16-o32l5) narrow tune.
 # torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
 # Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
 set -uo pipefail
@@ -71,6 +74,18 @@ generate_both() {
 bert_base() {
   [ -s $W/bert-base/model.safetensors ] || { python3 "$ROOT/tests/gpu/make_models.py" $W/bert-base > "$OUT/make_models.log" 2>&1;
     cp $MINILM/tokenizer.json $W/bert-base/; }
+}
+
+# the checkpoint of a tune model: minilm, bert-base, or either with -tanh (the same weights, hidden_act gelu_new)
+tune_src() {
+  local m=$1 base=${1%-tanh} src=$MINILM
+  [ $base = bert-base ] && { bert_base; src=$W/bert-base; }
+  if [ $m != $base ]; then
+    [ -s $W/$m/model.safetensors ] || { mkdir -p $W/$m; cp $src/* $W/$m/;
+      sed -i 's/"hidden_act" *: *"gelu"/"hidden_act": "gelu_new"/' $W/$m/config.json; }
+    src=$W/$m
+  fi
+  echo $src
 }
 
 models() {
@@ -274,8 +289,8 @@ tune_flags() {
 }
 
 tune_export() {   # model variant: the engine, unless built before
-  local m=$1 v=$2 src=$MINILM e=$1-fp16-$2
-  [ $m = bert-base ] && src=$W/bert-base
+  local m=$1 v=$2 src e=$1-fp16-$2
+  src=$(tune_src $m)
   [ -s $W/$e/model.plan ] && return 0
   rm -rf $W/$e
   step export-$e L export --model $src --out $W/$e --fp16 $(tune_flags $v) --tensorrt --json "$OUT/export-$e.json"
@@ -303,7 +318,7 @@ tune() {
         --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json"
       ways="device host"; [ "${v%-pooled}" != "$v" ] && ways=host
       for w in $ways; do
-        for g in graphs plain; do
+        for g in ${TUNE_GRAPHS:-graphs plain}; do
           extra=; [ $g = plain ] && extra=--no-cuda-graphs
           step bench-$e-$w-$g L bench --model $W/$e/model.plan --provider tensorrt-plan --batch 32 --seq 128 --warmup 50 \
             --iterations 300 --outputs $w $extra --verbose --json "$OUT/bench-$e-$w-$g.json"
@@ -311,19 +326,36 @@ tune() {
       done
     done
   done
-  # every kernel of two runs of the level-5 BERT-base engine (graphs off, so ncu sees each launch)
-  if command -v ncu > /dev/null && [ -s $W/bert-base-fp16-o32l5/model.plan ]; then
+  # every kernel of two runs of a BERT-base engine (NCU_ENGINE, default the level-5 one; graphs off, so ncu sees each launch)
+  local ne=${NCU_ENGINE:-bert-base-fp16-o32l5}
+  if command -v ncu > /dev/null && [ -s $W/$ne/model.plan ]; then
     step ncu-bert-base ncu --target-processes all --metrics gpu__time_duration.sum --csv --log-file "$OUT/kernels.csv" \
-      $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main bench --model $W/bert-base-fp16-o32l5/model.plan \
+      $JAVA "${JOPTS[@]}" -cp "$CP" io.linforge.cli.Main bench --model $W/$ne/model.plan \
       --provider tensorrt-plan --batch 32 --seq 128 --warmup 0 --iterations 2 --outputs device --no-cuda-graphs
     python3 "$ROOT/tests/gpu/ncu_kernels.py" "$OUT/kernels.csv" > "$OUT/kernels.txt" 2>&1
   fi
+}
+
+# the tanh-GELU engines against the exact-GELU export of the same weights on ONNX Runtime CPU: what substituting
+# the tanh form for erf would cost a model trained with erf GELU
+gelucost() {
+  java_env
+  for m in bert-base minilm; do
+    for v in ${TUNE_VARIANTS:-o32}; do
+      [ -s $W/$m-tanh-fp16-$v/model.plan ] && [ -s $W/$m-fp16-$v/model.onnx ] || continue
+      step validate-gelucost-$m-$v L validate --reference $W/$m-fp16-$v/model.onnx --reference-provider cpu \
+        --candidate $W/$m-tanh-fp16-$v/model.plan --provider tensorrt-plan --data "$DATA" --limit 96 --batch 16 \
+        --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-gelucost-$m-$v.json"
+    done
+  done
 }
 
 torch() {
   bert_base
   step torch-bert-base python3 "$ROOT/tests/gpu/torch_modes.py" $W/bert-base 32 128 "$OUT/torch-bert-base.json"
   step torch-minilm python3 "$ROOT/tests/gpu/torch_modes.py" $MINILM 32 128 "$OUT/torch-minilm.json"
+  [ -n "${TORCH_TANH:-}" ] && step torch-bert-base-tanh python3 "$ROOT/tests/gpu/torch_modes.py" $(tune_src bert-base-tanh) 32 128 \
+    "$OUT/torch-bert-base-tanh.json"
 }
 
 for s in $STEPS; do $s; done

@@ -28,11 +28,13 @@ import java.util.List;
  * @param trtSeq with {@code tensorrt}: the engine's sequence range {@code MIN,OPT,MAX}, or null for 1,128,512
  * @param fp16Softmax with {@code fp16}: attention scores and softmax in fp16
  * @param trtLevel with {@code tensorrt}: TensorRT's builder optimization level 0..5, or null for its default (3)
+ * @param geluApproximation {@code tanh}: GELU computed with its tanh approximation in place of the checkpoint's exact
+ *     (erf) GELU, recorded in the export; {@code none} or null: as the checkpoint declares it
  */
 public record ExportOptions(Path model, List<Path> adapters, Path out, boolean overwrite, boolean fp16, int opset,
         String pooling, boolean normalize, boolean kvCache, boolean externalData, Path triton, String tritonName,
         boolean tensorrt, boolean tf32, String trtBatch, String trtSeq, boolean fp16Softmax,
-        Integer trtLevel) {
+        Integer trtLevel, String geluApproximation) {
     public ExportOptions {
         adapters = List.copyOf(adapters);
     }
@@ -62,6 +64,7 @@ public record ExportOptions(Path model, List<Path> adapters, Path out, boolean o
         private String trtSeq;
         private Integer trtLevel;
         private boolean fp16Softmax;
+        private String geluApproximation;
 
         private Builder(Path model, Path out) {
             this.model = model;
@@ -149,9 +152,14 @@ public record ExportOptions(Path model, List<Path> adapters, Path out, boolean o
             return this;
         }
 
+        public Builder geluApproximation(String v) {
+            geluApproximation = v;
+            return this;
+        }
+
         public ExportOptions build() {
             return new ExportOptions(model, adapters, out, overwrite, fp16, opset, pooling, normalize, kvCache, externalData,
-                    triton, tritonName, tensorrt, tf32, trtBatch, trtSeq, fp16Softmax, trtLevel);
+                    triton, tritonName, tensorrt, tf32, trtBatch, trtSeq, fp16Softmax, trtLevel, geluApproximation);
         }
     }
 }

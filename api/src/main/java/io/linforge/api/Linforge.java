@@ -189,6 +189,17 @@ public final class Linforge {
         return export(o, r -> { });
     }
 
+    /** {@code --gelu-approximation}: tanh, or none (null) for the checkpoint's own form. */
+    static boolean tanhGelu(String approximation) {
+        if (approximation == null || approximation.equals("none")) {
+            return false;
+        }
+        if (approximation.equals("tanh")) {
+            return true;
+        }
+        throw LinforgeException.badInput("--gelu-approximation: '" + approximation + "' is not one of none, tanh");
+    }
+
     /**
      * {@link #export(ExportOptions)}; when the TensorRT build fails, {@code beforeFailure} gets the
      * result so far (the ONNX model, TensorRT's parse and its error) before the failure is thrown.
@@ -202,7 +213,7 @@ public final class Linforge {
         Pooling pooling = Pooling.parse(o.pooling());
         pooling.check(o.normalize(), false);
         OnnxExporter.Options eo = new OnnxExporter.Options(o.fp16(), o.opset(), o.kvCache(), o.externalData(), pooling,
-                o.normalize(), o.tensorrt(), o.fp16Softmax());
+                o.normalize(), o.tensorrt(), o.fp16Softmax(), tanhGelu(o.geluApproximation()));
         Outputs.checkFolder(o.out(), "--out", o.overwrite(), false);
         if (o.triton() != null) {
             Outputs.checkFolder(tritonEntry(o), "--triton", o.overwrite(), false);

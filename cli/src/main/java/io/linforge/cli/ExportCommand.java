@@ -34,6 +34,11 @@ public final class ExportCommand implements Command {
                 .addOption(Option.builder().longOpt("fp16").desc("fp16 weights and activations; norms and softmax in fp32").build())
                 .addOption(Option.builder().longOpt("fp16-softmax").desc("with --fp16: attention scores and softmax in fp16 "
                         + "too, the form TensorRT fuses into one attention kernel").build())
+                .addOption(Option.builder().longOpt("gelu-approximation").hasArg().argName("none|tanh").type(String.class)
+                        .desc("tanh: compute GELU with its tanh approximation (hidden_act gelu_new) in place of the "
+                                + "checkpoint's exact erf form, recorded in the export; TensorRT fuses it into the matrix "
+                                + "product before it (BERT-base fp16 on an H200: 2.50 to 2.05 ms per batch of 32x128); "
+                                + "validate the export against the exact model (default none)").build())
                 .addOption(Option.builder().longOpt("opset").hasArg().argName("N").type(Integer.class)
                         .desc("ONNX opset, 12.." + GraphBuilder.MAX_OPSET + " (default " + GraphBuilder.DEFAULT_OPSET
                                 + "; 23 writes the standard Attention and RMSNormalization ops, fastest on ONNX Runtime CPU)").build())
@@ -70,6 +75,7 @@ public final class ExportCommand implements Command {
                 .overwrite(cmd.hasOption("overwrite"))
                 .fp16(cmd.hasOption("fp16"))
                 .fp16Softmax(cmd.hasOption("fp16-softmax"))
+                .geluApproximation(cmd.getOptionValue("gelu-approximation"))
                 .opset(CliSupport.intOption(cmd, "opset", GraphBuilder.DEFAULT_OPSET))
                 .pooling(cmd.getOptionValue("pooling"))
                 .normalize(cmd.hasOption("normalize"))

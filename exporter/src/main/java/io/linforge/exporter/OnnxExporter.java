@@ -44,8 +44,14 @@ public final class OnnxExporter {
      * (encoders) or [batch, sequence, hidden] (decoders); the layout of exports meant for TensorRT
      * (see {@code OnnxEmitter.flatTokens}).
      */
+    /**
+     * {@code tanhGelu}: GELU computed with its tanh approximation (what {@code hidden_act gelu_new} names) in
+     * place of a checkpoint's exact erf GELU, an explicit approximation the export records
+     * ({@code linforge.gelu} in its metadata, {@code hidden_act} in its config.json); TensorRT fuses the tanh
+     * form into the matrix product before it, and has no fused form of erf.
+     */
     public record Options(boolean fp16, int opset, boolean kvCache, boolean externalData, Pooling pooling,
-            boolean normalize, boolean flatTokens, boolean halfSoftmax) {
+            boolean normalize, boolean flatTokens, boolean halfSoftmax, boolean tanhGelu) {
         public Options {
             if (pooling == null) {
                 pooling = Pooling.NONE;
@@ -53,6 +59,11 @@ public final class OnnxExporter {
             if (halfSoftmax && !fp16) {
                 throw LinforgeException.badInput("--fp16-softmax needs --fp16 (an fp32 export computes its softmax in fp32)");
             }
+        }
+
+        public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, Pooling pooling,
+                boolean normalize, boolean flatTokens, boolean halfSoftmax) {
+            this(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, halfSoftmax, false);
         }
 
         public Options(boolean fp16, int opset, boolean kvCache, boolean externalData, Pooling pooling,
@@ -70,12 +81,17 @@ public final class OnnxExporter {
         }
 
         public Options withFlatTokens(boolean flat) {
-            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flat, halfSoftmax);
+            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flat, halfSoftmax, tanhGelu);
         }
 
         /** Attention scores and softmax in fp16 (fp16 exports only); see {@code OnnxEmitter.halfSoftmax}. */
         public Options withHalfSoftmax(boolean half) {
-            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, half);
+            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, half, tanhGelu);
+        }
+
+        /** GELU in its tanh form in place of the exact one (see the record's documentation). */
+        public Options withTanhGelu(boolean tanh) {
+            return new Options(fp16, opset, kvCache, externalData, pooling, normalize, flatTokens, halfSoftmax, tanh);
         }
 
         public static Options defaults() {
@@ -140,6 +156,10 @@ public final class OnnxExporter {
     public static final String ADAPTERS_KEY = "linforge.adapters";
     public static final String OPSET_KEY = "linforge.opset";
     public static final String COMPRESSION_KEY = "linforge.compression";
+    /** "tanh" when the export was asked for the tanh form of GELU ({@link Options#tanhGelu}). */
+    public static final String GELU_KEY = "linforge.gelu";
+    /** The {@code hidden_act} of the tanh form of GELU. */
+    static final String TANH_GELU = "gelu_new";
 
     /**
      * {@code model} with its provenance in {@code metadata_props}: the linforge version, the sha256
@@ -175,7 +195,21 @@ public final class OnnxExporter {
         props.put(ADAPTERS_KEY, json.writeValueAsString(adapterList));
         props.put(OPSET_KEY, Integer.toString(o.opset()));
         props.put(COMPRESSION_KEY, json.writeValueAsString(compression));
+        if (o.tanhGelu()) {
+            props.put(GELU_KEY, "tanh");
+        }
         props.forEach(model::metadata);
+    }
+
+    /** {@code config} with GELU in its tanh form; a model without GELU has nothing to approximate (bad input). */
+    static ModelConfig tanhGelu(ModelConfig config, Path modelDir) {
+        String act = config.hiddenAct();
+        return switch (act) {
+            case "gelu" -> config.toBuilder().set("hidden_act", TANH_GELU).build();
+            case "gelu_new", "gelu_pytorch_tanh" -> config;   // the checkpoint's own form already
+            default -> throw LinforgeException.badInput(modelDir.resolve(Checkpoint.CONFIG), "hidden_act",
+                    "'" + act + "' is not GELU; --gelu-approximation tanh applies to models with hidden_act gelu");
+        };
     }
 
     public static Result export(Path modelDir, List<Path> adapters, Path out, Options o) {
@@ -191,8 +225,9 @@ public final class OnnxExporter {
                 throw LinforgeException.badInput("--pooling: " + merged.modelType()
                         + " is a decoder; pooling applies to encoders (bert, roberta)");
             }
-            ModelConfig config = o.pooled() ? merged.toBuilder().set(POOLING_KEY, o.pooling().id())
+            ModelConfig pooled = o.pooled() ? merged.toBuilder().set(POOLING_KEY, o.pooling().id())
                     .set(NORMALIZE_KEY, o.normalize()).build() : merged;
+            ModelConfig config = o.tanhGelu() ? tanhGelu(pooled, modelDir) : pooled;
             // without adapters the weights stay in the checkpoint's files until the graph is saved,
             // which converts them one at a time as it writes them
             Map<String, ? extends TensorSource> tensors = adapters.isEmpty() ? ckpt.sources() : mergedTensors(ckpt, adapters);

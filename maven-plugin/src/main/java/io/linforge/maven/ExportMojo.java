@@ -67,6 +67,10 @@ public class ExportMojo extends LinforgeMojo {
     @Parameter(defaultValue = "false")
     boolean fp16Softmax;
 
+    /** tanh: GELU computed with its tanh approximation in place of the checkpoint's exact form (default none). */
+    @Parameter
+    String geluApproximation;
+
     /** Also build a TensorRT engine (model.plan). */
     @Parameter(defaultValue = "false")
     boolean tensorrt;
@@ -97,7 +101,8 @@ public class ExportMojo extends LinforgeMojo {
                 .adapters(adapters.stream().map(File::toPath).toList())
                 .overwrite(overwrite).fp16(fp16).pooling(pooling).normalize(normalize).kvCache(!noKvCache)
                 .externalData(externalData).triton(path(triton), tritonName).tensorrt(tensorrt).tf32(tf32)
-                .trtBatch(trtBatch).trtSeq(trtSeq).trtLevel(trtLevel).fp16Softmax(fp16Softmax);
+                .trtBatch(trtBatch).trtSeq(trtSeq).trtLevel(trtLevel).fp16Softmax(fp16Softmax)
+                .geluApproximation(geluApproximation);
         if (opset != null) {
             b.opset(opset);
         }

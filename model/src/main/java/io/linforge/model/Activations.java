@@ -42,11 +42,14 @@ public final class Activations {
                 yield e.node("Mul", scope + "/Mul_1", e.node("Mul", scope + "/Mul", x, t), e.constF(0.5f));
             }
             case "gelu_new", "gelu_pytorch_tanh" -> {
-                String x3 = e.node("Mul", scope + "/Mul", e.node("Mul", scope + "/Mul_1", x, x), x);
-                String inner = e.node("Mul", scope + "/Mul_2", e.node("Add", scope + "/Add",
-                        e.node("Mul", scope + "/Mul_3", x3, e.constF(0.044715f)), x), e.constF((float) Math.sqrt(2.0 / Math.PI)));
-                String t = e.node("Add", scope + "/Add_1", e.node("Tanh", scope + "/Tanh", inner), e.constF(1f));
-                yield e.node("Mul", scope + "/Mul_5", e.node("Mul", scope + "/Mul_4", x, e.constF(0.5f)), t);
+                // node for node as PyTorch exports transformers' NewGELUActivation:
+                // (x * 0.5) * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+                String half = e.node("Mul", scope + "/Mul", x, e.constF(0.5f));
+                String x3 = e.node("Pow", scope + "/Pow", x, e.constF(3f));
+                String inner = e.node("Add", scope + "/Add", x, e.node("Mul", scope + "/Mul_1", x3, e.constF(0.044715f)));
+                String th = e.node("Tanh", scope + "/Tanh", e.node("Mul", scope + "/Mul_2", inner,
+                        e.constF((float) Math.sqrt(2.0 / Math.PI))));
+                yield e.node("Mul", scope + "/Mul_3", half, e.node("Add", scope + "/Add_1", th, e.constF(1f)));
             }
             case "relu" -> e.node("Relu", scope + "/Relu", x);
             case "silu", "swish" -> e.node("Mul", scope + "/Mul", x, e.node("Sigmoid", scope + "/Sigmoid", x));

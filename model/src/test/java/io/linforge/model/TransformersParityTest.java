@@ -104,6 +104,26 @@ class TransformersParityTest {
         encoderParity("roberta", false);
     }
 
+    /** transformers' tanh forms of GELU (gelu_new, gelu_pytorch_tanh), closer than the erf form is to them. */
+    @Test
+    void tanhGeluMatchesTransformers() {
+        for (String name : java.util.List.of("bert_gelu_new", "bert_gelu_tanh")) {
+            encoderParity(name, true);
+            Map<String, TensorData> exp = Safetensors.readAll(FIXTURES.resolve(name + "/expected.safetensors"));
+            try (Checkpoint ckpt = Checkpoint.open(FIXTURES.resolve(name));
+                    TransformerModel tm = TransformerModel.load(ckpt, root, DataType.FLOAT32);
+                    NDManager m = root.newSubManager()) {
+                EncoderModel.Output out = ((EncoderModel) tm).forward(rows(exp.get("input_ids")),
+                        rows(exp.get("attention_mask")), rows(exp.get("token_type_ids")),
+                        new ForwardContext(m, false, DataType.FLOAT32), false);
+                NDArray erf = m.create(exp.get("logits_with_erf_gelu").toFloats(), out.logits().getShape());
+                double gap = maxAbs(erf, exp.get("logits"));
+                double d = maxAbs(out.logits(), exp.get("logits"));
+                assertTrue(gap > 5e-5 && d <= gap / 10, name + ": logits " + d + ", erf form " + gap);
+            }
+        }
+    }
+
     DecoderModel.Output decoder(String name, DataType dt, NDManager m, Map<String, TensorData> exp, TransformerModel tm) {
         ForwardContext ctx = new ForwardContext(m, false, dt);
         return ((DecoderModel) tm).forward(rows(exp.get("input_ids")), rows(exp.get("attention_mask")), ctx, true);
