@@ -184,10 +184,6 @@ public final class BertLayer implements HiddenBlock {
         var g = e.graph();
         String s = io.linforge.model.OnnxEmitter.scope(query.name()).replaceFirst("/query$", "");
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        String packing = java.util.Objects.requireNonNullElse(System.getenv("LINFORGE_TRT_QKV"), "separate");
-        if (e.tokenGrid != null && g.opset() < 23 && !packing.equals("separate")) {
-            return emitRest(e, hidden, emitPackedAttention(e, hidden, scale, packing.equals("h3d"), s), s, width);
-        }
         String q = e.matMul(query, hidden, scale);
         if (query.bias() != null) {
             float[] bq = io.linforge.model.OnnxEmitter.values(query.bias());
@@ -226,60 +222,7 @@ public final class BertLayer implements HiddenBlock {
                     e.node("Reshape", s + "/v/Reshape", v, e.headShape)), toHeads);
             ctx = e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, qh, kT, vh, 1f, 2, s)), toHeads);
         }
-        return emitRest(e, hidden, ctx, s, width);
-    }
-
-    /** Experiment: Q, K, V as one product, columns ordered (3, heads, d) or, with perHead, (heads, 3, d). */
-    String emitPackedAttention(io.linforge.model.OnnxEmitter e, String hidden, float scale, boolean perHead, String s) {
-        int width = heads * headDim;
-        int in = (int) query.inFeatures();
-        float[][] w = new float[3][];
-        Linear[] lins = {query, key, value};
-        for (int t = 0; t < 3; t++) {
-            w[t] = lins[t].weight().values().load().toF32().toFloats();
-        }
-        float[] packed = new float[in * 3 * width];
-        float[] bias = new float[3 * width];
-        float[] bq = query.bias() == null ? null : io.linforge.model.OnnxEmitter.values(query.bias());
-        for (int t = 0; t < 3; t++) {
-            for (int h = 0; h < heads; h++) {
-                for (int d = 0; d < headDim; d++) {
-                    int o = h * headDim + d;
-                    int col = perHead ? (h * 3 + t) * headDim + d : t * width + o;
-                    float f = t == 0 ? scale : 1f;
-                    for (int i = 0; i < in; i++) {
-                        packed[i * 3 * width + col] = (float) (w[t][o * in + i] * (double) f);
-                    }
-                    if (t == 0 && bq != null) {
-                        bias[col] = (float) (bq[o] * (double) scale);
-                    }
-                }
-            }
-        }
-        String prefix = "/" + query.name().replace('.', '/').replaceFirst("/query$", "/qkv");
-        String qkv = e.node("MatMul", s + "/qkv/MatMul", hidden,
-                e.derived(prefix + "/weight_t_packed", io.linforge.core.tensor.TensorData.ofFloats(new long[] {in, 3L * width}, packed)));
-        if (bq != null) {
-            qkv = e.node("Add", s + "/qkv/Add", qkv, e.derived(prefix + "/bias_packed",
-                    io.linforge.core.tensor.TensorData.ofFloats(new long[] {3L * width}, bias)));
-        }
-        String grid = e.node("Reshape", s + "/qkv/Reshape", qkv, perHead ? e.gridShape(heads, 3, headDim)
-                : e.gridShape(3, heads, headDim));
-        String[] parts = new String[3];
-        long[][] perms = {{0, 2, 1, 3}, {0, 2, 3, 1}, {0, 2, 1, 3}};
-        String[] names = {"q", "k", "v"};
-        for (int t = 0; t < 3; t++) {
-            String one = e.node("Gather", s + "/" + names[t] + "/Gather", java.util.List.of(grid, e.graph().constScalar(t)),
-                    java.util.Map.of("axis", perHead ? 3 : 2));
-            parts[t] = e.node("Transpose", s + "/" + names[t] + "/Transpose", java.util.List.of(one),
-                    java.util.Map.of("perm", perms[t]));
-        }
-        return e.node("Transpose", s + "/Transpose_3", java.util.List.of(emitAttend(e, parts[0], parts[1], parts[2], 1f, 3, s)),
-                java.util.Map.of("perm", new long[] {0, 2, 1, 3}));
-    }
-
-    private String emitRest(io.linforge.model.OnnxEmitter e, String hidden, String context, String s, int width) {
-        String ctx = e.tokens(e.node("Reshape", s + "/Reshape_3", context, e.tokenShape(width)), width);
+        ctx = e.tokens(e.node("Reshape", s + "/Reshape_3", ctx, e.tokenShape(width)), width);
         String outScope = io.linforge.model.OnnxEmitter.scope(attentionOutput.name()).replaceFirst("/dense$", "");
         String o = e.matMul(attentionOutput, ctx, 1f);
         if (value.bias() != null) {
