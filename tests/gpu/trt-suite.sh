@@ -22,7 +22,7 @@
 # tunebuild: the engines of tune built at once (tune then skips them); TRT_WORK sets the work folder (default /tmp/linforge-gpu/work).
 # gelucost: the -tanh engines (bert-base-tanh, minilm-tanh) validated against the exact-GELU export (the cost of the tanh form).
 # TUNE_MODELS may name bert-base-tanh or minilm-tanh (the same weights with hidden_act gelu_new); TUNE_GRAPHS (default
-# "graphs plain") and NCU_ENGINE (default bert-base-fp16-o32l5) narrow tune.
+# "graphs plain"; empty: no timings) and NCU_ENGINE (default bert-base-fp16-o32l5) narrow tune.
 # torch: PyTorch eager (sdpa) and torch.compile max-autotune on the same weights (tests/gpu/torch_modes.py).
 # Writes OUTDIR/steps.txt (one line per step with its exit code) and the JSON and log of every step.
 set -uo pipefail
@@ -300,6 +300,7 @@ tune_export() {   # model variant: the engine, unless built before
 tunebuild() {
   java_env
   bert_base
+  for m in ${TUNE_MODELS:-minilm bert-base}; do tune_src $m > /dev/null; done   # the -tanh copies, before the builds race for them
   for m in ${TUNE_MODELS:-minilm bert-base}; do
     for v in ${TUNE_VARIANTS:-d8 o32 o32l5 o32l5-pooled}; do tune_export $m $v & done
   done
@@ -318,7 +319,7 @@ tune() {
         --tokenizer $MINILM/tokenizer.json --json "$OUT/validate-$e.json"
       ways="device host"; [ "${v%-pooled}" != "$v" ] && ways=host
       for w in $ways; do
-        for g in ${TUNE_GRAPHS:-graphs plain}; do
+        for g in ${TUNE_GRAPHS-graphs plain}; do
           extra=; [ $g = plain ] && extra=--no-cuda-graphs
           step bench-$e-$w-$g L bench --model $W/$e/model.plan --provider tensorrt-plan --batch 32 --seq 128 --warmup 50 \
             --iterations 300 --outputs $w $extra --verbose --json "$OUT/bench-$e-$w-$g.json"
