@@ -108,7 +108,7 @@ public final class EncoderModel extends TransformerModel {
                 v[i] = (float) (0.02 * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
             }
         }
-        Parameter p = new Parameter(name, manager.create(v, new ai.djl.ndarray.types.Shape(shape)));
+        Parameter p = new Parameter(name, Weights.owned(manager.create(v, new ai.djl.ndarray.types.Shape(shape))));
         if (dtype != DataType.FLOAT32) {
             p.set(p.array().toType(dtype, false));
         }

@@ -145,8 +145,8 @@ public abstract class TransformerModel implements AutoCloseable {
     public LinearMapBlock linearMap(int i, float[] weight, float[] bias) {
         int h = config.hiddenSize();
         String name = layerPrefix(i) + "linear_map";
-        NDArray w = manager.create(weight, new ai.djl.ndarray.types.Shape(h, h));
-        NDArray b = manager.create(bias, new ai.djl.ndarray.types.Shape(h));
+        NDArray w = Weights.owned(manager.create(weight, new ai.djl.ndarray.types.Shape(h, h)));
+        NDArray b = Weights.owned(manager.create(bias, new ai.djl.ndarray.types.Shape(h)));
         if (dtype != DataType.FLOAT32) {
             w = w.toType(dtype, false);
             b = b.toType(dtype, false);

@@ -80,12 +80,24 @@ public final class Weights {
         return source.containsKey(name) ? get(name, false, shape) : null;
     }
 
-    /** An fp32 NDArray with the tensor's values (BF16 and F16 converted on the Java side). */
+    /** An fp32 NDArray with the tensor's values (BF16 and F16 converted on the Java side), in libtorch's memory. */
     public static NDArray toNd(NDManager manager, TensorData t) {
         if (!t.dtype().isFloating()) {
-            return manager.create(t.toLongs(), new Shape(t.shape()));
+            return owned(manager.create(t.toLongs(), new Shape(t.shape())));
         }
-        return manager.create(t.toFloats(), new Shape(t.shape()));
+        return owned(manager.create(t.toFloats(), new Shape(t.shape())));
+    }
+
+    /**
+     * A copy of {@code javaBacked} in libtorch's own (64-byte aligned) memory; {@code javaBacked} is closed.
+     * {@code NDManager.create} of a Java array wraps a Java buffer, placed and aligned as the JVM's allocator
+     * chooses, which differs from one process to the next; parameters, optimizer state and bases live in
+     * libtorch's memory so that a run and its resumed twin compute on identically placed arrays.
+     */
+    public static NDArray owned(NDArray javaBacked) {
+        try (javaBacked) {
+            return javaBacked.duplicate();
+        }
     }
 
     /**

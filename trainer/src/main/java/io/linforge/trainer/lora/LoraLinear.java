@@ -59,7 +59,7 @@ public final class LoraLinear implements LinearAdapter {
         this.base = base;
         int in = (int) base.inFeatures();
         int out = (int) base.outFeatures();
-        this.a = new Parameter(moduleName + ".lora_A.weight", m.create(kaiming(r, in, rng), new Shape(r, in)));
+        this.a = new Parameter(moduleName + ".lora_A.weight", io.linforge.model.Weights.owned(m.create(kaiming(r, in, rng), new Shape(r, in))));
         this.b = new Parameter(moduleName + ".lora_B.weight", m.zeros(new Shape(out, r)));
         this.scaling = rslora ? alpha / Math.sqrt(r) : alpha / r;
         this.dropout = (float) dropout;

@@ -104,16 +104,9 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /**
-     * The values in an array of libtorch's own memory, as the uninterrupted run's moments are
-     * ({@code manager.create(float[])} wraps a Java buffer, placed and aligned as the JVM chooses).
-     */
+    /** The values in libtorch's own memory, as the uninterrupted run's moments are ({@code Weights.owned}). */
     private NDArray owned(float[] values, ai.djl.ndarray.types.Shape shape) {
-        NDArray a = manager.zeros(shape);
-        try (NDArray src = manager.create(values, shape)) {
-            a.set(new ai.djl.ndarray.index.NDIndex("..."), src);
-        }
-        return a;
+        return io.linforge.model.Weights.owned(manager.create(values, shape));
     }
 
     /** Zeroes the moments of one parameter (an optimizer reset). */

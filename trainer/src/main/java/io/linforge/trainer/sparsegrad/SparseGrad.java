@@ -11,6 +11,7 @@ import io.linforge.core.adapter.SparseGradDelta;
 import io.linforge.core.tensor.TensorData;
 import io.linforge.model.Linear;
 import io.linforge.model.Parameter;
+import io.linforge.model.Weights;
 import io.linforge.trainer.TrainConfig;
 import io.linforge.trainer.TrainingMethod;
 import io.linforge.trainer.optim.AdamW;
@@ -230,8 +231,8 @@ public final class SparseGrad extends TrainingMethod {
     /** Eigenvectors of the accumulated Gram matrices, by descending eigenvalue, as P and Q. */
     private void computeBases() {
         for (Map.Entry<String, NDArray[]> e : gram.entrySet()) {
-            NDArray p = manager.create(eigenvectors(e.getValue()[0]));
-            NDArray q = manager.create(eigenvectors(e.getValue()[1]));
+            NDArray p = Weights.owned(manager.create(eigenvectors(e.getValue()[0])));
+            NDArray q = Weights.owned(manager.create(eigenvectors(e.getValue()[1])));
             bases.put(e.getKey(), new NDArray[] {p, q});
             e.getValue()[0].close();
             e.getValue()[1].close();
@@ -324,7 +325,7 @@ public final class SparseGrad extends TrainingMethod {
     public void restoreExtraState(Map<String, TensorData> state) {
         for (Map.Entry<String, TensorData> e : state.entrySet()) {
             String k = e.getKey();
-            NDArray a = manager.create(e.getValue().toFloats(), new Shape(e.getValue().shape()));
+            NDArray a = Weights.owned(manager.create(e.getValue().toFloats(), new Shape(e.getValue().shape())));
             if (k.startsWith("gram.")) {
                 String type = k.substring(5, k.lastIndexOf('.'));
                 NDArray[] g = gram.computeIfAbsent(type, x -> new NDArray[2]);
