@@ -119,6 +119,9 @@ def mean_curve(rs, key, smooth=1):
     by_step = {}
     for r in rs:
         pts = [(pt["step"], pt[key]) for pt in r["curve"] if key in pt and pt[key] == pt[key]]
+        last = max((pt["step"] for pt in r["curve"]), default=0)
+        if key in r.get("final", {}) and (not pts or pts[-1][0] < last):
+            pts.append((last, r["final"][key]))   # the final evaluation, after the last update
         for i, (step, _) in enumerate(pts):
             window = [v for _, v in pts[max(0, i - smooth + 1):i + 1]]
             by_step.setdefault(step, []).append(sum(window) / len(window))
@@ -127,7 +130,7 @@ def mean_curve(rs, key, smooth=1):
 
 def chart(title, series, ylabel):
     """An SVG line chart; series: (name, colour, dashed, [(x, mean, lo, hi)], band)."""
-    w, h, left, right, top, bottom = 900, 340, 60, 400, 30, 40
+    w, h, left, right, top, bottom = 960, 340, 60, 460, 30, 40
     xs = [p[0] for *_, pts, _ in series for p in pts]
     ys = [v for *_, pts, band in series for p in pts for v in ((p[1], p[2], p[3]) if band else (p[1],))]
     if not xs:
