@@ -38,13 +38,9 @@ public final class OnnxExporter {
     /**
      * Export settings. {@code pooling} other than NONE (encoders without a classification head)
      * makes {@code sentence_embedding} [batch, hidden] the only output; {@code normalize} L2-normalizes it.
-     */
-    /**
      * {@code flatTokens}: hidden states as [tokens, hidden] rather than [tokens, 1, hidden]
      * (encoders) or [batch, sequence, hidden] (decoders); the layout of exports meant for TensorRT
      * (see {@code OnnxEmitter.flatTokens}).
-     */
-    /**
      * {@code tanhGelu}: GELU computed with its tanh approximation (what {@code hidden_act gelu_new} names) in
      * place of a checkpoint's exact erf GELU, an explicit approximation the export records
      * ({@code linforge.gelu} in its metadata, {@code hidden_act} in its config.json); TensorRT fuses the tanh

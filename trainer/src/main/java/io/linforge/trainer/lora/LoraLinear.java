@@ -14,6 +14,7 @@ import io.linforge.model.LinearAdapter;
 import io.linforge.model.Parameter;
 import io.linforge.model.Scalars;
 import io.linforge.model.TransformerModel;
+import io.linforge.model.Weights;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,7 +60,7 @@ public final class LoraLinear implements LinearAdapter {
         this.base = base;
         int in = (int) base.inFeatures();
         int out = (int) base.outFeatures();
-        this.a = new Parameter(moduleName + ".lora_A.weight", io.linforge.model.Weights.owned(m.create(kaiming(r, in, rng), new Shape(r, in))));
+        this.a = new Parameter(moduleName + ".lora_A.weight", Weights.owned(m.create(kaiming(r, in, rng), new Shape(r, in))));
         this.b = new Parameter(moduleName + ".lora_B.weight", m.zeros(new Shape(out, r)));
         this.scaling = rslora ? alpha / Math.sqrt(r) : alpha / r;
         this.dropout = (float) dropout;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.linforge.model.Parameter;
+import io.linforge.model.Weights;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +107,7 @@ public final class AdamW implements AutoCloseable {
 
     /** The values in libtorch's own memory, as the uninterrupted run's moments are ({@code Weights.owned}). */
     private NDArray owned(float[] values, ai.djl.ndarray.types.Shape shape) {
-        return io.linforge.model.Weights.owned(manager.create(values, shape));
+        return Weights.owned(manager.create(values, shape));
     }
 
     /** Zeroes the moments of one parameter (an optimizer reset). */
